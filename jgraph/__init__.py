@@ -1,0 +1,228 @@
+"""jgraph: the TensorFlow 1.x graph programming model, rebuilt on JAX.
+
+``import jgraph as tf`` and write TF1: build a graph of ``Variable``s,
+``placeholder``s and ops, then ``Session.run`` it. Each fetch set compiles to one
+jitted pure function of the session state.
+"""
+
+from jgraph import errors as errors, math as math, nn as nn, ops as ops
+from jgraph._dtypes import (
+    DType as DType,
+    as_dtype as as_dtype,
+    bfloat16 as bfloat16,
+    bool_ as bool,
+    double as double,
+    float16 as float16,
+    float32 as float32,
+    float64 as float64,
+    half as half,
+    int8 as int8,
+    int16 as int16,
+    int32 as int32,
+    int64 as int64,
+    string as string,
+    uint8 as uint8,
+    uint16 as uint16,
+    uint32 as uint32,
+    uint64 as uint64,
+)
+from jgraph._graph import (
+    Graph as Graph,
+    GraphKeys as GraphKeys,
+    Operation as Operation,
+    Tensor as Tensor,
+    get_default_graph as get_default_graph,
+    get_default_session as get_default_session,
+    reset_default_graph as reset_default_graph,
+)
+from jgraph._registry import (
+    constant as constant,
+    convert_to_tensor as convert_to_tensor,
+)
+from jgraph._session import (
+    InteractiveSession as InteractiveSession,
+    RetracingWarning as RetracingWarning,
+    RunStats as RunStats,
+    Session as Session,
+    SessionState as SessionState,
+)
+from jgraph._shape import (
+    Dimension as Dimension,
+    TensorShape as TensorShape,
+)
+from jgraph.ops.array_ops import (
+    broadcast_to as broadcast_to,
+    concat as concat,
+    expand_dims as expand_dims,
+    eye as eye,
+    fill as fill,
+    gather as gather,
+    gather_nd as gather_nd,
+    lin_space as lin_space,
+    linspace as linspace,
+    newaxis as newaxis,
+    one_hot as one_hot,
+    ones as ones,
+    ones_like as ones_like,
+    pad as pad,
+    range as range,
+    rank as rank,
+    reshape as reshape,
+    reverse as reverse,
+    reverse_v2 as reverse_v2,
+    shape as shape,
+    size as size,
+    slice as slice,
+    split as split,
+    squeeze as squeeze,
+    stack as stack,
+    stop_gradient as stop_gradient,
+    tile as tile,
+    transpose as transpose,
+    unstack as unstack,
+    zeros as zeros,
+    zeros_like as zeros_like,
+)
+from jgraph.ops.math_ops import (
+    abs as abs,
+    add as add,
+    add_n as add_n,
+    argmax as argmax,
+    argmin as argmin,
+    atan2 as atan2,
+    cast as cast,
+    ceil as ceil,
+    clip_by_value as clip_by_value,
+    cos as cos,
+    count_nonzero as count_nonzero,
+    cumsum as cumsum,
+    div as div,
+    div_no_nan as div_no_nan,
+    divide as divide,
+    einsum as einsum,
+    equal as equal,
+    exp as exp,
+    floor as floor,
+    floordiv as floordiv,
+    floormod as floormod,
+    greater as greater,
+    greater_equal as greater_equal,
+    is_finite as is_finite,
+    is_inf as is_inf,
+    is_nan as is_nan,
+    less as less,
+    less_equal as less_equal,
+    log as log,
+    log1p as log1p,
+    logical_and as logical_and,
+    logical_not as logical_not,
+    logical_or as logical_or,
+    logical_xor as logical_xor,
+    matmul as matmul,
+    maximum as maximum,
+    minimum as minimum,
+    mod as mod,
+    multiply as multiply,
+    negative as negative,
+    not_equal as not_equal,
+    pow as pow,
+    realdiv as realdiv,
+    reciprocal as reciprocal,
+    reduce_all as reduce_all,
+    reduce_any as reduce_any,
+    reduce_logsumexp as reduce_logsumexp,
+    reduce_max as reduce_max,
+    reduce_mean as reduce_mean,
+    reduce_min as reduce_min,
+    reduce_prod as reduce_prod,
+    reduce_sum as reduce_sum,
+    round as round,
+    rsqrt as rsqrt,
+    saturate_cast as saturate_cast,
+    scalar_mul as scalar_mul,
+    sigmoid as sigmoid,
+    sign as sign,
+    sin as sin,
+    sqrt as sqrt,
+    square as square,
+    squared_difference as squared_difference,
+    subtract as subtract,
+    tan as tan,
+    tanh as tanh,
+    tensordot as tensordot,
+    to_float as to_float,
+    to_int32 as to_int32,
+    to_int64 as to_int64,
+    truediv as truediv,
+    where as where,
+    where_v2 as where_v2,
+)
+from jgraph.ops.random_ops import (
+    random_normal as random_normal,
+    random_shuffle as random_shuffle,
+    random_uniform as random_uniform,
+    set_random_seed as set_random_seed,
+    truncated_normal as truncated_normal,
+)
+from jgraph.ops.state_ops import (
+    assign as assign,
+    assign_add as assign_add,
+    assign_sub as assign_sub,
+    group as group,
+    identity as identity,
+    is_variable_initialized as is_variable_initialized,
+    no_op as no_op,
+    placeholder as placeholder,
+    placeholder_with_default as placeholder_with_default,
+    report_uninitialized_variables as report_uninitialized_variables,
+    tuple_ as tuple,
+)
+from jgraph.ops.variables import (
+    Variable as Variable,
+    assert_variables_initialized as assert_variables_initialized,
+    global_variables as global_variables,
+    global_variables_initializer as global_variables_initializer,
+    initialize_all_variables as initialize_all_variables,
+    local_variables as local_variables,
+    local_variables_initializer as local_variables_initializer,
+    model_variables as model_variables,
+    moving_average_variables as moving_average_variables,
+    trainable_variables as trainable_variables,
+    variables_initializer as variables_initializer,
+)
+
+
+def get_collection(key: str, scope: str | None = None) -> list:
+    """The items of collection ``key`` in the default graph (filtered by ``scope``)."""
+    return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key: str) -> list:
+    """The live list of collection ``key`` in the default graph."""
+    return get_default_graph().get_collection_ref(key)
+
+
+def add_to_collection(name: str, value: object) -> None:
+    """Adds ``value`` to collection ``name`` of the default graph."""
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names: list[str] | str, value: object) -> None:
+    get_default_graph().add_to_collections(names, value)
+
+
+def name_scope(
+    name: str | None, default_name: str | None = None, values: object = None
+):
+    """A name scope in the default graph; yields the scope string (``'a/'``)."""
+    return get_default_graph().name_scope(name if name is not None else default_name)
+
+
+def control_dependencies(control_inputs: object):
+    """Ops created inside run after ``control_inputs`` (``None`` clears)."""
+    return get_default_graph().control_dependencies(control_inputs)  # type: ignore[arg-type]
+
+
+def device(device_name_or_function: object):
+    """Places ops created inside on a device (``"/cpu:0"``, ``"/gpu:1"``, ...)."""
+    return get_default_graph().device(device_name_or_function)

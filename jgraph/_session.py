@@ -1,0 +1,604 @@
+"""Stage 5: the Session owns the state and runs fetch sets.
+
+``Session.run(fetches, feed_dict)`` normalises the fetches, validates the feeds,
+finds (or builds: prune -> lower -> jit) the compiled function for this fetch set
+and feed set, calls it with the state, keeps the new state and returns numpy
+values in the fetches' structure. The per-call Python work is a few dict lookups,
+independent of graph size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import jax
+import numpy as np
+
+from jgraph import errors
+from jgraph._graph import (
+    Graph,
+    Operation,
+    Tensor,
+    _default_session_stack,
+    get_default_graph,
+)
+from jgraph._lower import LoweredRun, lower
+from jgraph._prune import prune
+from jgraph._registry import as_numpy, is_known
+from jgraph._shape import format_shape
+
+RETRACE_WARNING_THRESHOLD = 8
+
+
+class RetracingWarning(UserWarning):
+    """One fetch set keeps compiling for new feed shapes (XLA compiles per shape)."""
+
+
+class SessionState(NamedTuple):
+    """The whole run-time state: variable values by name, and the RNG key."""
+
+    variables: dict[str, jax.Array]
+    key: jax.Array
+
+
+@dataclass
+class RunStats:
+    """Counters for one compiled fetch set (see :meth:`Session.stats`)."""
+
+    fetches: tuple[str, ...]
+    feeds: tuple[str, ...]
+    calls: int = 0
+    traces: int = 0
+    compiles: int = 0
+    shapes: set = field(default_factory=set)
+
+
+class _Plan:
+    """Everything ``run`` needs for one (fetch structure, feed keys): built once."""
+
+    __slots__ = (
+        "ctx",
+        "feed_checks",
+        "lowered",
+        "optional",
+        "rebuild",
+        "required_rw",
+        "ro_names",
+        "stats",
+        "unique_index",
+    )
+
+    def __init__(
+        self,
+        lowered: LoweredRun,
+        rebuild: Callable[[list], Any],
+        unique_index: list[int],
+        stats: RunStats,
+    ) -> None:
+        self.lowered = lowered
+        self.rebuild = rebuild
+        self.unique_index = unique_index
+        self.stats = stats
+        written = lowered.written_vars
+        self.ro_names = tuple(n for n in lowered.required_vars if n not in written)
+        self.required_rw = tuple(n for n in lowered.required_vars if n in written)
+        self.optional = lowered.optional_vars
+        self.ctx = (
+            jax.enable_x64(True) if lowered.needs_x64 else contextlib.nullcontext()
+        )
+        self.feed_checks = tuple(
+            (
+                t,
+                t.dtype.np,
+                None
+                if t._dims is None
+                else tuple(d if is_known(d) else None for d in t._dims),
+            )
+            for t in lowered.feeds
+        )
+
+
+class Session:
+    """Runs a graph, TF1 style: ``with jg.Session() as sess: sess.run(c)``.
+
+    Args:
+      target: ``''`` for this process; a ``jg.train.Server``'s ``target`` also works.
+      graph: the graph to run (default: the default graph).
+      config: accepted for TF1 compatibility (``ConfigProto``-like; may be None).
+    """
+
+    def __init__(
+        self, target: str = "", graph: Graph | None = None, config: Any = None
+    ) -> None:
+        self._graph = graph if graph is not None else get_default_graph()
+        self._target = target
+        self._config = config
+        self._closed = False
+        self._variables: dict[str, jax.Array] = {}
+        seed = self._graph.seed
+        if seed is None:
+            seed = int.from_bytes(os.urandom(4), "little")
+        self._key = jax.random.PRNGKey(seed)
+        self._plans: dict[Any, _Plan] = {}
+        self._lowered: dict[Any, LoweredRun] = {}
+        self._stats: dict[Any, RunStats] = {}
+        self._default_ctx: Any = None
+
+    # -- context management ------------------------------------------------------------
+    @property
+    def graph(self) -> Graph:
+        return self._graph
+
+    @property
+    def graph_def(self) -> Any:
+        from jgraph.summary import graph_def
+
+        return graph_def(self._graph)
+
+    @property
+    def sess_str(self) -> str:
+        return self._target
+
+    def as_default(self) -> contextlib.AbstractContextManager[Session]:
+        """Makes this the default session (for ``Tensor.eval``) inside the block."""
+        return _as_default_session(self)
+
+    def __enter__(self) -> Session:
+        self._default_ctx = self.as_default()
+        self._default_ctx.__enter__()
+        self._graph_ctx = self._graph.as_default()
+        self._graph_ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._graph_ctx.__exit__(*exc)
+        self._default_ctx.__exit__(*exc)
+        self._default_ctx = None
+        self.close()
+
+    def close(self) -> None:
+        """Frees the state; later calls to ``run`` raise ``RuntimeError``."""
+        self._closed = True
+        self._variables = {}
+        self._plans.clear()
+        self._lowered.clear()
+
+    def __del__(self) -> None:
+        self._closed = True
+
+    # -- state -------------------------------------------------------------------------
+    def get_state(self, copy: bool = True) -> SessionState:
+        """The current state. With ``copy`` (default) the arrays stay valid after later
+        runs (the live ones are donated to the next run that updates them)."""
+        self._check_open()
+        variables = dict(self._variables)
+        if copy:
+            variables = {k: v.copy() for k, v in variables.items()}
+        return SessionState(variables, self._key)
+
+    def set_state(self, variables: Mapping[str, Any], key: Any = None) -> None:
+        """Sets variable values by name (all checked first: all or nothing), and the key."""
+        self._check_open()
+        checked = {}
+        for name, value in variables.items():
+            variable = self._graph._variables.get(name)
+            if variable is None:
+                raise errors.NotFoundError(
+                    None,
+                    None,
+                    f"Session.set_state: no variable named '{name}' in the graph.",
+                )
+            array = np.asarray(value) if not isinstance(value, jax.Array) else value
+            if not variable.shape.is_compatible_with(array.shape):
+                raise errors.InvalidArgumentError(
+                    None,
+                    variable.op,
+                    f"Cannot set variable '{name}' of shape {variable.shape} to a value of"
+                    f" shape {format_shape(array.shape)}.",
+                )
+            if array.dtype != variable.dtype.np:
+                raise errors.InvalidArgumentError(
+                    None,
+                    variable.op,
+                    f"Cannot set variable '{name}' of dtype {variable.dtype.name} to a"
+                    f" value of dtype {array.dtype}.",
+                )
+            checked[name] = array
+        with jax.enable_x64(True):
+            self._variables.update({k: jax.device_put(v) for k, v in checked.items()})
+            if key is not None:
+                self._key = jax.device_put(key)
+
+    def load_variables(self, values: Mapping[str, Any]) -> None:
+        """Like :meth:`set_state`, converting values to each variable's dtype first."""
+        converted = {}
+        for name, value in values.items():
+            variable = self._graph._variables.get(name)
+            dtype = variable.dtype.np if variable is not None else None
+            converted[name] = np.asarray(value, dtype)
+        self.set_state(converted)
+
+    def initialized_variables(self) -> frozenset[str]:
+        return frozenset(self._variables)
+
+    # -- running ---------------------------------------------------------------------------
+    def run(
+        self,
+        fetches: Any,
+        feed_dict: Mapping[Any, Any] | None = None,
+        options: Any = None,
+        run_metadata: Any = None,
+    ) -> Any:
+        """Runs the ops needed for ``fetches`` and returns their values.
+
+        Args:
+          fetches: a Tensor, Operation, Variable, name string, or a nest (list,
+            tuple, namedtuple, dict) of them.
+          feed_dict: values for tensors (keys: tensors, variables or names).
+
+        Returns:
+          numpy values in the structure of ``fetches``; ``None`` for operations.
+        """
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        feed_keys = tuple(feed_dict) if feed_dict else ()
+        try:
+            plan = self._plans.get((fetches, feed_keys)) if _hashable(fetches) else None
+        except TypeError:
+            plan = None
+        if plan is None:
+            plan = self._plan(fetches, feed_keys)
+        feed_values = self._feed_values(plan, feed_dict.values()) if feed_keys else ()
+        return plan.rebuild(self._call(plan, feed_values))
+
+    def _call(self, plan: _Plan, feed_values: tuple) -> list[Any]:
+        lowered = plan.lowered
+        variables = self._variables
+        try:
+            ro = {n: variables[n] for n in plan.ro_names}
+            rw = {n: variables[n] for n in plan.required_rw}
+        except KeyError as missing:
+            raise self._uninitialized(lowered, missing.args[0]) from None
+        for name in plan.optional:
+            if name in variables:
+                rw[name] = variables[name]
+        stats = plan.stats
+        stats.calls += 1
+        traces = lowered.trace_count[0]
+        with plan.ctx:
+            new_rw, outputs, next_key = lowered.fn(
+                ro, rw, feed_values, self._key if lowered.uses_rng else None
+            )
+        if lowered.trace_count[0] != traces:
+            self._note_trace(plan, feed_values)
+        variables.update(new_rw)
+        if lowered.uses_rng:
+            self._key = next_key
+        results = [_to_numpy(v) for v in outputs]
+        for index, host_fn in lowered.host_outputs.items():
+            results[index] = host_fn(variables)
+        return results
+
+    def _note_trace(self, plan: _Plan, feed_values: tuple) -> None:
+        stats = plan.stats
+        stats.traces = plan.lowered.trace_count[0]
+        stats.compiles += 1
+        stats.shapes.add(tuple(np.shape(v) for v in feed_values))
+        if stats.compiles == RETRACE_WARNING_THRESHOLD:
+            warnings.warn(
+                f"The fetch set {list(stats.fetches)} has been compiled"
+                f" {stats.compiles} times, once per new feed shape (last shapes:"
+                f" {[format_shape(np.shape(v)) for v in feed_values]}). XLA compiles per"
+                " shape; pad batches to a few fixed sizes to avoid recompiling.",
+                RetracingWarning,
+                stacklevel=4,
+            )
+
+    def _uninitialized(
+        self, lowered: LoweredRun, name: str
+    ) -> errors.FailedPreconditionError:
+        reader = lowered.first_reader.get(name)
+        where = f"\n  (read by {reader.describe()})" if reader is not None else ""
+        return errors.FailedPreconditionError(
+            None,
+            reader,
+            f"Attempting to use uninitialized value '{name}'. Run"
+            f" jg.global_variables_initializer() (or the variable's initializer) first.{where}",
+        )
+
+    @staticmethod
+    def _feed_values(plan: _Plan, raw_values: Iterable[Any]) -> tuple:
+        values = []
+        for (tensor, np_dtype, dims), value in zip(
+            plan.feed_checks, raw_values, strict=True
+        ):
+            if isinstance(value, jax.Array) and value.dtype == np_dtype:
+                array = value
+            elif isinstance(value, np.ndarray) and value.dtype == np_dtype:
+                array = value
+            else:
+                try:
+                    array = as_numpy(value, tensor.dtype)
+                except (TypeError, ValueError) as err:
+                    raise errors.InvalidArgumentError(
+                        None,
+                        tensor.op,
+                        f"Cannot feed value {_short(value)} to tensor '{tensor.name}' of"
+                        f" dtype {tensor.dtype.name}: {err}",
+                    ) from err
+            if dims is not None:
+                shape = array.shape
+                if len(shape) != len(dims) or any(
+                    d is not None and d != s for d, s in zip(dims, shape, strict=False)
+                ):
+                    raise errors.InvalidArgumentError(
+                        None,
+                        tensor.op,
+                        f"Cannot feed value of shape {format_shape(shape)} for Tensor"
+                        f" '{tensor.name}', which has shape {format_shape(dims)}.",
+                    )
+            values.append(array)
+        return tuple(values)
+
+    # -- plans ----------------------------------------------------------------------------
+    def _plan(self, fetches: Any, feed_keys: tuple) -> _Plan:
+        flat: list[Any] = []
+        rebuild = _flatten_fetches(fetches, flat, self._graph)
+        feeds = tuple(self._feed_tensor(k) for k in feed_keys)
+        if len(set(feeds)) != len(feeds):
+            raise errors.InvalidArgumentError(
+                None, None, "The same tensor is fed twice in one feed_dict."
+            )
+        unique: list[Tensor] = []
+        targets: list[Operation] = []
+        unique_index: list[int] = []
+        for element in flat:
+            if isinstance(element, Operation):
+                targets.append(element)
+                unique_index.append(-1)
+            else:
+                if element not in unique:
+                    unique.append(element)
+                unique_index.append(unique.index(element))
+        # Feeds keep the user's order: the same set fed in another order compiles anew.
+        lowered_key = (tuple(unique), tuple(targets), feeds)
+        lowered = self._lowered.get(lowered_key)
+        if lowered is None:
+            ops = prune(unique, targets, feeds)
+            self._check_placeholders_fed(ops, feeds)
+            lowered = lower(ops, unique, feeds)
+            self._lowered[lowered_key] = lowered
+        stats = self._stats.setdefault(
+            lowered_key,
+            RunStats(
+                tuple(t.name for t in unique) + tuple(o.name for o in targets),
+                tuple(t.name for t in lowered.feeds),
+            ),
+        )
+
+        def restructure(values: list[Any]) -> Any:
+            return rebuild([None if i < 0 else values[i] for i in unique_index])
+
+        plan = _Plan(lowered, restructure, unique_index, stats)
+        if _hashable(fetches):
+            try:
+                self._plans[(fetches, feed_keys)] = plan
+            except TypeError:
+                pass
+        return plan
+
+    def _feed_tensor(self, key: Any) -> Tensor:
+        try:
+            element = self._graph.as_graph_element(key, allow_operation=False)
+        except (KeyError, ValueError) as err:
+            raise errors.NotFoundError(
+                None, None, f"Cannot interpret feed_dict key {key!r} as a Tensor: {err}"
+            ) from err
+        except TypeError as err:
+            raise TypeError(
+                f"Cannot interpret feed_dict key {key!r} as a Tensor: {err}"
+            ) from err
+        if not isinstance(element, Tensor):
+            raise TypeError(f"Cannot interpret feed_dict key {key!r} as a Tensor.")
+        return element
+
+    @staticmethod
+    def _check_placeholders_fed(
+        ops: Sequence[Operation], feeds: Sequence[Tensor]
+    ) -> None:
+        for op in ops:
+            if op.type == "Placeholder":
+                tensor = op.outputs[0]
+                raise errors.InvalidArgumentError(
+                    None,
+                    op,
+                    f"You must feed a value for placeholder tensor '{op.name}' with dtype"
+                    f" {tensor.dtype.name} and shape {format_shape(tensor._dims)}\n"
+                    f"  ({op.describe()})",
+                )
+
+    def make_callable(
+        self,
+        fetches: Any,
+        feed_list: Sequence[Any] | None = None,
+        accept_options: bool = False,
+    ) -> Callable[..., Any]:
+        """A function ``f(*feed_values)`` equal to ``run(fetches, dict(zip(feed_list, ...)))``,
+        with the planning done once."""
+        feed_keys = tuple(feed_list or ())
+        plan = self._plan(fetches, feed_keys)
+        call, feed_values_of = self._call, self._feed_values
+
+        def callable_(*values: Any, **unused: Any) -> Any:
+            if self._closed:
+                raise RuntimeError("Attempted to use a closed Session.")
+            if len(values) != len(feed_keys):
+                raise TypeError(
+                    f"expected {len(feed_keys)} feed values, got {len(values)}"
+                )
+            feed_values = feed_values_of(plan, values) if values else ()
+            return plan.rebuild(call(plan, feed_values))
+
+        return callable_
+
+    def as_function(
+        self, fetches: Any, feed_list: Sequence[Any] = ()
+    ) -> tuple[Callable[..., Any], dict[str, jax.Array]]:
+        """The fetch set as a pure JAX function, for ``jax.grad``/``vmap``/``jit``.
+
+        Returns ``(fn, variables)``: ``fn(variables, *feed_values) -> (outputs,
+        new_variables)`` where ``outputs`` has the structure of ``fetches``
+        (operations give ``None``) and ``variables`` is a copy of the values the
+        function reads. Random ops use the key ``jax.random.PRNGKey(0)`` unless
+        ``fn`` is called with ``key=``.
+
+        Something TF1 never offered: differentiate or vectorise a jgraph graph.
+        """
+        plan = self._plan(fetches, tuple(feed_list))
+        lowered = plan.lowered
+        names = (*plan.ro_names, *plan.required_rw)
+        try:
+            variables = {n: self._variables[n].copy() for n in names}
+        except KeyError as missing:
+            raise self._uninitialized(lowered, missing.args[0]) from None
+        rebuild = plan.rebuild
+
+        def fn(variables: dict, *feed_values: Any, key: Any = None) -> tuple[Any, dict]:
+            ro = {n: variables[n] for n in plan.ro_names}
+            rw = {n: variables[n] for n in plan.required_rw}
+            run_key = key if key is not None else jax.random.PRNGKey(0)
+            new_rw, outputs, _ = lowered.pure_fn(
+                ro, rw, tuple(feed_values), run_key if lowered.uses_rng else None
+            )
+            return rebuild(list(outputs)), {**variables, **new_rw}
+
+        return fn, variables
+
+    def stats(self) -> list[RunStats]:
+        """Call, trace and compile counts per compiled fetch set."""
+        return list(self._stats.values())
+
+    def list_devices(self) -> list[Any]:
+        from jgraph.python.client.device_lib import list_local_devices
+
+        return list_local_devices()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+
+
+def _hashable(value: Any) -> bool:
+    return not isinstance(value, list | dict)
+
+
+@contextlib.contextmanager
+def _as_default_session(session: Session) -> Iterator[Session]:
+    _default_session_stack.append(session)
+    try:
+        yield session
+    finally:
+        _default_session_stack.remove(session)
+
+
+def _to_numpy(value: Any) -> Any:
+    if value is None:
+        return None
+    array = np.asarray(value)
+    return array[()] if array.ndim == 0 else array
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def _flatten_fetches(
+    fetches: Any, flat: list[Any], graph: Graph
+) -> Callable[[list], Any]:
+    """Appends the graph elements of ``fetches`` to ``flat``; returns the rebuild fn."""
+    if isinstance(fetches, list | tuple) and not isinstance(fetches, str):
+        rebuilders = []
+        counts = []
+        for item in fetches:
+            before = len(flat)
+            rebuilders.append(_flatten_fetches(item, flat, graph))
+            counts.append(len(flat) - before)
+        kind = type(fetches)
+
+        def rebuild_sequence(values: list) -> Any:
+            items, position = [], 0
+            for rebuild_item, count in zip(rebuilders, counts, strict=True):
+                items.append(rebuild_item(values[position : position + count]))
+                position += count
+            if kind is list:
+                return items
+            if kind is tuple:
+                return tuple(items)
+            return kind(*items)  # namedtuple
+
+        return rebuild_sequence
+    if isinstance(fetches, Mapping):
+        keys = list(fetches)
+        inner = _flatten_fetches([fetches[k] for k in keys], flat, graph)
+        kind = type(fetches)
+
+        def rebuild_mapping(values: list) -> Any:
+            rebuilt = inner(values)
+            try:
+                return kind(zip(keys, rebuilt, strict=True))
+            except TypeError:
+                return dict(zip(keys, rebuilt, strict=True))
+
+        return rebuild_mapping
+    flat.append(_fetch_element(fetches, graph))
+    return _first
+
+
+def _first(values: list) -> Any:
+    return values[0]
+
+
+def _fetch_element(fetch: Any, graph: Graph) -> Tensor | Operation:
+    if fetch is None:
+        raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
+    try:
+        element = graph.as_graph_element(fetch)
+    except KeyError as err:
+        raise errors.NotFoundError(
+            None,
+            None,
+            f"Fetch argument {fetch!r} cannot be interpreted as a Tensor or Operation: {err.args[0]}",
+        ) from None
+    except ValueError as err:
+        raise ValueError(
+            f"Fetch argument {fetch!r} cannot be interpreted as a Tensor. ({err})"
+        ) from None
+    except TypeError as err:
+        raise TypeError(
+            f"Fetch argument {fetch!r} has invalid type {type(fetch)}, must be a string or"
+            f" Tensor. ({err})"
+        ) from None
+    return element
+
+
+class InteractiveSession(Session):
+    """A Session that installs itself as the default on construction (for notebooks)."""
+
+    def __init__(
+        self, target: str = "", graph: Graph | None = None, config: Any = None
+    ) -> None:
+        super().__init__(target, graph, config)
+        self._interactive_ctx = self.as_default()
+        self._interactive_ctx.__enter__()
+
+    def close(self) -> None:
+        if getattr(self, "_interactive_ctx", None) is not None:
+            self._interactive_ctx.__exit__(None, None, None)
+            self._interactive_ctx = None
+        super().close()

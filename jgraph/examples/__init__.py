@@ -1,0 +1,1 @@
+"""Examples that come with jgraph, mirroring TF1's ``tensorflow.examples``."""

@@ -1,0 +1,1 @@
+"""Tutorials support code, mirroring TF1's ``tensorflow.examples.tutorials``."""

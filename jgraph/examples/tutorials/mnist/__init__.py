@@ -1,0 +1,1 @@
+"""MNIST tutorial data, mirroring TF1's ``tensorflow.examples.tutorials.mnist``."""

@@ -1,0 +1,10 @@
+"""Every op, grouped as TF1 groups them; importing this package registers them all."""
+
+from jgraph.ops import (  # noqa: F401 - imported to register the ops
+    array_ops,
+    math_ops,
+    nn_ops,
+    random_ops,
+    state_ops,
+    variables,
+)

@@ -1,0 +1,292 @@
+"""Ops that read or write session state, feed points, and grouping ops.
+
+``VariableV2`` and ``ReadVariable`` carry a ``_reads_variable`` attr: lowering
+returns the variable's value for them (see ``_lower.py`` for the snapshot rule).
+``Assign*`` are ``stateful`` ops: their impl gets the variable's current value and
+returns the new one, which is also the op's output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from jgraph import _dtypes
+from jgraph._graph import Operation, Tensor, get_default_graph
+from jgraph._registry import (
+    HOST_FETCHES,
+    REGISTRY,
+    add_op,
+    as_numpy,
+    convert_to_tensor,
+    fresh_dim,
+    op,
+    with_unknown_dims,
+)
+from jgraph._shape import as_shape, format_shape
+
+
+def _attr_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
+    return [(attrs["dtype"], attrs["_dims"])]
+
+
+@op("Placeholder", shape_fn=_attr_spec)
+def _placeholder_impl(*, dtype: Any, shape: Any = None) -> Any:
+    raise AssertionError("a Placeholder is always fed; the session checks this first")
+
+
+def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tensor:
+    """A tensor whose value must be fed, as TF1 ``tf.placeholder``.
+
+    Args:
+      dtype: element type.
+      shape: the shape; ``None`` for any shape; ``None`` or ``-1`` dims are unknown.
+      name: op name.
+
+    TF1 difference: a placeholder of unknown rank (``shape=None``) gets its rank
+    from the first feed, so it compiles per fed shape like any unknown dim.
+    """
+    dtype = _dtypes.as_dtype(dtype)
+    graph = get_default_graph()
+    dims = (
+        None if shape is None else with_unknown_dims(graph, as_shape(shape).as_list())
+    )
+    return add_op(
+        REGISTRY["Placeholder"],
+        [],
+        {"dtype": dtype, "shape": shape, "_dims": dims},
+        name,
+        graph=graph,
+    )
+
+
+@op("PlaceholderWithDefault", same_dtype=False)
+def placeholder_with_default(input: Any, *, shape: Any = None) -> Any:
+    """The value of ``input`` unless this tensor is fed, as TF1."""
+    return input
+
+
+@op("VariableV2", shape_fn=_attr_spec)
+def _variable_impl(
+    *, dtype: Any, shape: Any, container: str = "", shared_name: str = ""
+) -> Any:
+    raise AssertionError("lowering reads the variable for ops with _reads_variable")
+
+
+@op("ReadVariable", shape_fn=_attr_spec)
+def _read_variable_impl(*, dtype: Any) -> Any:
+    raise AssertionError("lowering reads the variable for ops with _reads_variable")
+
+
+def _assign_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
+    variable = get_default_graph()._variables.get(attrs["var_names"][0])
+    return [(variable.dtype, variable._dims)] if variable is not None else []
+
+
+@op("Assign", stateful=True, reads_state=False, shape_fn=_assign_spec)
+def _assign_impl(
+    current: tuple, value: Any, *, validate_shape: bool = True, use_locking: bool = True
+) -> Any:
+    del current
+    return (value,), value
+
+
+@op("AssignAdd", stateful=True, shape_fn=_assign_spec)
+def _assign_add_impl(current: tuple, delta: Any, *, use_locking: bool = False) -> Any:
+    new = current[0] + delta
+    return (new,), new
+
+
+@op("AssignSub", stateful=True, shape_fn=_assign_spec)
+def _assign_sub_impl(current: tuple, delta: Any, *, use_locking: bool = False) -> Any:
+    new = current[0] - delta
+    return (new,), new
+
+
+def _write_variable(
+    op_type: str, ref: Any, value: Any, name: str | None, **attrs: Any
+) -> Tensor:
+    variable = _as_variable(ref, op_type)
+    graph = variable.graph
+    value_t = convert_to_tensor(value, variable.dtype, graph=graph)
+    if op_type == "Assign" and attrs.get("validate_shape", True):
+        if not variable.shape.is_compatible_with(value_t.shape):
+            raise ValueError(
+                f"Shapes must be equal rank, but are {format_shape(variable._dims)} and"
+                f" {format_shape(value_t._dims)} for '{op_type}' of variable"
+                f" '{variable.op.name}'."
+            )
+    elif not value_t.shape.is_compatible_with(variable.shape) and value_t.shape.ndims:
+        raise ValueError(
+            f"Cannot {op_type} a value of shape {format_shape(value_t._dims)} to variable"
+            f" '{variable.op.name}' of shape {format_shape(variable._dims)}."
+        )
+    return add_op(
+        REGISTRY[op_type],
+        [value_t],
+        {"var_names": (variable.op.name,), **attrs},
+        name,
+        graph=graph,
+    )
+
+
+def _as_variable(ref: Any, what: str) -> Any:
+    from jgraph.ops.variables import Variable
+
+    if isinstance(ref, Variable):
+        return ref
+    raise TypeError(
+        f"{what} needs a jgraph Variable as its first argument, got {ref!r}."
+    )
+
+
+def assign(
+    ref: Any,
+    value: Any,
+    validate_shape: bool | None = None,
+    use_locking: bool | None = None,
+    name: str | None = None,
+) -> Tensor:
+    """Sets ``ref`` to ``value``; the result is the new value, as TF1 ``tf.assign``."""
+    return _write_variable(
+        "Assign", ref, value, name, validate_shape=validate_shape is not False
+    )
+
+
+def assign_add(
+    ref: Any, value: Any, use_locking: bool | None = None, name: str | None = None
+) -> Tensor:
+    """Adds ``value`` to ``ref``; the result is the new value."""
+    return _write_variable("AssignAdd", ref, value, name)
+
+
+def assign_sub(
+    ref: Any, value: Any, use_locking: bool | None = None, name: str | None = None
+) -> Tensor:
+    """Subtracts ``value`` from ``ref``; the result is the new value."""
+    return _write_variable("AssignSub", ref, value, name)
+
+
+@op("Identity", same_dtype=False)
+def identity(input: Any) -> Any:
+    """Returns ``input`` unchanged (a new node, useful with control dependencies)."""
+    return input
+
+
+@op("NoOp", shape_fn=lambda specs, attrs: [])
+def _no_op_impl() -> None:
+    return None
+
+
+def no_op(name: str | None = None) -> Operation:
+    """An op that does nothing; run it for its control inputs."""
+    return add_op(REGISTRY["NoOp"], [], {}, name)
+
+
+def group(*inputs: Any, name: str | None = None) -> Operation:
+    """An op that runs all ``inputs`` (ops or tensors), as TF1 ``tf.group``."""
+    graph = get_default_graph()
+    flat = _flatten(inputs)
+    controls = [_as_op(graph, x) for x in flat]
+    with graph.control_dependencies(controls):
+        return no_op(name=name)
+
+
+def tuple_(
+    tensors: Sequence[Any],
+    name: str | None = None,
+    control_inputs: Sequence[Any] | None = None,
+) -> list[Tensor]:
+    """Identity of every tensor, each gated on all of them, as TF1 ``tf.tuple``."""
+    graph = get_default_graph()
+    gate = group(*tensors, *(control_inputs or ()), name=name)
+    with graph.control_dependencies([gate]):
+        return [identity(t) for t in tensors]
+
+
+def _flatten(values: Any) -> list[Any]:
+    result = []
+    for value in values:
+        if isinstance(value, list | tuple):
+            result.extend(_flatten(value))
+        elif value is not None:
+            result.append(value)
+    return result
+
+
+def _as_op(graph: Any, value: Any) -> Operation:
+    if isinstance(value, Operation):
+        return value
+    element = graph.as_graph_element(value)
+    return element.op if isinstance(element, Tensor) else element
+
+
+@op(
+    "IsVariableInitialized",
+    needs_context=True,
+    shape_fn=lambda specs, attrs: [(_dtypes.bool_, ())],
+)
+def _is_initialized_impl(ctx: Any, *, var_names: tuple[str, ...]) -> Any:
+    return jnp.asarray(ctx.try_variable_value(var_names[0]) is not None)
+
+
+def is_variable_initialized(variable: Any) -> Tensor:
+    """A bool tensor: whether ``variable`` holds a value in the session."""
+    variable = _as_variable(variable, "is_variable_initialized")
+    return add_op(
+        REGISTRY["IsVariableInitialized"],
+        [],
+        {"var_names": (variable.op.name,), "_read_only": True},
+        None,
+        graph=variable.graph,
+    )
+
+
+def _initialized_value_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
+    return [(_dtypes.as_dtype(specs[0].dtype), tuple(specs[0].shape))]
+
+
+@op(
+    "InitializedValue",
+    needs_context=True,
+    shape_fn=_initialized_value_spec,
+    same_dtype=False,
+)
+def _initialized_value_impl(
+    ctx: Any, initial_value: Any, *, var_names: tuple[str, ...]
+) -> Any:
+    current = ctx.try_variable_value(var_names[0])
+    return initial_value if current is None else current
+
+
+@op(
+    "ReportUninitializedVariables",
+    shape_fn=lambda specs, attrs: [(_dtypes.string, (fresh_dim(get_default_graph()),))],
+)
+def _report_uninitialized_impl(*, names: tuple[str, ...]) -> Any:
+    raise AssertionError("computed on the host (HOST_FETCHES)")
+
+
+HOST_FETCHES["ReportUninitializedVariables"] = lambda op_, variables: np.array(
+    [n.encode() for n in op_.attrs["names"] if n not in variables], dtype=object
+)
+
+
+def report_uninitialized_variables(
+    var_list: Sequence[Any] | None = None, name: str = "report_uninitialized_variables"
+) -> Tensor:
+    """A 1-D string tensor of the names of uninitialised variables (fetch it)."""
+    from jgraph.ops.variables import global_variables
+
+    names = tuple(
+        v.op.name for v in (var_list if var_list is not None else global_variables())
+    )
+    return add_op(REGISTRY["ReportUninitializedVariables"], [], {"names": names}, name)
+
+
+def feed_value_for(tensor: Tensor, value: Any) -> np.ndarray:
+    """Checks and converts one fed value for ``tensor`` (used by the session)."""
+    return as_numpy(value, tensor.dtype)
