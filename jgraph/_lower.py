@@ -93,8 +93,11 @@ def lower(
         for name in var_names:
             seen = name in required or name in optional
             if not seen:
+                # Write-only ops (Assign) and presence checks (IsVariableInitialized)
+                # work on uninitialised variables: they get them only if they exist.
                 write_only = opdef.stateful and not opdef.reads_state
-                (optional if write_only else required).append(name)
+                optional_read = op.attrs.get("_read_only", False)
+                (optional if write_only or optional_read else required).append(name)
         if is_write and not op.attrs.get("_read_only"):
             written.update(var_names)
     host_outputs = {}

@@ -268,15 +268,12 @@ def add_op(
         )
         if input_name == opdef.list_input:
             items = [
-                convert_to_tensor(v, hint if wants_hint else None, graph=graph)
-                for v in raw
+                _convert_input(v, hint if wants_hint else None, graph) for v in raw
             ]
             attrs["_list_len"] = len(items)
             tensors.extend(items)
         else:
-            tensors.append(
-                convert_to_tensor(raw, hint if wants_hint else None, graph=graph)
-            )
+            tensors.append(_convert_input(raw, hint if wants_hint else None, graph))
     _check_same_dtype(opdef, tensors, attrs, graph, name)
     output_specs = infer_outputs(opdef, tensors, attrs, graph, name)
     op_ = graph.create_op(
@@ -298,6 +295,14 @@ def add_op(
     ):
         return op_.outputs[0]
     return op_.outputs
+
+
+def _convert_input(raw: Any, hint: _dtypes.DType | None, graph: Graph) -> Tensor:
+    """One op input as a Tensor: Python values adopt ``hint``; tensors keep their
+    dtype, so a mismatch reaches ``_check_same_dtype`` (TypeError, as TF1)."""
+    if _as_tensor_or_none(raw) is not None:
+        return convert_to_tensor(raw, graph=graph)
+    return convert_to_tensor(raw, hint, graph=graph)
 
 
 def _returns_tuple(opdef: OpDef) -> bool:
@@ -593,7 +598,9 @@ def as_numpy(value: Any, dtype: Any = None) -> np.ndarray:
     """
     target = _dtypes.as_dtype(dtype) if dtype is not None else None
     if target is _dtypes.string or (target is None and _is_text(value)):
-        return np.asarray(value, dtype=object)
+        # TF1 strings are bytes; str values are UTF-8 encoded, as TF1 does.
+        array = np.asarray(value, dtype=object)
+        return np.vectorize(_as_bytes, otypes=[object])(array) if array.size else array
     array = np.asarray(value)
     if target is None:
         target = _dtypes.dtype_of_python_value(value)
@@ -614,6 +621,10 @@ def as_numpy(value: Any, dtype: Any = None) -> np.ndarray:
             f"Expected bool, got {value!r} of type '{type(value).__name__}' instead."
         )
     return array.astype(target.np, copy=False)
+
+
+def _as_bytes(value: Any) -> bytes:
+    return value.encode() if isinstance(value, str) else bytes(value)
 
 
 def _is_text(value: Any) -> bool:

@@ -62,7 +62,6 @@ class _Plan:
     """Everything ``run`` needs for one (fetch structure, feed keys): built once."""
 
     __slots__ = (
-        "ctx",
         "feed_checks",
         "lowered",
         "optional",
@@ -88,9 +87,6 @@ class _Plan:
         self.ro_names = tuple(n for n in lowered.required_vars if n not in written)
         self.required_rw = tuple(n for n in lowered.required_vars if n in written)
         self.optional = lowered.optional_vars
-        self.ctx = (
-            jax.enable_x64(True) if lowered.needs_x64 else contextlib.nullcontext()
-        )
         self.feed_checks = tuple(
             (
                 t,
@@ -267,21 +263,23 @@ class Session:
         for name in plan.optional:
             if name in variables:
                 rw[name] = variables[name]
-        stats = plan.stats
-        stats.calls += 1
+        plan.stats.calls += 1
         traces = lowered.trace_count[0]
-        with plan.ctx:
-            new_rw, outputs, next_key = lowered.fn(
-                ro, rw, feed_values, self._key if lowered.uses_rng else None
-            )
+        key = self._key if lowered.uses_rng else None
+        if lowered.needs_x64:
+            with jax.enable_x64(True):
+                new_rw, outputs, next_key = lowered.fn(ro, rw, feed_values, key)
+        else:
+            new_rw, outputs, next_key = lowered.fn(ro, rw, feed_values, key)
         if lowered.trace_count[0] != traces:
             self._note_trace(plan, feed_values)
-        variables.update(new_rw)
-        if lowered.uses_rng:
+        if new_rw:
+            variables.update(new_rw)
+        if key is not None:
             self._key = next_key
-        results = [_to_numpy(v) for v in outputs]
+        results = [None if v is None else _to_numpy(v) for v in outputs]
         for index, host_fn in lowered.host_outputs.items():
-            results[index] = host_fn(variables)
+            results[index] = _to_numpy(np.array(host_fn(variables)))
         return results
 
     def _note_trace(self, plan: _Plan, feed_values: tuple) -> None:
@@ -383,6 +381,9 @@ class Session:
 
         def restructure(values: list[Any]) -> Any:
             return rebuild([None if i < 0 else values[i] for i in unique_index])
+
+        if rebuild is _first:  # a single fetch: skip the nest machinery
+            restructure = _first if unique_index[0] == 0 else _none  # type: ignore[assignment]
 
         plan = _Plan(lowered, restructure, unique_index, stats)
         if _hashable(fetches):
@@ -507,8 +508,6 @@ def _as_default_session(session: Session) -> Iterator[Session]:
 
 
 def _to_numpy(value: Any) -> Any:
-    if value is None:
-        return None
     array = np.asarray(value)
     return array[()] if array.ndim == 0 else array
 
@@ -562,6 +561,10 @@ def _flatten_fetches(
 
 def _first(values: list) -> Any:
     return values[0]
+
+
+def _none(values: list) -> None:
+    return None
 
 
 def _fetch_element(fetch: Any, graph: Graph) -> Tensor | Operation:

@@ -1,0 +1,52 @@
+"""Project tasks: ``nox -s tests``, ``nox -s mnist``, ``nox -s lint``, ``nox -s bench``...
+
+Each session installs what it needs into its own virtualenv, so every command
+works on a fresh machine with Python 3.11+ and nox.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+MNIST_DIR = os.environ.get("JGRAPH_MNIST_DIR", "MNIST_data")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (CPU, both cores, derandomized hypothesis)."""
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest",
+        "-n",
+        os.environ.get("PYTEST_WORKERS", "2"),
+        *session.posargs,
+        env={"JAX_PLATFORMS": "cpu", "HYPOTHESIS_PROFILE": "ci"},
+    )
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Check style with ruff (lint and format)."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """Type-check the library with pyright (basic mode)."""
+    session.install("-e", ".", "pyright>=1.1.380")
+    session.run("pyright", "jgraph")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Micro-benchmarks: Session.run overhead against a plain jax.jit call."""
+    session.install("-e", ".")
+    session.run("python", "experiments/overhead.py", *session.posargs)
