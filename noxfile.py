@@ -14,7 +14,6 @@ nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
-MNIST_DIR = os.environ.get("JGRAPH_MNIST_DIR", "MNIST_data")
 
 
 @nox.session(python=PYTHON)
@@ -50,3 +49,11 @@ def bench(session: nox.Session) -> None:
     """Micro-benchmarks: Session.run overhead against a plain jax.jit call."""
     session.install("-e", ".")
     session.run("python", "experiments/overhead.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def mnist(session: nox.Session) -> None:
+    """The main job: train the TF1 tutorial MLP on MNIST, compare with hand-written JAX."""
+    session.install("-e", ".[bench]")
+    args = session.posargs or ["--compare", "--summary-overhead"]
+    session.run("python", "experiments/mnist.py", *args)

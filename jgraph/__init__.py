@@ -5,7 +5,14 @@
 jitted pure function of the session state.
 """
 
-from jgraph import errors as errors, math as math, nn as nn, ops as ops
+from jgraph import (
+    data as data,
+    errors as errors,
+    math as math,
+    nn as nn,
+    ops as ops,
+    train as train,
+)
 from jgraph._dtypes import (
     DType as DType,
     as_dtype as as_dtype,

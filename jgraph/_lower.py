@@ -2,7 +2,8 @@
 
 :func:`lower` returns a :class:`LoweredRun` whose ``fn`` has the signature::
 
-    fn(read_only_vars, read_write_vars, feeds, key) -> (new_rw_vars, outputs, next_key)
+    fn(read_only_vars, read_write_vars, feeds, key, consts)
+        -> (new_rw_vars, outputs, next_key)
 
 ``read_write_vars`` is donated, so variables are updated in place. The function
 interprets the ops in order, threading the variables (the state) through them;
@@ -18,7 +19,7 @@ at the start of the run, or -- if the variable was not initialised before the ru
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +28,11 @@ import numpy as np
 
 from jgraph import _dtypes, errors
 from jgraph._graph import Operation, Tensor
-from jgraph._prune import variables_touched
-from jgraph._registry import HOST_FETCHES, REGISTRY, OpDef
+from jgraph._prune import prune, variables_touched
+from jgraph._registry import HOST_FETCHES, HOST_FINALIZERS, REGISTRY, OpDef
 from jgraph._shape import format_shape
+
+LIFT_CONSTANT_BYTES = 1 << 16
 
 UNINITIALIZED_HELP = (
     "Run jg.global_variables_initializer() (or the variable's initializer) first."
@@ -42,6 +45,7 @@ class LoweredRun:
 
     fn: Any  # the jitted function (see module docstring)
     pure_fn: Any  # the same function, not jitted
+    lifted_constants: tuple[Operation, ...]  # Const ops passed in as ``consts``
     ops: tuple[Operation, ...]
     fetches: tuple[Tensor, ...]
     feeds: tuple[Tensor, ...]
@@ -54,6 +58,8 @@ class LoweredRun:
         int, Any
     ]  # fetch index -> fn(session variables) computed on the host
     trace_count: list[int]  # mutable counter: +1 per trace
+    # (fetch index, fn(payload) -> fetched value): see HOST_FINALIZERS.
+    host_finalizers: tuple[tuple[int, Any], ...] = ()
 
     @property
     def first_reader(self) -> dict[str, Operation]:
@@ -70,9 +76,13 @@ def lower(
     fetches: Sequence[Tensor],
     feeds: Sequence[Tensor],
     *,
-    donate: bool = True,
+    jit: Callable[..., Any] = jax.jit,
 ) -> LoweredRun:
-    """Builds the pure function for running ``ops`` and returning ``fetches``."""
+    """Builds the pure function for running ``ops`` and returning ``fetches``.
+
+    ``jit`` compiles it: ``jit(pure_fn, donate_argnums=(1,))``; a placement (see
+    ``_placement.py``) passes one that adds devices and shardings.
+    """
     fetches = tuple(fetches)
     feeds = tuple(feeds)
     required: list[str] = []
@@ -95,18 +105,24 @@ def lower(
             if not seen:
                 # Write-only ops (Assign) and presence checks (IsVariableInitialized)
                 # work on uninitialised variables: they get them only if they exist.
-                write_only = opdef.stateful and not opdef.reads_state
+                write_only = (
+                    opdef.stateful and not opdef.reads_state
+                ) or op.attrs.get("_write_only", False)
                 optional_read = op.attrs.get("_read_only", False)
                 (optional if write_only or optional_read else required).append(name)
         if is_write and not op.attrs.get("_read_only"):
             written.update(var_names)
     host_outputs = {}
+    host_finalizers = []
     for i, t in enumerate(fetches):
         if t in feeds:
             continue
         host_fn = HOST_FETCHES.get(t.op.type)
+        finalize = HOST_FINALIZERS.get(t.op.type)
         if host_fn is not None:
             host_outputs[i] = functools.partial(host_fn, t.op)
+        elif finalize is not None:
+            host_finalizers.append((i, functools.partial(finalize, t.op)))
         elif t.dtype is _dtypes.string:
             raise errors.UnimplementedError(
                 None,
@@ -116,12 +132,33 @@ def lower(
             )
     trace_count = [0]
     device_ops = tuple(
-        op for op in ops if not any(t.dtype is _dtypes.string for t in op.outputs)
+        op
+        for op in ops
+        if op.type in HOST_FINALIZERS
+        or not any(t.dtype is _dtypes.string for t in op.outputs)
     )
 
-    def pure_fn(ro_vars: dict, rw_vars: dict, feed_values: tuple, key: Any) -> tuple:
+    # Big constants (a dataset, test images) are passed in as arguments the session
+    # keeps on the device, rather than baked into every compiled program.
+    lifted = tuple(
+        op
+        for op in device_ops
+        if op.type == "Const" and op.attrs["value"].nbytes >= LIFT_CONSTANT_BYTES
+    )
+    lifted_outputs = tuple(op.outputs[0] for op in lifted)
+
+    def pure_fn(
+        ro_vars: dict, rw_vars: dict, feed_values: tuple, key: Any, consts: tuple = ()
+    ) -> tuple:
         trace_count[0] += 1
-        run = _Interpreter(device_ops, ro_vars, rw_vars, feeds, feed_values, key)
+        run = _Interpreter(
+            device_ops,
+            ro_vars,
+            rw_vars,
+            (*feeds, *lifted_outputs),
+            (*feed_values, *consts),
+            key,
+        )
         run.execute()
         outputs = tuple(
             None if i in host_outputs else run.env[t] for i, t in enumerate(fetches)
@@ -129,10 +166,11 @@ def lower(
         new_rw = {name: run.state[name] for name in sorted(written)}
         return new_rw, outputs, run.next_key
 
-    jitted = jax.jit(pure_fn, donate_argnums=(1,) if donate else ())
+    jitted = jit(pure_fn, donate_argnums=(1,))
     return LoweredRun(
         fn=jitted,
         pure_fn=pure_fn,
+        lifted_constants=lifted,
         ops=ops,
         fetches=fetches,
         feeds=feeds,
@@ -143,6 +181,7 @@ def lower(
         needs_x64=needs_x64,
         host_outputs=host_outputs,
         trace_count=trace_count,
+        host_finalizers=tuple(host_finalizers),
     )
 
 
@@ -172,6 +211,8 @@ class _Interpreter:
 
     def execute(self) -> None:
         for position, op in enumerate(self.ops):
+            if op.outputs and all(t in self.fed for t in op.outputs):
+                continue  # a lifted constant: its value came in as an argument
             self.op = op
             self.position = position
             outputs = self._run_op(op, self.state, self.env, write=True)
@@ -278,6 +319,16 @@ class _Interpreter:
     def op_key(self, op: Operation) -> Any:
         return self._op_key(op)
 
+    def evaluate(self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]) -> list[Any]:
+        """Evaluates ``targets`` from ``feeds`` alone (a function body built in the
+        graph, such as a ``Dataset.map`` function), reading but not writing state."""
+        ops = prune(targets, [], feeds)
+        sub = _Interpreter(ops, {}, {}, tuple(feeds), tuple(feeds.values()), None)
+        sub.start_state, sub.state = self.start_state, dict(self.state)
+        sub.run_key = self.run_key
+        sub.execute()
+        return [sub.env[t] for t in targets]
+
     def recompute(
         self, targets: Sequence[Tensor], substitutions: dict[Any, Any]
     ) -> list[Any]:
@@ -335,6 +386,9 @@ class _ReadOnly:
 
     def op_key(self, op: Operation) -> Any:
         return self._run._op_key(op)
+
+    def evaluate(self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]) -> list[Any]:
+        return self._run.evaluate(targets, feeds)
 
     def recompute(
         self, targets: Sequence[Tensor], substitutions: dict[Any, Any]

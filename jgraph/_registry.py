@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -64,6 +64,11 @@ class LoweringContext(Protocol):
 
     def op_key(self, op: Operation) -> Any:
         """The PRNG key random op ``op`` gets in this run."""
+
+    def evaluate(
+        self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]
+    ) -> list[Any]:
+        """Evaluates ``targets`` from ``feeds`` alone (a function body in the graph)."""
 
     def write_state(self, name: str, value: Any) -> None:
         """Sets state entry ``name`` for the rest of the run and the next runs."""
@@ -131,6 +136,12 @@ REGISTRY: dict[str, OpDef] = {}
 HOST_FETCHES: dict[str, Callable[[Operation, dict[str, Any]], Any]] = {
     "Const": lambda op, variables: op.attrs["value"],
 }
+
+# Op types whose fetched value is made on the host from what the jitted run computed
+# for them (their *payload*: any pytree of arrays): ``fn(op, payload) -> value``.
+# Such ops run inside the jitted function even when their output is a string tensor;
+# only the final value (e.g. a serialized Summary protobuf) is built on the host.
+HOST_FINALIZERS: dict[str, Callable[[Operation, Any], Any]] = {}
 
 
 def _static_value(value: Any) -> Any:
@@ -360,7 +371,7 @@ def _check_same_dtype(
         ]
     dtypes = {t.dtype for t in checked}
     if len(dtypes) > 1:
-        op_name = graph.unique_name(name or opdef.type, mark_as_used=False)
+        op_name = _display_name(graph, opdef, name)
         listing = ", ".join(f"{t.name}: {t.dtype.name}" for t in checked)
         raise TypeError(
             f"Input dtypes of '{op_name}' (op: '{opdef.type}') must all match, got"
@@ -432,31 +443,75 @@ def infer_outputs(
         return _eval_outputs(opdef, specs, attrs, graph)
     except Exception as err:
         first_error = err
-    # Independent unknown dims do not unify in JAX ((b1,3) + (b2,3) fails); TF1 would
-    # accept the graph, so retry with one shared unknown dim and forget what it was.
+    # Independent unknown dims do not unify in JAX ((b1,3) + (b2,3) fails), nor may an
+    # unknown dim stand for a known one ((b,3) + (4,3), (b1,3) @ (b2,4)); TF1 accepts
+    # such graphs. So retry with the unknown dims made one shared dim, then with one
+    # or two of them set to a known dim of the inputs; the first that works wins.
     if any(not is_known(d) for s in specs for d in s.shape):
-        shared = fresh_dim(graph)
-        retry = [
-            jax.ShapeDtypeStruct(
-                tuple(d if is_known(d) else shared for d in s.shape), s.dtype
-            )
-            for s in specs
-        ]
-        try:
-            outputs = _eval_outputs(opdef, retry, attrs, graph)
-        except Exception:
-            pass
-        else:
+        for retry in _unknown_dim_retries(specs, graph):
+            try:
+                outputs = _eval_outputs(opdef, retry, attrs, graph)
+            except Exception:
+                continue
             return [
                 (dtype, tuple(d if is_known(d) else fresh_dim(graph) for d in dims))
                 for dtype, dims in outputs
             ]
-    op_name = graph.unique_name(name or opdef.type, mark_as_used=False)
+    op_name = _display_name(graph, opdef, name)
     shapes = ", ".join(format_shape(s.shape) for s in specs)
     message = str(first_error).split("\n")[0]
     raise ValueError(
         f"{message} for '{op_name}' (op: '{opdef.type}') with input shapes: {shapes}."
     ) from first_error
+
+
+def _display_name(graph: Graph, opdef: OpDef, name: str | None) -> str:
+    """The name the op being built would get, for error messages."""
+    if name is not None and name.endswith("/"):
+        return name[:-1]  # a scope name, taken verbatim
+    return graph.unique_name(name or opdef.type, mark_as_used=False)
+
+
+_MAX_SHAPE_RETRIES = 48
+
+
+def _unknown_dim_retries(
+    specs: list[jax.ShapeDtypeStruct], graph: Graph
+) -> Iterator[list[jax.ShapeDtypeStruct]]:
+    """Input specs to retry shape inference with (see ``infer_outputs``): all unknown
+    dims as one shared dim, then with one, then two, of them set to a known dim."""
+    shared = fresh_dim(graph)
+    positions = [
+        (i, j)
+        for i, s in enumerate(specs)
+        for j, d in enumerate(s.shape)
+        if not is_known(d)
+    ]
+    candidates = sorted(
+        {int(d) for s in specs for d in s.shape if is_known(d) and d > 1}
+    )
+
+    def build(assigned: dict[tuple[int, int], int]) -> list[jax.ShapeDtypeStruct]:
+        return [
+            jax.ShapeDtypeStruct(
+                tuple(
+                    d if is_known(d) else assigned.get((i, j), shared)
+                    for j, d in enumerate(s.shape)
+                ),
+                s.dtype,
+            )
+            for i, s in enumerate(specs)
+        ]
+
+    yield build({})
+    tries = 1
+    for count in (1, 2):
+        for chosen in itertools.combinations(positions, count):
+            for values in itertools.product(candidates, repeat=count):
+                if tries >= _MAX_SHAPE_RETRIES:
+                    return
+                tries += 1
+                yield build(dict(zip(chosen, values, strict=True)))
 
 
 def _infer_with_dynamic_shape(
@@ -509,7 +564,7 @@ def _infer_with_unknown_rank(
         except Exception:
             continue
         return [(dtype, None) for dtype, _ in outputs]
-    op_name = graph.unique_name(name or opdef.type, mark_as_used=False)
+    op_name = _display_name(graph, opdef, name)
     raise ValueError(
         f"Cannot infer the outputs of '{op_name}' (op: '{opdef.type}') from inputs of"
         " unknown rank; give the placeholder a shape."

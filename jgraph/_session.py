@@ -28,7 +28,9 @@ from jgraph._graph import (
     get_default_graph,
 )
 from jgraph._lower import LoweredRun, lower
+from jgraph._placement import Placement
 from jgraph._prune import prune
+from jgraph.data import ITERATORS, HostIterator
 from jgraph._registry import as_numpy, is_known
 from jgraph._shape import format_shape
 
@@ -62,7 +64,10 @@ class _Plan:
     """Everything ``run`` needs for one (fetch structure, feed keys): built once."""
 
     __slots__ = (
+        "constants",
         "feed_checks",
+        "get_nexts",
+        "resets",
         "lowered",
         "optional",
         "rebuild",
@@ -78,6 +83,7 @@ class _Plan:
         rebuild: Callable[[list], Any],
         unique_index: list[int],
         stats: RunStats,
+        num_user_feeds: int,
     ) -> None:
         self.lowered = lowered
         self.rebuild = rebuild
@@ -87,6 +93,9 @@ class _Plan:
         self.ro_names = tuple(n for n in lowered.required_vars if n not in written)
         self.required_rw = tuple(n for n in lowered.required_vars if n in written)
         self.optional = lowered.optional_vars
+        self.constants: tuple = ()
+        self.get_nexts: tuple[Operation, ...] = ()
+        self.resets: tuple[Any, ...] = ()
         self.feed_checks = tuple(
             (
                 t,
@@ -95,7 +104,7 @@ class _Plan:
                 if t._dims is None
                 else tuple(d if is_known(d) else None for d in t._dims),
             )
-            for t in lowered.feeds
+            for t in lowered.feeds[:num_user_feeds]
         )
 
 
@@ -106,14 +115,21 @@ class Session:
       target: ``''`` for this process; a ``jg.train.Server``'s ``target`` also works.
       graph: the graph to run (default: the default graph).
       config: accepted for TF1 compatibility (``ConfigProto``-like; may be None).
+      placement: where state and feeds live and how runs compile (default: JAX's
+        default device); see ``jgraph.distribute``.
     """
 
     def __init__(
-        self, target: str = "", graph: Graph | None = None, config: Any = None
+        self,
+        target: str = "",
+        graph: Graph | None = None,
+        config: Any = None,
+        placement: Placement | None = None,
     ) -> None:
         self._graph = graph if graph is not None else get_default_graph()
         self._target = target
         self._config = config
+        self._placement = placement if placement is not None else Placement()
         self._closed = False
         self._variables: dict[str, jax.Array] = {}
         seed = self._graph.seed
@@ -121,6 +137,9 @@ class Session:
             seed = int.from_bytes(os.urandom(4), "little")
         self._key = jax.random.PRNGKey(seed)
         self._plans: dict[Any, _Plan] = {}
+        self._constants: dict[Operation, jax.Array] = {}
+        self._host_iterators: dict[Any, HostIterator] = {}
+        self._scanned: dict[tuple[int, _Plan], Any] = {}
         self._lowered: dict[Any, LoweredRun] = {}
         self._stats: dict[Any, RunStats] = {}
         self._default_ctx: Any = None
@@ -163,6 +182,9 @@ class Session:
         self._variables = {}
         self._plans.clear()
         self._lowered.clear()
+        self._constants.clear()
+        self._host_iterators.clear()
+        self._scanned.clear()
 
     def __del__(self) -> None:
         self._closed = True
@@ -205,8 +227,10 @@ class Session:
                     f" value of dtype {array.dtype}.",
                 )
             checked[name] = array
+        self._host_iterators.clear()  # positions may have changed (a restore)
         with jax.enable_x64(True):
-            self._variables.update({k: jax.device_put(v) for k, v in checked.items()})
+            put = self._placement.put_state
+            self._variables.update({k: put(k, v) for k, v in checked.items()})
             if key is not None:
                 self._key = jax.device_put(key)
 
@@ -243,14 +267,34 @@ class Session:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         feed_keys = tuple(feed_dict) if feed_dict else ()
+        plan = self._cached_plan(fetches, feed_keys)
+        feed_values = self._feed_values(plan, feed_dict.values()) if feed_keys else ()
+        if plan.get_nexts:
+            feed_values += self._iterator_feeds(plan, steps=None)
+        return plan.rebuild(self._call(plan, feed_values))
+
+    def _cached_plan(self, fetches: Any, feed_keys: tuple) -> _Plan:
         try:
             plan = self._plans.get((fetches, feed_keys)) if _hashable(fetches) else None
-        except TypeError:
+        except TypeError:  # an unhashable nest (a tuple holding a list)
             plan = None
-        if plan is None:
-            plan = self._plan(fetches, feed_keys)
-        feed_values = self._feed_values(plan, feed_dict.values()) if feed_keys else ()
-        return plan.rebuild(self._call(plan, feed_values))
+        return plan if plan is not None else self._plan(fetches, feed_keys)
+
+    def _iterator_feeds(self, plan: _Plan, steps: int | None) -> tuple:
+        """Index feeds for the run's ``get_next`` ops (stacked for ``steps`` steps)."""
+        values: list[Any] = []
+        for op in plan.get_nexts:
+            iterator = op.attrs["_iterator"]
+            host = self._host_iterators.get(iterator)
+            if host is None:
+                host = self._host_iterators[iterator] = HostIterator(iterator, self)
+            rows = host.take(steps or 1)
+            if steps is None:
+                values += [rows[0], np.int32(host.position)]
+            else:
+                positions = np.arange(host.position - steps + 1, host.position + 1)
+                values += [rows, positions.astype(np.int32)]
+        return tuple(values)
 
     def _call(self, plan: _Plan, feed_values: tuple) -> list[Any]:
         lowered = plan.lowered
@@ -264,22 +308,31 @@ class Session:
             if name in variables:
                 rw[name] = variables[name]
         plan.stats.calls += 1
+        feed_values = self._placement.put_feeds(lowered.feeds, feed_values)
         traces = lowered.trace_count[0]
         key = self._key if lowered.uses_rng else None
         if lowered.needs_x64:
             with jax.enable_x64(True):
-                new_rw, outputs, next_key = lowered.fn(ro, rw, feed_values, key)
+                new_rw, outputs, next_key = lowered.fn(
+                    ro, rw, feed_values, key, plan.constants
+                )
         else:
-            new_rw, outputs, next_key = lowered.fn(ro, rw, feed_values, key)
+            new_rw, outputs, next_key = lowered.fn(
+                ro, rw, feed_values, key, plan.constants
+            )
         if lowered.trace_count[0] != traces:
             self._note_trace(plan, feed_values)
         if new_rw:
             variables.update(new_rw)
         if key is not None:
             self._key = next_key
+        for iterator in plan.resets:  # re-initialised: its host mirror starts over
+            self._host_iterators.pop(iterator, None)
         results = [None if v is None else _to_numpy(v) for v in outputs]
         for index, host_fn in lowered.host_outputs.items():
             results[index] = _to_numpy(np.array(host_fn(variables)))
+        for index, finalize in lowered.host_finalizers:
+            results[index] = finalize(outputs[index])
         return results
 
     def _note_trace(self, plan: _Plan, feed_values: tuple) -> None:
@@ -310,38 +363,12 @@ class Session:
         )
 
     @staticmethod
-    def _feed_values(plan: _Plan, raw_values: Iterable[Any]) -> tuple:
-        values = []
-        for (tensor, np_dtype, dims), value in zip(
-            plan.feed_checks, raw_values, strict=True
-        ):
-            if isinstance(value, jax.Array) and value.dtype == np_dtype:
-                array = value
-            elif isinstance(value, np.ndarray) and value.dtype == np_dtype:
-                array = value
-            else:
-                try:
-                    array = as_numpy(value, tensor.dtype)
-                except (TypeError, ValueError) as err:
-                    raise errors.InvalidArgumentError(
-                        None,
-                        tensor.op,
-                        f"Cannot feed value {_short(value)} to tensor '{tensor.name}' of"
-                        f" dtype {tensor.dtype.name}: {err}",
-                    ) from err
-            if dims is not None:
-                shape = array.shape
-                if len(shape) != len(dims) or any(
-                    d is not None and d != s for d, s in zip(dims, shape, strict=False)
-                ):
-                    raise errors.InvalidArgumentError(
-                        None,
-                        tensor.op,
-                        f"Cannot feed value of shape {format_shape(shape)} for Tensor"
-                        f" '{tensor.name}', which has shape {format_shape(dims)}.",
-                    )
-            values.append(array)
-        return tuple(values)
+    def _feed_values(plan: _Plan, raw_values: Iterable[Any], steps: int = 0) -> tuple:
+        """Checks and converts fed values (``steps`` > 0: each has a leading step axis)."""
+        return tuple(
+            _checked_feed(check, value, steps)
+            for check, value in zip(plan.feed_checks, raw_values, strict=True)
+        )
 
     # -- plans ----------------------------------------------------------------------------
     def _plan(self, fetches: Any, feed_keys: tuple) -> _Plan:
@@ -368,8 +395,14 @@ class Session:
         lowered = self._lowered.get(lowered_key)
         if lowered is None:
             ops = prune(unique, targets, feeds)
-            self._check_placeholders_fed(ops, feeds)
-            lowered = lower(ops, unique, feeds)
+            # Iterators' index placeholders are fed by the session itself.
+            auto_feeds = tuple(
+                t for op in ops if op.type == "IteratorGetNext" for t in op.inputs[:2]
+            )
+            if auto_feeds:
+                ops = prune(unique, targets, feeds + auto_feeds)
+            self._check_placeholders_fed(ops, feeds + auto_feeds)
+            lowered = lower(ops, unique, feeds + auto_feeds, jit=self._placement.jit)
             self._lowered[lowered_key] = lowered
         stats = self._stats.setdefault(
             lowered_key,
@@ -385,13 +418,31 @@ class Session:
         if rebuild is _first:  # a single fetch: skip the nest machinery
             restructure = _first if unique_index[0] == 0 else _none  # type: ignore[assignment]
 
-        plan = _Plan(lowered, restructure, unique_index, stats)
+        plan = _Plan(lowered, restructure, unique_index, stats, len(feeds))
+        plan.constants = tuple(self._constant(op) for op in lowered.lifted_constants)
+        plan.get_nexts = tuple(op for op in lowered.ops if op.type == "IteratorGetNext")
+        advanced = {op.attrs["_iterator"] for op in plan.get_nexts}
+        plan.resets = tuple(
+            it
+            for it in self._graph.get_collection(ITERATORS)
+            if it.position_variable.op.name in lowered.written_vars
+            and it not in advanced
+        )
         if _hashable(fetches):
             try:
                 self._plans[(fetches, feed_keys)] = plan
             except TypeError:
                 pass
         return plan
+
+    def _constant(self, op: Operation) -> jax.Array:
+        """The device copy of a big constant, made once per session."""
+        array = self._constants.get(op)
+        if array is None:
+            with jax.enable_x64(True):
+                array = self._placement.put_state(op.name, op.attrs["value"])
+            self._constants[op] = array
+        return array
 
     def _feed_tensor(self, key: Any) -> Tensor:
         try:
@@ -443,9 +494,104 @@ class Session:
                     f"expected {len(feed_keys)} feed values, got {len(values)}"
                 )
             feed_values = feed_values_of(plan, values) if values else ()
+            if plan.get_nexts:
+                feed_values += self._iterator_feeds(plan, steps=None)
             return plan.rebuild(call(plan, feed_values))
 
         return callable_
+
+    def run_steps(
+        self,
+        fetches: Any,
+        steps: int,
+        feed_dict: Mapping[Any, Any] | None = None,
+        stacked_feed_dict: Mapping[Any, Any] | None = None,
+        return_all: bool = True,
+    ) -> Any:
+        """Runs ``fetches`` ``steps`` times inside ONE compiled call (``lax.scan``).
+
+        The state afterwards is exactly that of ``steps`` separate ``run`` calls
+        (same values, same RNG stream). Data per step comes from dataset iterators
+        (their ``get_next`` ops advance once per step) or from ``stacked_feed_dict``,
+        whose values have a leading axis of length ``steps``; ``feed_dict`` values are
+        the same every step.
+
+        Args:
+          fetches: as for :meth:`run` (usually a train op and a few metrics).
+          steps: how many steps.
+          feed_dict: values fed unchanged to every step.
+          stacked_feed_dict: values whose slice ``[i]`` is fed to step ``i``.
+          return_all: return every step's fetches stacked (leading axis ``steps``;
+            summaries come back as a list of ``steps`` serialized protos); else only
+            the last step's.
+
+        Returns:
+          The fetched values in the structure of ``fetches``.
+        """
+        self._check_open()
+        steps = int(steps)
+        if steps < 1:
+            raise ValueError(f"steps must be >= 1, got {steps}")
+        fixed, stacked = dict(feed_dict or {}), dict(stacked_feed_dict or {})
+        plan = self._cached_plan(fetches, (*fixed, *stacked))
+        fixed_values = self._feed_values(plan, fixed.values()) if fixed else ()
+        stacked_plan_checks = plan.feed_checks[len(fixed) :]
+        stacked_values = tuple(
+            _checked_feed(check, value, steps)
+            for check, value in zip(stacked_plan_checks, stacked.values(), strict=True)
+        )
+        if plan.get_nexts:
+            stacked_values += self._iterator_feeds(plan, steps=steps)
+        lowered = plan.lowered
+        needed = (*plan.ro_names, *plan.required_rw)
+        missing = [n for n in needed if n not in self._variables]
+        if missing:
+            raise self._uninitialized(lowered, missing[0])
+        ro = {n: self._variables[n] for n in plan.ro_names}
+        # The scan carries every written variable; one only written (never read
+        # first) may not exist yet: start it from zeros, the first step overwrites it.
+        rw = {
+            n: self._variables[n] if n in self._variables else self._zeros_for(n)
+            for n in sorted(lowered.written_vars)
+        }
+        scanned = self._scanned.get((steps, plan))
+        if scanned is None:
+            scanned = self._scanned[(steps, plan)] = _scan_steps(
+                lowered, steps, self._placement
+            )
+        key = self._key if lowered.uses_rng else None
+        context = (
+            jax.enable_x64(True) if lowered.needs_x64 else contextlib.nullcontext()
+        )
+        with context:
+            new_rw, outputs, next_key = scanned(
+                ro, rw, fixed_values, stacked_values, key, plan.constants
+            )
+        plan.stats.calls += steps
+        self._variables.update(new_rw)
+        if key is not None:
+            self._key = next_key
+        for iterator in plan.resets:
+            self._host_iterators.pop(iterator, None)
+        finalizers = dict(lowered.host_finalizers)
+        results: list[Any] = []
+        for index, value in enumerate(outputs):
+            if index in lowered.host_outputs:
+                value = np.array(lowered.host_outputs[index](self._variables))
+                per_step = [value] * steps
+            elif index in finalizers:
+                per_step = [
+                    finalizers[index](
+                        jax.tree_util.tree_map(lambda v, k=k: v[k], value)
+                    )
+                    for k in range(steps)
+                ]
+            else:
+                array = np.asarray(value)
+                results.append(array if return_all else _to_numpy(array[-1]))
+                continue
+            results.append(per_step if return_all else per_step[-1])
+        return plan.rebuild(results)
 
     def as_function(
         self, fetches: Any, feed_list: Sequence[Any] = ()
@@ -474,7 +620,11 @@ class Session:
             rw = {n: variables[n] for n in plan.required_rw}
             run_key = key if key is not None else jax.random.PRNGKey(0)
             new_rw, outputs, _ = lowered.pure_fn(
-                ro, rw, tuple(feed_values), run_key if lowered.uses_rng else None
+                ro,
+                rw,
+                tuple(feed_values),
+                run_key if lowered.uses_rng else None,
+                plan.constants,
             )
             return rebuild(list(outputs)), {**variables, **new_rw}
 
@@ -489,9 +639,75 @@ class Session:
 
         return list_local_devices()
 
+    def _zeros_for(self, name: str) -> jax.Array:
+        variable = self._graph._variables[name]
+        with jax.enable_x64(variable.dtype.is_64bit):
+            return jax.numpy.zeros(variable.spec.shape, variable.dtype.np)
+
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
+
+
+def _checked_feed(check: tuple, value: Any, steps: int = 0) -> Any:
+    """One fed value, converted to the tensor's dtype and checked against its shape.
+
+    With ``steps`` > 0 the value stacks one feed per step along a leading axis.
+    """
+    tensor, np_dtype, dims = check
+    if isinstance(value, jax.Array | np.ndarray) and value.dtype == np_dtype:
+        array = value
+    else:
+        try:
+            array = as_numpy(value, tensor.dtype)
+        except (TypeError, ValueError) as err:
+            raise errors.InvalidArgumentError(
+                None,
+                tensor.op,
+                f"Cannot feed value {_short(value)} to tensor '{tensor.name}' of"
+                f" dtype {tensor.dtype.name}: {err}",
+            ) from err
+    shape = array.shape
+    if steps:
+        if not shape or shape[0] != steps:
+            raise errors.InvalidArgumentError(
+                None,
+                tensor.op,
+                f"A stacked feed for '{tensor.name}' needs a leading axis of length"
+                f" steps={steps}, got shape {format_shape(shape)}.",
+            )
+        shape = shape[1:]
+    if dims is not None and (
+        len(shape) != len(dims)
+        or any(d is not None and d != n for d, n in zip(dims, shape, strict=True))
+    ):
+        raise errors.InvalidArgumentError(
+            None,
+            tensor.op,
+            f"Cannot feed value of shape {format_shape(shape)} for Tensor"
+            f" '{tensor.name}', which has shape {format_shape(dims)}.",
+        )
+    return array
+
+
+def _scan_steps(lowered: LoweredRun, steps: int, placement: Placement) -> Any:
+    """``steps`` runs of ``lowered`` as one jitted ``lax.scan`` over the state."""
+    pure_fn = lowered.pure_fn
+
+    def multi(
+        ro: dict, rw: dict, fixed: tuple, stacked: tuple, key: Any, consts: tuple
+    ) -> tuple:
+        def body(carry: tuple, per_step: tuple) -> tuple:
+            state, step_key = carry
+            new_state, outputs, next_key = pure_fn(
+                ro, state, (*fixed, *per_step), step_key, consts
+            )
+            return ({**state, **new_state}, next_key), outputs
+
+        (state, key), outputs = jax.lax.scan(body, (rw, key), stacked, length=steps)
+        return state, outputs, key
+
+    return placement.jit(multi, donate_argnums=(1,))
 
 
 def _hashable(value: Any) -> bool:

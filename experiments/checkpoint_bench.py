@@ -1,0 +1,200 @@
+"""Checkpoint save and restore time: jgraph's Saver against plain orbax and numpy.
+
+Models of 10 MB, 100 MB and 1 GB of float32 variables (8 variables each, random
+normal values: incompressible, like trained weights). Per size, in interleaved
+rounds, on the same arrays:
+
+* ``jgraph``: ``Saver.save(sess, path)`` (blocking: copy, checksums, orbax write,
+  index file) and ``Saver.restore(sess, path)`` (metadata checks, read onto the
+  variables' devices, checksum verification, ``Session.set_state``); also the time
+  a non-blocking ``save(..., blocking=False)`` holds training up.
+* ``orbax``: ``ocp.StandardCheckpointer().save(path, arrays)`` +
+  ``wait_until_finished()``, and ``restore(path, target)`` with the same targets.
+* ``numpy``: ``np.save`` of the same bytes, one file per array, with ``fsync``
+  (raw disk speed; tensorstore also syncs its files) and without (page cache),
+  and ``np.load`` + ``jax.device_put`` back.
+
+Restores read files just written, so they come from the OS page cache. Every
+checkpoint is deleted right after its round: the peak disk use is about one model.
+
+    python experiments/checkpoint_bench.py [--sizes 10MB,100MB,1GB] [--rounds 3]
+        [--out results/] [--tmp /tmp]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import jax
+import numpy as np
+import orbax.checkpoint as ocp
+
+import jgraph as jg
+from jgraph.saver import Saver
+
+VARIABLES_PER_MODEL = 8
+
+
+def parse_size(text: str) -> int:
+    """``"10MB"`` -> 10_000_000 bytes (decimal units, as disks are sold)."""
+    units = {"KB": 10**3, "MB": 10**6, "GB": 10**9}
+    text = text.strip().upper()
+    for unit, factor in units.items():
+        if text.endswith(unit):
+            return int(float(text[: -len(unit)]) * factor)
+    return int(text)
+
+
+def build_model(nbytes: int) -> tuple[jg.Session, Saver, dict[str, jax.Array]]:
+    """A session holding ``nbytes`` of float32 variables, its Saver, and copies of
+    the variables' arrays."""
+    graph = jg.Graph()
+    per_variable = nbytes // 4 // VARIABLES_PER_MODEL
+    with graph.as_default():
+        jg.set_random_seed(0)
+        for i in range(VARIABLES_PER_MODEL):
+            jg.Variable(jg.random_normal([per_variable]), name=f"layer_{i}/weights")
+        sess = jg.Session(graph=graph)
+        sess.run(jg.global_variables_initializer())
+        saver = Saver()
+    return sess, saver, sess.get_state(copy=True).variables
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def numpy_save(directory: str, arrays: dict[str, jax.Array], sync: bool) -> None:
+    os.makedirs(directory)
+    for i, value in enumerate(arrays.values()):
+        with open(os.path.join(directory, f"{i}.npy"), "wb") as file:
+            np.save(file, np.asarray(value), allow_pickle=False)
+            if sync:
+                file.flush()
+                os.fsync(file.fileno())
+
+
+def numpy_load(directory: str, arrays: dict[str, jax.Array]) -> None:
+    loaded = [
+        jax.device_put(np.load(os.path.join(directory, f"{i}.npy"), allow_pickle=False))
+        for i in range(len(arrays))
+    ]
+    jax.block_until_ready(loaded)
+
+
+def one_round(
+    sess: jg.Session, saver: Saver, arrays: dict[str, jax.Array], root: str
+) -> dict[str, float]:
+    """Times every method once on ``arrays``; deletes what it wrote."""
+    target = {
+        name: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=a.sharding)
+        for name, a in arrays.items()
+    }
+    times = {}
+    path = os.path.join(root, "jgraph", "model.ckpt")
+    os.makedirs(os.path.dirname(path))
+    times["jgraph_save"] = timed(lambda: saver.save(sess, path))
+    times["jgraph_restore"] = timed(lambda: saver.restore(sess, path))
+    async_path = os.path.join(root, "jgraph", "async.ckpt")
+    times["jgraph_save_async_blocking"] = timed(
+        lambda: saver.save(sess, async_path, write_state=False, blocking=False)
+    )
+    saver.wait_until_finished()
+    shutil.rmtree(os.path.join(root, "jgraph"))
+
+    path = os.path.join(root, "orbax")
+
+    def orbax_save() -> None:
+        with ocp.StandardCheckpointer() as checkpointer:
+            checkpointer.save(path, arrays)
+            checkpointer.wait_until_finished()
+
+    def orbax_restore() -> None:
+        with ocp.StandardCheckpointer() as checkpointer:
+            jax.block_until_ready(checkpointer.restore(path, target))
+
+    times["orbax_save"] = timed(orbax_save)
+    times["orbax_restore"] = timed(orbax_restore)
+    shutil.rmtree(path)
+
+    path = os.path.join(root, "numpy")
+    times["numpy_save_fsync"] = timed(lambda: numpy_save(path, arrays, sync=True))
+    times["numpy_load"] = timed(lambda: numpy_load(path, arrays))
+    shutil.rmtree(path)
+    times["numpy_save_page_cache"] = timed(lambda: numpy_save(path, arrays, sync=False))
+    shutil.rmtree(path)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10MB,100MB,1GB")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument("--tmp", default=None, help="where checkpoints are written")
+    args = parser.parse_args()
+
+    results: dict[str, dict] = {
+        "device": str(jax.devices()[0]),
+        "rounds": args.rounds,
+        "sizes": {},
+    }
+    root = tempfile.mkdtemp(prefix="checkpoint_bench_", dir=args.tmp)
+    try:
+        for size_text in args.sizes.split(","):
+            nbytes = parse_size(size_text)
+            sess, saver, arrays = build_model(nbytes)
+            one_round(sess, saver, arrays, os.path.join(root, "warmup"))  # compile
+            rounds = [
+                one_round(sess, saver, arrays, os.path.join(root, f"round{r}"))
+                for r in range(args.rounds)
+            ]
+            medians = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+            actual = sum(a.nbytes for a in arrays.values())
+            entry = {
+                "bytes": actual,
+                "median_s": {k: round(v, 4) for k, v in medians.items()},
+                "MB_per_s": {
+                    k: round(actual / v / 1e6, 1) for k, v in medians.items() if v > 0
+                },
+                "ratios": {
+                    "save_jgraph_over_orbax": medians["jgraph_save"]
+                    / medians["orbax_save"],
+                    "save_jgraph_over_numpy_fsync": medians["jgraph_save"]
+                    / medians["numpy_save_fsync"],
+                    "restore_jgraph_over_orbax": medians["jgraph_restore"]
+                    / medians["orbax_restore"],
+                    "restore_jgraph_over_numpy": medians["jgraph_restore"]
+                    / medians["numpy_load"],
+                },
+            }
+            entry["ratios"] = {k: round(v, 3) for k, v in entry["ratios"].items()}
+            results["sizes"][size_text] = entry
+            print(f"\n{size_text} ({actual / 1e6:.0f} MB), median of {args.rounds}:")
+            for key, seconds in medians.items():
+                print(
+                    f"  {key:28s} {seconds:8.3f} s  {actual / seconds / 1e6:8.0f} MB/s"
+                )
+            for key, ratio in entry["ratios"].items():
+                print(f"  {key:28s} {ratio:8.2f}x")
+            sess.close()
+            del arrays
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "checkpoint_bench.json").write_text(json.dumps(results, indent=2))
+    print(f"\nwrote {args.out / 'checkpoint_bench.json'}")
+
+
+if __name__ == "__main__":
+    main()
