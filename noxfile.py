@@ -57,3 +57,17 @@ def mnist(session: nox.Session) -> None:
     session.install("-e", ".[bench]")
     args = session.posargs or ["--compare", "--summary-overhead"]
     session.run("python", "experiments/mnist.py", *args)
+
+
+@nox.session(python=PYTHON)
+def tensorboard_screenshot(session: nox.Session) -> None:
+    """Opt-in: render a jgraph run in TensorBoard (headless Chromium), save PNGs."""
+    session.install("-e", ".[test]")
+    session.run("python", "experiments/tensorboard_screenshot.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fused(session: nox.Session) -> None:
+    """Steps/s: feed_dict, tf.data iterator, fused run_steps, hand-written jax.jit."""
+    session.install("-e", ".")
+    session.run("python", "experiments/fused.py", *session.posargs)

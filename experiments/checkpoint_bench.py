@@ -14,8 +14,10 @@ rounds, on the same arrays:
   (raw disk speed; tensorstore also syncs its files) and without (page cache),
   and ``np.load`` + ``jax.device_put`` back.
 
-Restores read files just written, so they come from the OS page cache. Every
-checkpoint is deleted right after its round: the peak disk use is about one model.
+Restores read files just written, so they come from the OS page cache. Each
+timing starts after ``os.sync()`` (no dirty pages of the previous method pending),
+and the order of the three methods rotates from round to round. Every checkpoint
+is deleted right after its method: the peak disk use is about one model.
 
     python experiments/checkpoint_bench.py [--sizes 10MB,100MB,1GB] [--rounds 3]
         [--out results/] [--tmp /tmp]
@@ -69,6 +71,9 @@ def build_model(nbytes: int) -> tuple[jg.Session, Saver, dict[str, jax.Array]]:
 
 
 def timed(fn: Callable[[], object]) -> float:
+    """Seconds ``fn`` takes, starting with no dirty pages waiting to be written (so
+    one method's writes are not charged to the next one)."""
+    os.sync()
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
@@ -92,47 +97,73 @@ def numpy_load(directory: str, arrays: dict[str, jax.Array]) -> None:
     jax.block_until_ready(loaded)
 
 
-def one_round(
+def jgraph_times(
     sess: jg.Session, saver: Saver, arrays: dict[str, jax.Array], root: str
 ) -> dict[str, float]:
-    """Times every method once on ``arrays``; deletes what it wrote."""
-    target = {
-        name: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=a.sharding)
-        for name, a in arrays.items()
-    }
+    del arrays  # the Saver reads the session's own state
     times = {}
-    path = os.path.join(root, "jgraph", "model.ckpt")
-    os.makedirs(os.path.dirname(path))
+    path = os.path.join(root, "model.ckpt")
     times["jgraph_save"] = timed(lambda: saver.save(sess, path))
     times["jgraph_restore"] = timed(lambda: saver.restore(sess, path))
-    async_path = os.path.join(root, "jgraph", "async.ckpt")
+    async_path = os.path.join(root, "async.ckpt")
     times["jgraph_save_async_blocking"] = timed(
         lambda: saver.save(sess, async_path, write_state=False, blocking=False)
     )
     saver.wait_until_finished()
-    shutil.rmtree(os.path.join(root, "jgraph"))
+    return times
 
+
+def orbax_times(
+    sess: jg.Session, saver: Saver, arrays: dict[str, jax.Array], root: str
+) -> dict[str, float]:
     path = os.path.join(root, "orbax")
+    target = {
+        name: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=a.sharding)
+        for name, a in arrays.items()
+    }
 
-    def orbax_save() -> None:
+    def save() -> None:
         with ocp.StandardCheckpointer() as checkpointer:
             checkpointer.save(path, arrays)
             checkpointer.wait_until_finished()
 
-    def orbax_restore() -> None:
+    def restore() -> None:
         with ocp.StandardCheckpointer() as checkpointer:
             jax.block_until_ready(checkpointer.restore(path, target))
 
-    times["orbax_save"] = timed(orbax_save)
-    times["orbax_restore"] = timed(orbax_restore)
-    shutil.rmtree(path)
+    return {"orbax_save": timed(save), "orbax_restore": timed(restore)}
 
+
+def numpy_times(
+    sess: jg.Session, saver: Saver, arrays: dict[str, jax.Array], root: str
+) -> dict[str, float]:
     path = os.path.join(root, "numpy")
-    times["numpy_save_fsync"] = timed(lambda: numpy_save(path, arrays, sync=True))
+    times = {"numpy_save_fsync": timed(lambda: numpy_save(path, arrays, sync=True))}
     times["numpy_load"] = timed(lambda: numpy_load(path, arrays))
     shutil.rmtree(path)
     times["numpy_save_page_cache"] = timed(lambda: numpy_save(path, arrays, sync=False))
-    shutil.rmtree(path)
+    return times
+
+
+METHODS = (jgraph_times, orbax_times, numpy_times)
+
+
+def one_round(
+    sess: jg.Session,
+    saver: Saver,
+    arrays: dict[str, jax.Array],
+    root: str,
+    first: int,
+) -> dict[str, float]:
+    """Times every method once, starting with method ``first`` (the order rotates
+    from round to round); deletes what each wrote before the next one runs."""
+    times = {}
+    for i in range(len(METHODS)):
+        method = METHODS[(first + i) % len(METHODS)]
+        directory = os.path.join(root, method.__name__)
+        os.makedirs(directory)
+        times.update(method(sess, saver, arrays, directory))
+        shutil.rmtree(directory)
     return times
 
 
@@ -154,11 +185,14 @@ def main() -> None:
         for size_text in args.sizes.split(","):
             nbytes = parse_size(size_text)
             sess, saver, arrays = build_model(nbytes)
-            one_round(sess, saver, arrays, os.path.join(root, "warmup"))  # compile
+            one_round(sess, saver, arrays, os.path.join(root, "warmup"), 0)  # compile
             rounds = [
-                one_round(sess, saver, arrays, os.path.join(root, f"round{r}"))
+                one_round(sess, saver, arrays, os.path.join(root, f"round{r}"), r)
                 for r in range(args.rounds)
             ]
+            order = [k for k in rounds[0] if k.startswith("jgraph")]
+            order += [k for k in rounds[0] if not k.startswith("jgraph")]
+            rounds = [{k: r[k] for k in order} for r in rounds]
             medians = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
             actual = sum(a.nbytes for a in arrays.values())
             entry = {

@@ -6,18 +6,22 @@ jitted pure function of the session state.
 """
 
 from jgraph import (
+    _dtypes,
     data as data,
     errors as errors,
+    initializers as initializers,
+    layers as layers,
+    losses as losses,
     math as math,
     nn as nn,
     ops as ops,
+    summary as summary,
     train as train,
 )
 from jgraph._dtypes import (
     DType as DType,
     as_dtype as as_dtype,
     bfloat16 as bfloat16,
-    bool_ as bool,
     double as double,
     float16 as float16,
     float32 as float32,
@@ -33,6 +37,7 @@ from jgraph._dtypes import (
     uint32 as uint32,
     uint64 as uint64,
 )
+from jgraph._gradients import gradients as gradients
 from jgraph._graph import (
     Graph as Graph,
     GraphKeys as GraphKeys,
@@ -57,6 +62,7 @@ from jgraph._shape import (
     Dimension as Dimension,
     TensorShape as TensorShape,
 )
+from jgraph.ops import state_ops as _state_ops
 from jgraph.ops.array_ops import (
     broadcast_to as broadcast_to,
     concat as concat,
@@ -89,6 +95,23 @@ from jgraph.ops.array_ops import (
     unstack as unstack,
     zeros as zeros,
     zeros_like as zeros_like,
+)
+from jgraph.ops.clip_ops import (
+    clip_by_global_norm as clip_by_global_norm,
+    clip_by_norm as clip_by_norm,
+    global_norm as global_norm,
+)
+from jgraph.ops.init_ops import (
+    constant_initializer as constant_initializer,
+    glorot_normal_initializer as glorot_normal_initializer,
+    glorot_uniform_initializer as glorot_uniform_initializer,
+    ones_initializer as ones_initializer,
+    orthogonal_initializer as orthogonal_initializer,
+    random_normal_initializer as random_normal_initializer,
+    random_uniform_initializer as random_uniform_initializer,
+    truncated_normal_initializer as truncated_normal_initializer,
+    variance_scaling_initializer as variance_scaling_initializer,
+    zeros_initializer as zeros_initializer,
 )
 from jgraph.ops.math_ops import (
     abs as abs,
@@ -182,7 +205,15 @@ from jgraph.ops.state_ops import (
     placeholder as placeholder,
     placeholder_with_default as placeholder_with_default,
     report_uninitialized_variables as report_uninitialized_variables,
-    tuple_ as tuple,
+)
+from jgraph.ops.variable_scope import (
+    AUTO_REUSE as AUTO_REUSE,
+    VariableScope as VariableScope,
+    get_local_variable as get_local_variable,
+    get_variable as get_variable,
+    get_variable_scope as get_variable_scope,
+    no_regularizer as no_regularizer,
+    variable_scope as variable_scope,
 )
 from jgraph.ops.variables import (
     Variable as Variable,
@@ -197,6 +228,10 @@ from jgraph.ops.variables import (
     trainable_variables as trainable_variables,
     variables_initializer as variables_initializer,
 )
+
+# TF1 names that shadow Python builtins inside this namespace only.
+bool = _dtypes.bool_
+tuple = _state_ops.tuple_
 
 
 def get_collection(key: str, scope: str | None = None) -> list:

@@ -519,6 +519,12 @@ class Graph:
         return list(self._collections)
 
     # -- misc ---------------------------------------------------------------------
+    def as_graph_def(self, from_version: int | None = None, add_shapes: bool = False) -> Any:
+        """This graph as a TensorBoard ``GraphDef`` protobuf (see ``jgraph.summary``)."""
+        from jgraph.summary import graph_def
+
+        return graph_def(self)
+
     def finalize(self) -> None:
         self._finalized = True
 

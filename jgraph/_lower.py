@@ -60,6 +60,8 @@ class LoweredRun:
     trace_count: list[int]  # mutable counter: +1 per trace
     # (fetch index, fn(payload) -> fetched value): see HOST_FINALIZERS.
     host_finalizers: tuple[tuple[int, Any], ...] = ()
+    # The ops ``pure_fn`` interprets, in order (``ops`` less host-only ones).
+    run_ops: tuple[Operation, ...] = ()
 
     @property
     def first_reader(self) -> dict[str, Operation]:
@@ -182,6 +184,7 @@ def lower(
         host_outputs=host_outputs,
         trace_count=trace_count,
         host_finalizers=tuple(host_finalizers),
+        run_ops=device_ops,
     )
 
 
@@ -209,8 +212,11 @@ class _Interpreter:
         self.op: Operation | None = None
         self.position = 0
 
-    def execute(self) -> None:
-        for position, op in enumerate(self.ops):
+    def execute(self, start: int = 0, stop: int | None = None) -> None:
+        """Runs ``ops[start:stop]`` (all by default); a device placement runs one
+        segment at a time, with earlier segments' values in ``env``."""
+        for position in range(start, len(self.ops) if stop is None else stop):
+            op = self.ops[position]
             if op.outputs and all(t in self.fed for t in op.outputs):
                 continue  # a lifted constant: its value came in as an argument
             self.op = op

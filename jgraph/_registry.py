@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -445,18 +445,11 @@ def infer_outputs(
         first_error = err
     # Independent unknown dims do not unify in JAX ((b1,3) + (b2,3) fails), nor may an
     # unknown dim stand for a known one ((b,3) + (4,3), (b1,3) @ (b2,4)); TF1 accepts
-    # such graphs. So retry with the unknown dims made one shared dim, then with one
-    # or two of them set to a known dim of the inputs; the first that works wins.
+    # such graphs, so retry (see _retry_unknown_dims).
     if any(not is_known(d) for s in specs for d in s.shape):
-        for retry in _unknown_dim_retries(specs, graph):
-            try:
-                outputs = _eval_outputs(opdef, retry, attrs, graph)
-            except Exception:
-                continue
-            return [
-                (dtype, tuple(d if is_known(d) else fresh_dim(graph) for d in dims))
-                for dtype, dims in outputs
-            ]
+        outputs = _retry_unknown_dims(opdef, specs, attrs, graph)
+        if outputs is not None:
+            return outputs
     op_name = _display_name(graph, opdef, name)
     shapes = ", ".join(format_shape(s.shape) for s in specs)
     message = str(first_error).split("\n")[0]
@@ -475,11 +468,19 @@ def _display_name(graph: Graph, opdef: OpDef, name: str | None) -> str:
 _MAX_SHAPE_RETRIES = 48
 
 
-def _unknown_dim_retries(
-    specs: list[jax.ShapeDtypeStruct], graph: Graph
-) -> Iterator[list[jax.ShapeDtypeStruct]]:
-    """Input specs to retry shape inference with (see ``infer_outputs``): all unknown
-    dims as one shared dim, then with one, then two, of them set to a known dim."""
+def _retry_unknown_dims(
+    opdef: OpDef,
+    specs: list[jax.ShapeDtypeStruct],
+    attrs: dict[str, Any],
+    graph: Graph,
+) -> OutputSpecs | None:
+    """Outputs of an op whose inference failed on inputs with unknown dims, or None.
+
+    Tries the unknown dims as one shared dim, then one or two of them set to a known
+    dim of the inputs (the first that works wins). A substituted dim may only show
+    in the outputs where it was forced: output dims that change when the substituted
+    dims change (tried with +1 and with 1) become unknown again.
+    """
     shared = fresh_dim(graph)
     positions = [
         (i, j)
@@ -491,8 +492,8 @@ def _unknown_dim_retries(
         {int(d) for s in specs for d in s.shape if is_known(d) and d > 1}
     )
 
-    def build(assigned: dict[tuple[int, int], int]) -> list[jax.ShapeDtypeStruct]:
-        return [
+    def attempt(assigned: dict[tuple[int, int], int]) -> OutputSpecs | None:
+        retry = [
             jax.ShapeDtypeStruct(
                 tuple(
                     d if is_known(d) else assigned.get((i, j), shared)
@@ -502,16 +503,64 @@ def _unknown_dim_retries(
             )
             for i, s in enumerate(specs)
         ]
+        try:
+            return _eval_outputs(opdef, retry, attrs, graph)
+        except Exception:
+            return None
 
-    yield build({})
+    def forget_unknown(outputs: OutputSpecs) -> OutputSpecs:
+        return [
+            (dtype, None if dims is None else _fresh_unknown(dims, graph))
+            for dtype, dims in outputs
+        ]
+
+    outputs = attempt({})
+    if outputs is not None:
+        return forget_unknown(outputs)
     tries = 1
     for count in (1, 2):
         for chosen in itertools.combinations(positions, count):
             for values in itertools.product(candidates, repeat=count):
                 if tries >= _MAX_SHAPE_RETRIES:
-                    return
+                    return None
                 tries += 1
-                yield build(dict(zip(chosen, values, strict=True)))
+                assigned = dict(zip(chosen, values, strict=True))
+                outputs = attempt(assigned)
+                if outputs is None:
+                    continue
+                for shift in (lambda v: v + 1, lambda v: 1):
+                    other = attempt({p: shift(v) for p, v in assigned.items()})
+                    if other is not None:
+                        outputs = _unknown_where_different(outputs, other)
+                return forget_unknown(outputs)
+    return None
+
+
+def _fresh_unknown(dims: Shape, graph: Graph) -> tuple[Any, ...]:
+    return tuple(d if is_known(d) else fresh_dim(graph) for d in dims)
+
+
+def _unknown_where_different(a: OutputSpecs, b: OutputSpecs) -> OutputSpecs:
+    """``a`` with the dims that differ from ``b`` made unknown (``None`` ranks too)."""
+    result: OutputSpecs = []
+    for (dtype, dims), (_, other) in zip(a, b, strict=True):
+        if dims is None or other is None or len(dims) != len(other):
+            result.append((dtype, None))
+            continue
+        result.append(
+            (
+                dtype,
+                tuple(
+                    d if is_known(d) and is_known(o) and d == o else _UNKNOWN
+                    for d, o in zip(dims, other, strict=True)
+                ),
+            )
+        )
+    return result
+
+
+# Marks a dim for ``_fresh_unknown`` to replace by a fresh symbolic dim.
+_UNKNOWN = object()
 
 
 def _infer_with_dynamic_shape(
@@ -547,28 +596,37 @@ def _infer_with_unknown_rank(
     graph: Graph,
     name: str | None,
 ) -> OutputSpecs:
-    """Outputs of an op on an input of unknown rank: dtypes are found by trying ranks
-    0..4 for that input; the output shapes are unknown (as TF1 would often say)."""
+    """Outputs of an op on an input of unknown rank, found by trying ranks 0..4 for it.
+
+    When every rank that works gives the same output shapes (reshaping to ``[]``, a
+    scalar ``keep_prob`` broadcast against a known tensor), those shapes are used;
+    otherwise the outputs have unknown rank, as TF1 would often say.
+    """
+    results = []
     for rank in range(5):
         specs = [
             jax.ShapeDtypeStruct(
-                tuple(fresh_dim(graph) for _ in range(rank))
-                if t._dims is None
-                else t._dims,
+                tuple(fresh_dim(graph) for _ in range(rank)) if t._dims is None else t._dims,
                 t.dtype.np,
             )
             for t in tensors
         ]
         try:
             outputs = _eval_outputs(opdef, specs, attrs, graph)
-        except Exception:
+        except Exception:  # noqa: BLE001 - this rank does not fit; try the next
             continue
-        return [(dtype, None) for dtype, _ in outputs]
-    op_name = _display_name(graph, opdef, name)
-    raise ValueError(
-        f"Cannot infer the outputs of '{op_name}' (op: '{opdef.type}') from inputs of"
-        " unknown rank; give the placeholder a shape."
-    )
+        results.append(
+            [(dtype, tuple(d if is_known(d) else None for d in dims)) for dtype, dims in outputs]
+        )
+    if not results:
+        op_name = _display_name(graph, opdef, name)
+        raise ValueError(
+            f"Cannot infer the outputs of '{op_name}' (op: '{opdef.type}') from inputs of"
+            " unknown rank; give the placeholder a shape."
+        )
+    if all(r == results[0] for r in results):
+        return [(dtype, with_unknown_dims(graph, dims)) for dtype, dims in results[0]]
+    return [(dtype, None) for dtype, _ in results[0]]
 
 
 def _eval_outputs(
@@ -762,7 +820,7 @@ def constant_value(tensor: Any) -> np.ndarray | None:
     if (
         opdef is None
         or not opdef.pure
-        or op_.type == "Placeholder"
+        or op_.type in ("Placeholder", "PlaceholderWithDefault")
         or op_.control_inputs
     ):
         return None
@@ -784,7 +842,8 @@ def constant_value(tensor: Any) -> np.ndarray | None:
 
 
 _SHAPE_OPS = frozenset({"Shape", "Size", "Rank"})
-_FOLDABLE_WITH_SHAPE_FN = _SHAPE_OPS
+# Pure ops with a shape_fn that fold like the others (shape arithmetic uses them).
+_FOLDABLE_WITH_SHAPE_FN = _SHAPE_OPS | {"Slice", "Squeeze", "BroadcastTo"}
 
 
 def _fold_static(value: Any) -> Any:

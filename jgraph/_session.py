@@ -27,8 +27,8 @@ from jgraph._graph import (
     _default_session_stack,
     get_default_graph,
 )
-from jgraph._lower import LoweredRun, lower
-from jgraph._placement import Placement
+from jgraph._lower import LoweredRun
+from jgraph._placement import Placement, session_placement
 from jgraph._prune import prune
 from jgraph.data import ITERATORS, HostIterator
 from jgraph._registry import as_numpy, is_known
@@ -129,7 +129,7 @@ class Session:
         self._graph = graph if graph is not None else get_default_graph()
         self._target = target
         self._config = config
-        self._placement = placement if placement is not None else Placement()
+        self._placement = session_placement(self._graph, target, config, placement)
         self._closed = False
         self._variables: dict[str, jax.Array] = {}
         seed = self._graph.seed
@@ -402,7 +402,7 @@ class Session:
             if auto_feeds:
                 ops = prune(unique, targets, feeds + auto_feeds)
             self._check_placeholders_fed(ops, feeds + auto_feeds)
-            lowered = lower(ops, unique, feeds + auto_feeds, jit=self._placement.jit)
+            lowered = self._placement.lower(ops, unique, feeds + auto_feeds)
             self._lowered[lowered_key] = lowered
         stats = self._stats.setdefault(
             lowered_key,

@@ -1,4 +1,4 @@
-"""``tf.math``: the math ops under their TF1 ``tf.math.*`` names."""
+"""``tf.math``: the math ops under their TF1 ``tf.math.*`` names (public surface)."""
 
 from jgraph.ops.math_ops import (
     abs as abs,
@@ -14,8 +14,10 @@ from jgraph.ops.math_ops import (
     cos as cos,
     cosh as cosh,
     count_nonzero as count_nonzero,
+    cumprod as cumprod,
     cumsum as cumsum,
     div_no_nan as div_no_nan,
+    divide as divide,
     equal as equal,
     erf as erf,
     exp as exp,
@@ -46,6 +48,7 @@ from jgraph.ops.math_ops import (
     negative as negative,
     not_equal as not_equal,
     pow as pow,
+    realdiv as realdiv,
     reciprocal as reciprocal,
     reduce_all as reduce_all,
     reduce_any as reduce_any,
@@ -59,16 +62,24 @@ from jgraph.ops.math_ops import (
     rint as rint,
     round as round,
     rsqrt as rsqrt,
+    scalar_mul as scalar_mul,
     sigmoid as sigmoid,
     sign as sign,
     sin as sin,
     sinh as sinh,
     softplus as softplus,
+    softsign as softsign,
     sqrt as sqrt,
     square as square,
     squared_difference as squared_difference,
     subtract as subtract,
     tan as tan,
     tanh as tanh,
+    truediv as truediv,
 )
-from jgraph.ops.nn_ops import log_softmax as log_softmax, softmax as softmax
+from jgraph.ops.nn_ops import (
+    in_top_k as in_top_k,
+    log_softmax as log_softmax,
+    softmax as softmax,
+    top_k as top_k,
+)

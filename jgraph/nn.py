@@ -1,9 +1,25 @@
-"""``tf.nn``: activations, softmax, dropout, losses, convolutions and pooling."""
+"""``tf.nn``: activations, softmax, bias_add, dropout, top-k, losses (public surface).
 
+Convolutions, pooling and normalisation come from ``jgraph.ops.conv_ops``.
+"""
+
+from jgraph.ops.conv_ops import (
+    avg_pool as avg_pool,
+    avg_pool2d as avg_pool2d,
+    batch_normalization as batch_normalization,
+    conv1d as conv1d,
+    conv2d as conv2d,
+    embedding_lookup as embedding_lookup,
+    l2_normalize as l2_normalize,
+    max_pool as max_pool,
+    max_pool2d as max_pool2d,
+    moments as moments,
+)
 from jgraph.ops.nn_ops import (
     bias_add as bias_add,
     dropout as dropout,
     elu as elu,
+    in_top_k as in_top_k,
     l2_loss as l2_loss,
     leaky_relu as leaky_relu,
     log_softmax as log_softmax,
@@ -19,4 +35,7 @@ from jgraph.ops.nn_ops import (
     softsign as softsign,
     sparse_softmax_cross_entropy_with_logits as sparse_softmax_cross_entropy_with_logits,
     tanh as tanh,
+    top_k as top_k,
+    xw_plus_b as xw_plus_b,
+    zero_fraction as zero_fraction,
 )

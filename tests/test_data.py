@@ -130,3 +130,17 @@ def test_bad_sources():
         Dataset.from_tensor_slices((np.zeros(3), np.zeros(4)))
     with pytest.raises(NotImplementedError, match="zips datasets before"):
         Dataset.zip((Dataset.range(3).batch(2), Dataset.range(3)))
+
+
+def test_saver_saves_the_iterator_position(tmp_path):
+    nxt = Dataset.range(10).shuffle(10, seed=4).make_one_shot_iterator().get_next()
+    saver = tf.train.Saver()
+    path = str(tmp_path / "model.ckpt")
+    with tf.Session() as sess:
+        seen = [sess.run(nxt) for _ in range(4)]
+        saver.save(sess, path)
+        rest = [sess.run(nxt) for _ in range(6)]
+    with tf.Session() as sess:
+        saver.restore(sess, path)
+        assert [sess.run(nxt) for _ in range(6)] == rest
+    assert sorted(seen + rest) == list(range(10))

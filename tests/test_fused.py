@@ -120,3 +120,25 @@ def test_uninitialized_state_is_reported():
     with tf.Session() as sess:
         with pytest.raises(errors.FailedPreconditionError, match="'counter'"):
             sess.run_steps(tf.assign_add(v, 1.0), 2)
+
+
+def test_summaries_come_back_for_every_fused_step(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    v = tf.Variable(0.0)
+    bump = tf.assign_add(v, 1.5)
+    tf.summary.scalar("value", bump)
+    merged = tf.summary.merge_all()
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        _, summaries = sess.run_steps([bump, merged], 6)
+        writer = tf.summary.FileWriter(str(tmp_path))
+        for step, summary in enumerate(summaries):
+            if step % 2 == 0:  # a hook every k = 2 steps
+                writer.add_summary(summary, step)
+        writer.close()
+    accumulator = EventAccumulator(str(tmp_path))
+    accumulator.Reload()
+    events = accumulator.Scalars("value")
+    assert [e.step for e in events] == [0, 2, 4]
+    assert [e.value for e in events] == [1.5, 4.5, 7.5]

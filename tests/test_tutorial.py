@@ -123,3 +123,27 @@ def test_interactive_session_eval_and_run():
         assert c.eval() == 6
     finally:
         sess.close()
+
+
+def test_saving_and_loading_variables(tmp_path, caplog):
+    a = tf.Variable(5)
+    b = tf.Variable(4, name="my_variable")
+    op = tf.assign(a, 3)
+    saver = tf.train.Saver()
+    path = str(tmp_path / "my_model.ckpt")
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(op)
+        assert sess.run(a) == 3
+        assert sess.run(b) == 4
+        saver.save(sess, path)
+
+    tf.reset_default_graph()
+    a = tf.Variable(0)
+    c = tf.Variable(0, name="my_variable")
+    saver = tf.train.Saver()
+    with caplog.at_level("INFO", logger="jgraph"), tf.Session() as sess:
+        saver.restore(sess, path)  # no initializer: restored variables are initialised
+        assert sess.run(a) == 3
+        assert sess.run(c) == 4
+    assert f"Restoring parameters from {path}" in caplog.text

@@ -2,9 +2,13 @@
 
 from jgraph.ops import (  # noqa: F401 - imported to register the ops
     array_ops,
+    clip_ops,
+    conv_ops,
+    init_ops,
     math_ops,
     nn_ops,
     random_ops,
     state_ops,
+    variable_scope,
     variables,
 )

@@ -1,12 +1,17 @@
 """Array ops, as TF1's ``array_ops``: shapes, reshaping, joining, slicing, filling.
 
-Shape-like arguments (``reshape``'s shape, ``fill``'s dims, ...) are static inputs:
-Python values, or tensors that fold to constants when the graph is built, or
-tensors computed from shapes (``tf.shape(x)``), which are known when XLA traces.
+Stage 2 of the pipeline (ops). Shape-like arguments (``reshape``'s shape,
+``fill``'s dims, axes, ...) must be known when XLA compiles: Python values, tensors
+that fold to constants when the graph is built, or tensors computed from shapes
+(``tf.shape(x)``), which are known when XLA traces.
+
+TF1 difference: ops whose output *size* depends on data values (``tf.range`` with a
+fed limit, ``tf.where(cond)``) cannot be compiled by XLA and raise while building.
 """
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,11 +21,68 @@ import numpy as np
 
 from jgraph import _dtypes
 from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import convert_to_tensor, fresh_dim, op
+from jgraph._registry import (
+    _fold_static,
+    constant,
+    convert_to_tensor,
+    fresh_dim,
+    is_known,
+    op,
+)
+from jgraph._shape import format_shape
+from jgraph.ops.state_ops import identity as identity
+
+_INDEX_DTYPES = frozenset({_dtypes.uint8, _dtypes.int32, _dtypes.int64})
 
 
-def _static(value: Any) -> tuple[int, ...]:
-    return tuple(int(v) for v in np.asarray(value).reshape(-1))
+# -- static arguments ------------------------------------------------------------------
+
+
+def static_value(value: Any, what: str) -> np.ndarray:
+    """``value`` (a Python value, or a tensor that folds to a constant) as numpy.
+
+    Raises:
+      ValueError: ``value`` is only known at run time.
+
+    >>> static_value([1, 2], "shape")
+    array([1, 2])
+    """
+    folded = _fold_static(value)
+    if folded is None:
+        raise ValueError(
+            f"{what} must be known when the graph is built (XLA compiles static"
+            f" shapes), got {value}."
+        )
+    return np.asarray(folded)
+
+
+def static_ints(value: Any, what: str) -> tuple[int, ...]:
+    """``value`` folded to a flat tuple of ints (see :func:`static_value`)."""
+    return tuple(int(v) for v in static_value(value, what).reshape(-1))
+
+
+def static_int(value: Any, what: str) -> int:
+    """``value`` folded to one int (see :func:`static_value`)."""
+    array = static_value(value, what)
+    if array.size != 1:
+        raise ValueError(f"{what} must be a scalar, got {array.tolist()}.")
+    return int(array.reshape(()))
+
+
+def _dtype_of(value: Any) -> _dtypes.DType:
+    """The dtype ``value`` has (a tensor) or would get (a Python value), as TF1."""
+    if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
+        return convert_to_tensor(value).dtype
+    return _dtypes.dtype_of_python_value(value)
+
+
+def _check_index_dtype(tensor: Tensor, op_type: str, param: str) -> None:
+    if tensor.dtype not in _INDEX_DTYPES:
+        raise TypeError(
+            f"Value passed to parameter '{param}' of '{op_type}' ({tensor.name}) has"
+            f" DataType {tensor.dtype.name} not in list of allowed values: uint8, int32,"
+            " int64"
+        )
 
 
 # -- shapes ----------------------------------------------------------------------------
@@ -70,13 +132,18 @@ def rank(input: Any, name: str | None = None) -> Tensor:
 # -- reshaping ---------------------------------------------------------------------------
 
 
-@op(
-    "Reshape",
-    same_dtype=False,
-    static_inputs=("shape",),
-)
+@op("Reshape", same_dtype=False, static_inputs=("shape",))
 def _reshape_impl(tensor: Any, shape: Any = None) -> Any:
-    return jnp.reshape(tensor, _static(shape))
+    dims = tuple(int(d) for d in np.asarray(shape).reshape(-1))
+    known = [d for d in tensor.shape if is_known(d)]
+    if len(known) == tensor.ndim and -1 not in dims:
+        elements, wanted = int(np.prod(known)), int(np.prod(dims))
+        if elements != wanted:
+            raise ValueError(
+                f"Cannot reshape a tensor with {elements} elements to shape"
+                f" {format_shape(dims)} ({wanted} elements)"
+            )
+    return jnp.reshape(tensor, dims)
 
 
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
@@ -86,6 +153,8 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
 
 @op("Transpose", same_dtype=False)
 def _transpose_impl(x: Any, *, perm: Any = None) -> Any:
+    if perm is not None and sorted(perm) != list(builtins.range(x.ndim)):
+        raise ValueError(f"perm {list(perm)} is not a permutation of 0..{x.ndim - 1}")
     return jnp.transpose(x, perm)
 
 
@@ -93,7 +162,7 @@ def transpose(
     a: Any, perm: Any = None, name: str = "transpose", conjugate: bool = False
 ) -> Tensor:
     """Permutes dimensions (reverses them by default)."""
-    perm = None if perm is None else _static(perm)
+    perm = None if perm is None else static_ints(perm, "transpose perm")
     return _transpose_impl(a, perm=perm, name=name)
 
 
@@ -105,12 +174,42 @@ def _expand_dims_impl(input: Any, *, axis: int) -> Any:
 def expand_dims(
     input: Any, axis: Any = None, name: str | None = None, dim: Any = None
 ) -> Tensor:
-    """Inserts a dimension of size 1 at ``axis``."""
+    """Inserts a dimension of size 1 at ``axis`` (``dim`` is TF1's old name)."""
+    if (axis is None) == (dim is None):
+        raise ValueError("Specify exactly one of 'axis' and 'dim'.")
     axis = dim if axis is None else axis
-    return _expand_dims_impl(input, axis=int(axis), name=name)
+    return _expand_dims_impl(input, axis=static_int(axis, "axis"), name=name)
 
 
-@op("Squeeze", same_dtype=False)
+def _squeeze_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
+    spec = specs[0]
+    dtype = _dtypes.as_dtype(spec.dtype) if spec is not None else attrs["_dtype"]
+    if spec is None:
+        return [(dtype, None)]
+    dims = spec.shape
+    axis = attrs["axis"]
+    if axis is None:
+        if not all(is_known(d) for d in dims):
+            return [(dtype, None)]  # which dims go is known at run time only (as TF1)
+        return [(dtype, tuple(d for d in dims if d != 1))]
+    squeezed = set()
+    for a in axis:
+        if not -len(dims) <= a < len(dims):
+            raise ValueError(
+                f"Squeeze: axis {a} is out of range for a tensor of shape"
+                f" {format_shape(dims)}."
+            )
+        a %= len(dims)
+        if is_known(dims[a]) and dims[a] != 1:
+            raise ValueError(
+                f"Can not squeeze dim[{a}], expected a dimension of 1, got {dims[a]}"
+                f" (input shape {format_shape(dims)})."
+            )
+        squeezed.add(a)
+    return [(dtype, tuple(d for i, d in enumerate(dims) if i not in squeezed))]
+
+
+@op("Squeeze", same_dtype=False, shape_fn=_squeeze_spec)
 def _squeeze_impl(input: Any, *, axis: Any = None) -> Any:
     return jnp.squeeze(input, axis)
 
@@ -118,13 +217,16 @@ def _squeeze_impl(input: Any, *, axis: Any = None) -> Any:
 def squeeze(
     input: Any, axis: Any = None, name: str | None = None, squeeze_dims: Any = None
 ) -> Tensor:
-    """Removes size-1 dimensions (all, or those in ``axis``)."""
+    """Removes size-1 dimensions (all, or those in ``axis``).
+
+    Without ``axis``, an input with unknown dims gets an output of unknown rank,
+    as in TF1.
+    """
     axis = squeeze_dims if axis is None else axis
     if axis is not None:
-        axis = tuple(
-            int(a) for a in (axis if isinstance(axis, list | tuple) else [axis])
-        )
-    return _squeeze_impl(input, axis=axis, name=name)
+        axis = static_ints(axis, "squeeze axis")
+    tensor = convert_to_tensor(input)
+    return _squeeze_impl(tensor, axis=axis, _dtype=tensor.dtype, name=name)
 
 
 # -- joining and splitting ------------------------------------------------------------------
@@ -135,9 +237,9 @@ def _stack_impl(values: Sequence[Any], *, axis: int = 0) -> Any:
     return jnp.stack(values, axis)
 
 
-def stack(values: Sequence[Any], axis: int = 0, name: str = "stack") -> Tensor:
+def stack(values: Sequence[Any], axis: Any = 0, name: str = "stack") -> Tensor:
     """Stacks same-shaped tensors along a new ``axis``."""
-    return _stack_impl(list(values), axis=int(axis), name=name)
+    return _stack_impl(list(values), axis=static_int(axis, "axis"), name=name)
 
 
 pack = stack
@@ -148,21 +250,20 @@ def _concat_impl(values: Sequence[Any], *, axis: int) -> Any:
     return jnp.concatenate(values, axis)
 
 
-def concat(values: Sequence[Any], axis: int, name: str = "concat") -> Tensor:
+def concat(values: Sequence[Any], axis: Any, name: str = "concat") -> Tensor:
     """Joins tensors along an existing ``axis``."""
     values = list(values)
-    if len(values) == 1:
-        from jgraph.ops.state_ops import identity
-
+    axis = static_int(axis, "axis")
+    if len(values) == 1:  # TF1 returns an identity of the single input
         return identity(values[0], name=name)
-    return _concat_impl(values, axis=int(axis), name=name)
+    return _concat_impl(values, axis=axis, name=name)
 
 
 def _unstack_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
-    spec = specs[0]
-    axis = attrs["axis"] % len(spec.shape)
-    dims = tuple(d for i, d in enumerate(spec.shape) if i != axis)
-    return [(_dtypes.as_dtype(spec.dtype), dims)] * attrs["num"]
+    dims = specs[0].shape
+    axis = attrs["axis"] % len(dims)
+    rest = tuple(d for i, d in enumerate(dims) if i != axis)
+    return [(_dtypes.as_dtype(specs[0].dtype), rest)] * attrs["num"]
 
 
 @op("Unpack", shape_fn=_unstack_spec, num_outputs=-1)
@@ -171,15 +272,31 @@ def _unstack_impl(value: Any, *, num: int, axis: int = 0) -> Any:
 
 
 def unstack(
-    value: Any, num: int | None = None, axis: int = 0, name: str = "unstack"
+    value: Any, num: int | None = None, axis: Any = 0, name: str = "unstack"
 ) -> list[Tensor]:
-    """Splits ``value`` along ``axis`` into a list of tensors."""
+    """Splits ``value`` along ``axis`` into a list of tensors of one rank less."""
     tensor = convert_to_tensor(value)
+    axis = static_int(axis, "axis")
+    dims = tensor._dims
+    if dims is None:
+        raise ValueError(f"Cannot unstack {tensor.name}: its rank is unknown.")
+    if not -len(dims) <= axis < len(dims):
+        raise ValueError(
+            f"axis = {axis} not in [{-len(dims)}, {len(dims)}) for unstack of"
+            f" {tensor.name} with shape {format_shape(dims)}."
+        )
+    length = dims[axis]
     if num is None:
-        num = tensor.shape.as_list()[axis]
-        if num is None:
-            raise ValueError(f"Cannot infer num from shape {tensor.shape}")
-    return list(_unstack_impl(tensor, num=int(num), axis=int(axis), name=name))
+        if not is_known(length):
+            raise ValueError(
+                f"Cannot infer num from shape {format_shape(dims)} of {tensor.name}."
+            )
+        num = int(length)
+    elif is_known(length) and int(num) != length:
+        raise ValueError(
+            f"Dimension {axis} of {tensor.name} has size {length}, but num is {num}."
+        )
+    return list(_unstack_impl(tensor, num=int(num), axis=axis, name=name))
 
 
 unpack = unstack
@@ -206,59 +323,87 @@ def _split_impl(value: Any, *, sizes: tuple[int, ...], axis: int) -> Any:
 def split(
     value: Any,
     num_or_size_splits: Any,
-    axis: int = 0,
+    axis: Any = 0,
     num: int | None = None,
     name: str = "split",
 ) -> list[Tensor]:
-    """Splits ``value`` into equal parts (an int) or parts of the given sizes."""
+    """Splits ``value`` along ``axis`` into ``n`` equal parts (an int) or parts of
+    the given sizes (one of them may be -1)."""
     tensor = convert_to_tensor(value)
-    axis = int(axis)
+    axis = static_int(axis, "axis")
+    if tensor._dims is None:
+        raise ValueError(f"Cannot split {tensor.name}: its rank is unknown.")
+    rank_ = len(tensor._dims)
+    if not -rank_ <= axis < rank_:
+        raise ValueError(f"axis = {axis} not in [{-rank_}, {rank_}) for split.")
     length = tensor.shape.as_list()[axis]
-    if isinstance(num_or_size_splits, int | np.integer):
+    splits = static_value(num_or_size_splits, "num_or_size_splits")
+    if splits.ndim == 0:
+        count = int(splits)
         if length is None:
             raise ValueError(
-                f"Cannot split a dimension of unknown size ({tensor.name})."
+                f"Cannot split dimension {axis} of {tensor.name} into {count} parts:"
+                " its size is unknown. Give the sizes instead."
             )
-        if length % int(num_or_size_splits):
+        if count <= 0 or length % count:
             raise ValueError(
-                f"Dimension {axis} of size {length} is not divisible by {num_or_size_splits}"
-                f" for '{name}' (op: 'Split')."
+                f"Dimension {axis} of {tensor.name} has size {length}, which is not"
+                f" divisible by num_split = {count} (op: 'Split')."
             )
-        sizes = (length // int(num_or_size_splits),) * int(num_or_size_splits)
+        sizes = (length // count,) * count
     else:
-        sizes = tuple(int(s) for s in num_or_size_splits)
-        if -1 in sizes and length is not None:
+        sizes = tuple(int(s) for s in splits)
+        if sizes.count(-1) > 1:
+            raise ValueError(f"Split sizes {list(sizes)} hold more than one -1.")
+        if -1 in sizes:
+            if length is None:
+                raise ValueError(
+                    f"Split sizes {list(sizes)} hold -1 but dimension {axis} of"
+                    f" {tensor.name} has unknown size."
+                )
             known = sum(s for s in sizes if s != -1)
             sizes = tuple(length - known if s == -1 else s for s in sizes)
-        if length is not None and sum(sizes) != length:
+        if any(s < 0 for s in sizes) or (length is not None and sum(sizes) != length):
             raise ValueError(
-                f"Split sizes {sizes} do not add up to dimension {axis} of size {length}."
+                f"Split sizes {list(sizes)} do not add up to dimension {axis} of"
+                f" {tensor.name}, of size {length}."
             )
     return list(_split_impl(tensor, sizes=sizes, axis=axis, name=name))
 
 
 @op("Tile", same_dtype=False, static_inputs=("multiples",))
 def _tile_impl(input: Any, multiples: Any = None) -> Any:
-    return jnp.tile(input, _static(multiples))
+    reps = tuple(int(m) for m in np.asarray(multiples).reshape(-1))
+    if len(reps) != input.ndim:
+        raise ValueError(
+            f"Shape must be rank {input.ndim} (one multiple per dimension), but"
+            f" multiples are {list(reps)}"
+        )
+    return jnp.tile(input, reps)
 
 
 def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:
-    """Repeats ``input`` ``multiples[i]`` times along dimension i."""
+    """Repeats ``input`` ``multiples[i]`` times along dimension ``i``."""
     return _tile_impl(input, multiples, name=name)
+
+
+_PAD_MODES = {"CONSTANT": "constant", "REFLECT": "reflect", "SYMMETRIC": "symmetric"}
 
 
 @op("PadV2", same_dtype=("tensor", "constant_values"), static_inputs=("paddings",))
 def _pad_impl(
     tensor: Any, paddings: Any, constant_values: Any, *, mode: str = "CONSTANT"
 ) -> Any:
-    pads = [tuple(int(v) for v in row) for row in np.asarray(paddings).reshape(-1, 2)]
-    if mode.upper() == "CONSTANT":
-        return jnp.pad(tensor, pads, constant_values=constant_values)
-    return jnp.pad(
-        tensor,
-        pads,
-        mode={"REFLECT": "reflect", "SYMMETRIC": "symmetric"}[mode.upper()],
-    )
+    pads = np.asarray(paddings)
+    if pads.shape != (tensor.ndim, 2):
+        raise ValueError(
+            f"paddings must have shape [{tensor.ndim}, 2] (one [before, after] per"
+            f" dimension), got {pads.tolist()}"
+        )
+    widths = [(int(before), int(after)) for before, after in pads]
+    if mode == "CONSTANT":
+        return jnp.pad(tensor, widths, constant_values=constant_values)
+    return jnp.pad(tensor, widths, mode=_PAD_MODES[mode])
 
 
 def pad(
@@ -268,19 +413,25 @@ def pad(
     name: str | None = None,
     constant_values: Any = 0,
 ) -> Tensor:
-    """Pads ``tensor`` with ``paddings[i] = [before, after]`` per dimension."""
+    """Pads ``tensor`` with ``paddings[i] = [before, after]`` per dimension.
+
+    ``mode`` is ``"CONSTANT"`` (with ``constant_values``), ``"REFLECT"`` or
+    ``"SYMMETRIC"``, as TF1.
+    """
+    if mode.upper() not in _PAD_MODES:
+        raise ValueError(f"Unknown padding mode: {mode} (want one of {[*_PAD_MODES]})")
     tensor = convert_to_tensor(tensor)
     return _pad_impl(tensor, paddings, constant_values, mode=mode.upper(), name=name)
 
 
-@op("Reverse", same_dtype=False)
+@op("ReverseV2", same_dtype=False)
 def _reverse_impl(tensor: Any, *, axis: tuple[int, ...]) -> Any:
     return jnp.flip(tensor, axis)
 
 
 def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
     """Reverses ``tensor`` along the dimensions in ``axis``."""
-    return _reverse_impl(tensor, axis=_static(axis), name=name)
+    return _reverse_impl(tensor, axis=static_ints(axis, "axis"), name=name)
 
 
 reverse_v2 = reverse
@@ -299,14 +450,20 @@ def gather(
     indices: Any,
     validate_indices: Any = None,
     name: str | None = None,
-    axis: int = 0,
+    axis: Any = None,
+    batch_dims: int = 0,
 ) -> Tensor:
-    """Gathers slices of ``params`` along ``axis`` at ``indices``.
+    """Gathers slices of ``params`` along ``axis`` (default 0) at ``indices``.
 
-    TF1 difference: out-of-range indices are clipped (XLA has no run-time errors
-    inside compiled code) instead of raising.
+    TF1 difference: out-of-range indices are clipped to the valid range (XLA has
+    no run-time errors inside compiled code) instead of raising.
     """
-    return _gather_impl(params, indices, axis=int(axis), name=name)
+    if batch_dims:
+        raise NotImplementedError("jgraph's tf.gather does not support batch_dims.")
+    indices = convert_to_tensor(indices)
+    _check_index_dtype(indices, "GatherV2", "indices")
+    axis = 0 if axis is None else static_int(axis, "axis")
+    return _gather_impl(params, indices, axis=axis, name=name)
 
 
 @op("GatherNd", same_dtype=False)
@@ -316,32 +473,79 @@ def _gather_nd_impl(params: Any, indices: Any) -> Any:
 
 
 def gather_nd(params: Any, indices: Any, name: str | None = None) -> Tensor:
-    """Gathers ``params[indices[..., :]]`` slices."""
+    """Gathers ``params[tuple(indices[..., :])]`` slices (out-of-range: clipped)."""
+    indices = convert_to_tensor(indices)
+    _check_index_dtype(indices, "GatherNd", "indices")
     return _gather_nd_impl(params, indices, name=name)
 
 
-@op("Slice", same_dtype=False)
-def _slice_impl(input: Any, *, begin: tuple[int, ...], size: tuple[int, ...]) -> Any:
-    size = tuple(
-        input.shape[i] - b if s == -1 else s
-        for i, (b, s) in enumerate(zip(begin, size, strict=True))
-    )
-    return jax.lax.slice(
-        input, begin, tuple(b + s for b, s in zip(begin, size, strict=True))
-    )
+def _slice_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
+    spec = specs[0]
+    size_ = attrs["size"]
+    begin = attrs.get("begin")  # absent when it is only known at run time
+    if len(size_) != len(spec.shape) or (
+        begin is not None and len(begin) != len(size_)
+    ):
+        raise ValueError(
+            f"Slice: begin {begin} and size {list(size_)} must have one entry per"
+            f" dimension of the input, of shape {format_shape(spec.shape)}."
+        )
+    dims = []
+    for i, (d, s) in enumerate(zip(spec.shape, size_, strict=True)):
+        b = None if begin is None else begin[i]
+        last = b if s == -1 else None if b is None else b + s  # the end it needs
+        if (
+            s < -1
+            or (b is not None and b < 0)
+            or (last is not None and is_known(d) and last > d)
+        ):
+            raise ValueError(
+                f"Slice: begin {list(begin or [])} and size {list(size_)} do not fit"
+                f" in the input shape {format_shape(spec.shape)} (dimension {i})."
+            )
+        if s != -1:
+            dims.append(s)
+        elif b is not None and is_known(d):
+            dims.append(int(d) - b)
+        else:
+            dims.append(fresh_dim(get_default_graph()))
+    return [(_dtypes.as_dtype(spec.dtype), tuple(dims))]
+
+
+@op("Slice", same_dtype=False, static_inputs=("begin",), shape_fn=_slice_spec)
+def _slice_impl(input: Any, begin: Any, *, size: tuple[int, ...]) -> Any:
+    if isinstance(begin, tuple):  # folded when the graph was built
+        limits = tuple(
+            input.shape[i] if s == -1 else b + s
+            for i, (b, s) in enumerate(zip(begin, size, strict=True))
+        )
+        return jax.lax.slice(input, begin, limits)
+    starts = [begin[i] for i in builtins.range(input.ndim)]
+    return jax.lax.dynamic_slice(input, starts, size)
 
 
 def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor:
-    """``input_[begin[i] : begin[i] + size[i]]`` per dimension (size -1: to the end)."""
-    from jgraph._registry import _fold_static
+    """``input_[begin[i] : begin[i] + size[i]]`` per dimension (size -1: to the end).
 
-    return _slice_impl(
-        input_, begin=_fold_static(begin), size=_fold_static(size), name=name
-    )
+    ``begin`` may be a run-time tensor (then ``size`` may not hold -1).
+
+    TF1 difference: a run-time ``begin`` that runs past the end is moved back so
+    the slice fits (XLA's dynamic_slice), where TF1 raises.
+    """
+    sizes = static_ints(size, "slice size")
+    if _fold_static(begin) is None:
+        begin = convert_to_tensor(begin)
+        _check_index_dtype(begin, "Slice", "begin")
+        if -1 in sizes:
+            raise NotImplementedError(
+                f"tf.slice with a begin known only at run time ({begin.name}) needs"
+                f" explicit sizes, got {list(sizes)}: the output shape must be static."
+            )
+    return _slice_impl(input_, begin, size=sizes, name=name)
 
 
 class _TensorIndex:
-    """Placeholder for a tensor inside a ``__getitem__`` key (filled at run time)."""
+    """Stands for a tensor inside a ``__getitem__`` key (its value comes at run time)."""
 
     __slots__ = ("position",)
 
@@ -354,12 +558,21 @@ class _TensorIndex:
     def __hash__(self) -> int:
         return hash(("tensor-index", self.position))
 
+    def __repr__(self) -> str:
+        return f"<tensor index {self.position}>"
 
-def _encode_index(item: Any, tensors: list[Any]) -> Any:
+
+def _encode_index(item: Any, tensors: list[Tensor]) -> Any:
+    """One item of a ``__getitem__`` key as a hashable attr; tensors go to ``tensors``."""
     if isinstance(item, Tensor) or hasattr(item, "_as_tensor"):
-        tensors.append(convert_to_tensor(item))
+        tensor = convert_to_tensor(item)
+        _check_index_dtype(tensor, "StridedSlice", "index")
+        folded = _fold_static(tensor)
+        if folded is not None and np.ndim(folded) == 0:
+            return int(folded)
+        tensors.append(tensor)
         return _TensorIndex(len(tensors) - 1)
-    if isinstance(item, builtins_slice):
+    if isinstance(item, builtins.slice):
         return (
             "slice",
             _encode_index(item.start, tensors),
@@ -374,26 +587,20 @@ def _encode_index(item: Any, tensors: list[Any]) -> Any:
         raise TypeError("Boolean indices are not supported in jgraph tensor slicing.")
     if isinstance(item, int | np.integer):
         return int(item)
-    if isinstance(item, list | tuple):
-        return ("array", tuple(int(i) for i in np.asarray(item).reshape(-1)))
-    raise TypeError(f"Unsupported index {item!r} for tensor slicing.")
+    raise TypeError(
+        f"Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and"
+        f" scalar int32/int64 tensors are valid indices, got {item!r}"
+    )
 
 
 def _decode_index(item: Any, values: Sequence[Any]) -> Any:
     if isinstance(item, _TensorIndex):
         return values[item.position]
     if isinstance(item, tuple) and item and item[0] == "slice":
-        return builtins_slice(*(_decode_index(x, values) for x in item[1:]))
-    if isinstance(item, tuple) and item and item[0] == "array":
-        return np.asarray(item[1])
+        return builtins.slice(*(_decode_index(x, values) for x in item[1:]))
     if item == "...":
         return Ellipsis
     return item
-
-
-builtins_slice = (
-    __builtins__["slice"] if isinstance(__builtins__, dict) else __builtins__.slice
-)
 
 
 @op("StridedSlice", list_input="indices", same_dtype=False)
@@ -401,13 +608,48 @@ def _strided_slice_impl(
     input: Any, indices: Sequence[Any], *, spec: tuple[Any, ...]
 ) -> Any:
     key = tuple(_decode_index(item, indices) for item in spec)
+    _check_int_indices(input.shape, key)
     return input[key]
 
 
+def _check_int_indices(shape: tuple[Any, ...], key: tuple[Any, ...]) -> None:
+    """TF1's error for a Python int index out of range (JAX would clamp it)."""
+    consumed = [item for item in key if item is not None and item is not Ellipsis]
+    if len(consumed) > len(shape):
+        raise ValueError(
+            f"Index {key} has {len(consumed)} entries, but the tensor has rank"
+            f" {len(shape)}"
+        )
+    split = key.index(Ellipsis) if Ellipsis in key else len(key)
+    dim = 0
+    for item in key[:split]:
+        dim = _check_int_index(shape, dim, item)
+    dim = len(shape) - sum(1 for item in key[split + 1 :] if item is not None)
+    for item in key[split + 1 :]:
+        dim = _check_int_index(shape, dim, item)
+
+
+def _check_int_index(shape: tuple[Any, ...], dim: int, item: Any) -> int:
+    if item is None:
+        return dim
+    if isinstance(item, int) and is_known(shape[dim]):
+        if not -shape[dim] <= item < shape[dim]:
+            raise ValueError(
+                f"slice index {item} of dimension {dim} out of bounds (size"
+                f" {shape[dim]})"
+            )
+    return dim + 1
+
+
 def strided_slice_index(tensor: Tensor, key: Any) -> Tensor:
-    """``tensor[key]`` with Python/NumPy basic indexing (ints, slices, ``...``, ``None``)."""
+    """``tensor[key]`` with Python basic indexing: ints (negative too), slices with
+    steps, ``...``, ``tf.newaxis``; scalar int tensors as indices or slice bounds.
+
+    TF1 difference: a run-time tensor index out of range is clamped (XLA), where
+    TF1 raises.
+    """
     items = key if isinstance(key, tuple) else (key,)
-    tensors: list[Any] = []
+    tensors: list[Tensor] = []
     spec = tuple(_encode_index(item, tensors) for item in items)
     return _strided_slice_impl(tensor, tensors, spec=spec, name="strided_slice")
 
@@ -425,31 +667,38 @@ def _one_hot_impl(
 
 def one_hot(
     indices: Any,
-    depth: int,
+    depth: Any,
     on_value: Any = None,
     off_value: Any = None,
     axis: int | None = None,
     dtype: Any = None,
     name: str | None = None,
 ) -> Tensor:
-    """One-hot vectors of length ``depth`` at ``indices`` (float32 by default)."""
-    if dtype is None:
-        for value in (on_value, off_value):
-            tensor = value if isinstance(value, Tensor) else None
-            if tensor is not None:
-                dtype = tensor.dtype
-                break
-    dtype = _dtypes.as_dtype(dtype or _dtypes.float32)
-    on = convert_to_tensor(1 if on_value is None else on_value, dtype)
-    off = convert_to_tensor(0 if off_value is None else off_value, dtype)
-    return _one_hot_impl(
-        indices,
-        on,
-        off,
-        depth=int(depth),
-        axis=-1 if axis is None else int(axis),
-        name=name,
-    )
+    """One-hot vectors of length ``depth`` at ``indices`` (rows of ``off_value``
+    for indices outside ``[0, depth)``).
+
+    The dtype is ``dtype``, else that of ``on_value``/``off_value``, else float32.
+    """
+    graph = get_default_graph()
+    with graph.name_scope(name or "one_hot") as scope:
+        indices = convert_to_tensor(indices)
+        _check_index_dtype(indices, "OneHot", "indices")
+        given = [v for v in (on_value, off_value) if v is not None]
+        if dtype is None:
+            dtype = _dtype_of(given[0]) if given else _dtypes.float32
+        dtype = _dtypes.as_dtype(dtype)
+        on = convert_to_tensor(1 if on_value is None else on_value, dtype, "on_value")
+        off = convert_to_tensor(
+            0 if off_value is None else off_value, dtype, "off_value"
+        )
+        return _one_hot_impl(
+            indices,
+            on,
+            off,
+            depth=static_int(depth, "depth"),
+            axis=-1 if axis is None else int(axis),
+            name=scope,
+        )
 
 
 # -- filling -----------------------------------------------------------------------------------
@@ -457,35 +706,36 @@ def one_hot(
 
 @op("Fill", same_dtype=False, static_inputs=("dims",))
 def _fill_impl(dims: Any, value: Any) -> Any:
-    return jnp.full(_static(dims), value, dtype=value.dtype)
+    if np.ndim(value) != 0:
+        raise ValueError(f"value must be a scalar, got shape {list(np.shape(value))}")
+    return jnp.full(tuple(int(d) for d in np.asarray(dims).reshape(-1)), value)
 
 
 def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
-    """A tensor of shape ``dims`` filled with ``value``."""
+    """A tensor of shape ``dims`` filled with the scalar ``value`` (of its dtype)."""
     return _fill_impl(dims, value, name=name)
 
 
+def _fill_or_const(shape: Any, scalar: np.ndarray, name: str) -> Tensor:
+    static = _fold_static(shape)
+    if static is not None:
+        dims = tuple(int(d) for d in np.asarray(static).reshape(-1))
+        return constant(np.broadcast_to(scalar, dims), name=name)
+    graph = get_default_graph()
+    with graph.name_scope(name) as scope:
+        return fill(shape, constant(scalar, name="Const"), name=scope)
+
+
 def zeros(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> Tensor:
-    """A tensor of zeros."""
+    """A tensor of zeros of ``shape`` (a list, or a tensor such as ``tf.shape(x)``)."""
     dtype = _dtypes.as_dtype(dtype)
     return _fill_or_const(shape, np.zeros((), dtype.np), name or "zeros")
 
 
 def ones(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> Tensor:
-    """A tensor of ones."""
+    """A tensor of ones of ``shape`` (a list, or a tensor such as ``tf.shape(x)``)."""
     dtype = _dtypes.as_dtype(dtype)
     return _fill_or_const(shape, np.ones((), dtype.np), name or "ones")
-
-
-def _fill_or_const(shape: Any, scalar: np.ndarray, name: str) -> Tensor:
-    from jgraph._registry import _fold_static, constant
-
-    static = _fold_static(shape)
-    if static is not None:
-        return constant(np.broadcast_to(scalar, _static(static)), name=name)
-    graph = get_default_graph()
-    with graph.name_scope(name) as scope:
-        return fill(shape, constant(scalar, name="Const"), name=scope)
 
 
 @op("ZerosLike", same_dtype=False)
@@ -525,6 +775,9 @@ def _range_impl(*, start: Any, limit: Any, delta: Any, dtype: Any) -> Any:
     return jnp.arange(start, limit, delta, dtype=_dtypes.as_dtype(dtype).np)
 
 
+_RANGE_TYPES = (_dtypes.int32, _dtypes.int64, _dtypes.float32, _dtypes.float64)
+
+
 def range(
     start: Any,
     limit: Any = None,
@@ -532,29 +785,35 @@ def range(
     dtype: Any = None,
     name: str = "range",
 ) -> Tensor:
-    """``[start, start + delta, ...)`` below ``limit``; arguments must be static."""
-    from jgraph._registry import _fold_static
+    """``[start, start + delta, ...)`` up to ``limit`` (exclusive), as TF1.
 
+    Without ``dtype``, the widest of the arguments' types (int32 < int64 <
+    float32 < float64) is used.
+
+    TF1 difference: the arguments must be known when the graph is built, since
+    XLA needs the length.
+    """
     if limit is None:
         start, limit = 0, start
-    values = [_fold_static(v) for v in (start, limit, delta)]
-    if any(v is None for v in values):
-        raise ValueError(
-            "jgraph's tf.range needs start, limit and delta known when the graph is built."
-        )
+    args = (start, limit, delta)
+    values = [float(static_value(v, "tf.range arguments")) for v in args]
     if dtype is None:
-        dtype = (
-            _dtypes.float32
-            if any(isinstance(v, float) for v in values)
-            else _dtypes.int32
+        kinds = [_dtype_of(v) for v in args]
+        dtype = max(
+            kinds, key=lambda d: _RANGE_TYPES.index(d) if d in _RANGE_TYPES else 0
         )
-    return _range_impl(
-        start=values[0],
-        limit=values[1],
-        delta=values[2],
-        dtype=_dtypes.as_dtype(dtype),
-        name=name,
-    )
+    dtype = _dtypes.as_dtype(dtype)
+    first, last, step = values
+    if step == 0:
+        raise ValueError("Requires delta != 0 in tf.range.")
+    if (step > 0 and first > last) or (step < 0 and first < last):
+        raise ValueError(
+            f"Requires start <= limit when delta > 0 (start >= limit when delta < 0):"
+            f" got start {first}, limit {last}, delta {step}."
+        )
+    if dtype.is_integer:
+        first, last, step = int(first), int(last), int(step)
+    return _range_impl(start=first, limit=last, delta=step, dtype=dtype, name=name)
 
 
 @op("LinSpace", same_dtype=False)
@@ -563,15 +822,21 @@ def _linspace_impl(*, start: float, stop: float, num: int, dtype: Any) -> Any:
 
 
 def linspace(start: Any, stop: Any, num: Any, name: str | None = None) -> Tensor:
-    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
-    from jgraph._registry import _fold_static
-
-    start_t = convert_to_tensor(start)
+    """``num`` evenly spaced values from ``start`` to ``stop``, both included."""
+    dtype = _dtype_of(start)
+    if not dtype.is_floating:
+        raise TypeError(
+            f"Value passed to parameter 'start' of 'LinSpace' has DataType"
+            f" {dtype.name} not in list of allowed values: bfloat16, float32, float64"
+        )
+    count = static_int(num, "linspace num")
+    if count <= 0:
+        raise ValueError(f"Requires num > 0 in tf.linspace, got {count}.")
     return _linspace_impl(
-        start=float(_fold_static(start)),
-        stop=float(_fold_static(stop)),
-        num=int(_fold_static(num)),
-        dtype=start_t.dtype,
+        start=float(static_value(start, "linspace start")),
+        stop=float(static_value(stop, "linspace stop")),
+        num=count,
+        dtype=dtype,
         name=name,
     )
 
@@ -580,23 +845,28 @@ lin_space = linspace
 
 
 @op("Eye", same_dtype=False)
-def _eye_impl(*, num_rows: int, num_columns: int, dtype: Any) -> Any:
-    return jnp.eye(num_rows, num_columns, dtype=_dtypes.as_dtype(dtype).np)
+def _eye_impl(
+    *, num_rows: int, num_columns: int, batch_shape: tuple[int, ...] = (), dtype: Any
+) -> Any:
+    matrix = jnp.eye(num_rows, num_columns, dtype=_dtypes.as_dtype(dtype).np)
+    return jnp.broadcast_to(matrix, (*batch_shape, num_rows, num_columns))
 
 
 def eye(
-    num_rows: int,
-    num_columns: int | None = None,
+    num_rows: Any,
+    num_columns: Any = None,
     batch_shape: Any = None,
     dtype: Any = _dtypes.float32,
     name: str | None = None,
 ) -> Tensor:
-    """An identity matrix (``batch_shape`` is not supported)."""
-    if batch_shape is not None:
-        raise NotImplementedError("jgraph's tf.eye does not support batch_shape.")
+    """An identity matrix ``[num_rows, num_columns]``, repeated over ``batch_shape``."""
+    rows = static_int(num_rows, "num_rows")
+    columns = rows if num_columns is None else static_int(num_columns, "num_columns")
+    batch = () if batch_shape is None else static_ints(batch_shape, "batch_shape")
     return _eye_impl(
-        num_rows=int(num_rows),
-        num_columns=int(num_columns or num_rows),
+        num_rows=rows,
+        num_columns=columns,
+        batch_shape=batch,
         dtype=_dtypes.as_dtype(dtype),
         name=name,
     )
@@ -608,10 +878,48 @@ def stop_gradient(input: Any) -> Any:
     return jax.lax.stop_gradient(input)
 
 
-@op("BroadcastTo", same_dtype=False, static_inputs=("shape",))
+def _broadcast_to_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
+    # TF1: the output shape is ``shape``, whatever the input's unknown dims are.
+    data = specs[0]
+    dtype = _dtypes.as_dtype(data.dtype) if data is not None else attrs["_dtype"]
+    if "shape" not in attrs:  # only known at run time
+        target = specs[-1]
+        if target is None or not is_known(target.shape[0]):
+            raise ValueError("BroadcastTo: the length of shape must be known.")
+        graph = get_default_graph()
+        return [
+            (dtype, tuple(fresh_dim(graph) for _ in builtins.range(target.shape[0])))
+        ]
+    dims = tuple(int(d) for d in np.asarray(attrs["shape"]).reshape(-1))
+    if data is not None:
+        try:
+            np.broadcast_shapes(
+                tuple(d if is_known(d) else 1 for d in data.shape), dims
+            )
+        except ValueError as err:
+            raise ValueError(
+                f"BroadcastTo: cannot broadcast shape {format_shape(data.shape)} to"
+                f" {format_shape(dims)}."
+            ) from err
+        if len(data.shape) > len(dims):
+            raise ValueError(
+                f"BroadcastTo: shape {format_shape(dims)} has fewer dims than the"
+                f" input's {format_shape(data.shape)}."
+            )
+    return [(dtype, dims)]
+
+
+@op(
+    "BroadcastTo",
+    same_dtype=False,
+    static_inputs=("shape",),
+    shape_fn=_broadcast_to_spec,
+)
 def _broadcast_to_impl(input: Any, shape: Any = None) -> Any:
-    return jnp.broadcast_to(input, _static(shape))
+    return jnp.broadcast_to(input, tuple(int(d) for d in np.asarray(shape).reshape(-1)))
 
 
 def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
-    return _broadcast_to_impl(input, shape, name=name)
+    """``input`` broadcast (numpy rules) to ``shape``."""
+    tensor = convert_to_tensor(input)
+    return _broadcast_to_impl(tensor, shape, _dtype=tensor.dtype, name=name)

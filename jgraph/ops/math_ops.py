@@ -1,13 +1,21 @@
 """Math ops, as TF1's ``math_ops``: elementwise, matmul, reductions, comparisons, cast.
 
+Stage 2 of the pipeline (ops): each ``@op`` here is one op type; the public
+functions are TF1's, thin wrappers around the builders. This module also binds the
+Python operators (``+ - * / // % ** @ < <= > >= & | ^ ~ - abs []``) on ``Tensor``.
+
 TF1 result dtypes are kept: int / int true division gives float64 (float32 for
 8- and 16-bit ints), ``argmax`` gives int64, ``reduce_mean`` of ints stays an int
-(truncating), ``//`` and ``%`` floor, ``round`` is half-to-even.
+(truncating), ``//`` and ``%`` floor, ``round`` is half-to-even, float -> int casts
+truncate. Inputs must have one dtype (Python values adopt it) and one of the
+dtypes TF1 allows for the op; otherwise building raises ``TypeError``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import math
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import jax
@@ -16,16 +24,166 @@ import numpy as np
 
 from jgraph import _dtypes
 from jgraph._graph import Tensor, bind_operators, get_default_graph
-from jgraph._registry import convert_to_tensor, op
+from jgraph._registry import convert_to_tensor, is_known, op
+from jgraph.ops.array_ops import static_int, static_ints, static_value
+
+# -- dtype constraints ---------------------------------------------------------------
+
+FLOATS = frozenset(
+    {_dtypes.float16, _dtypes.bfloat16, _dtypes.float32, _dtypes.float64}
+)
+INTEGERS = frozenset(
+    {
+        _dtypes.int8,
+        _dtypes.int16,
+        _dtypes.int32,
+        _dtypes.int64,
+        _dtypes.uint8,
+        _dtypes.uint16,
+        _dtypes.uint32,
+        _dtypes.uint64,
+    }
+)
+NUMBERS = FLOATS | INTEGERS
+BOOLS = frozenset({_dtypes.bool_})
+NUMBERS_AND_BOOLS = NUMBERS | BOOLS
 
 
-def _binary(op_type: str, fn: Any, doc: str) -> Any:
+def _type_names(allowed: Collection[_dtypes.DType]) -> str:
+    order = {d: i for i, d in enumerate(_dtypes.ALL)}
+    return ", ".join(d.name for d in sorted(allowed, key=order.__getitem__))
+
+
+def check_dtype(
+    tensor: Tensor, allowed: Collection[_dtypes.DType], op_type: str, param: str
+) -> None:
+    """Raises TF1's ``TypeError`` when ``tensor``'s dtype is not ``allowed`` for the op.
+
+    >>> check_dtype(convert_to_tensor(1.0), FLOATS, "Sqrt", "x")
+    """
+    if tensor.dtype not in allowed:
+        raise TypeError(
+            f"Value passed to parameter '{param}' of '{op_type}' ({tensor.name}) has"
+            f" DataType {tensor.dtype.name} not in list of allowed values:"
+            f" {_type_names(allowed)}"
+        )
+
+
+def as_tensors(values: Sequence[Any]) -> list[Tensor]:
+    """Converts op inputs, Python values adopting the first tensor's dtype (as TF1)."""
+    hint = None
+    for value in values:
+        if _is_tensor_like(value):
+            hint = convert_to_tensor(value).dtype
+            break
+    return [
+        convert_to_tensor(v) if _is_tensor_like(v) else convert_to_tensor(v, hint)
+        for v in values
+    ]
+
+
+def _constrained(
+    builder: Any, allowed: Collection[_dtypes.DType]
+) -> Callable[..., Tensor]:
+    """``builder`` with its inputs' dtypes checked against ``allowed`` first.
+
+    Needed because ``jax.eval_shape`` would happily promote (``jnp.sqrt`` of an int
+    is a float), where TF1 rejects the graph.
+    """
+    opdef = builder.opdef
+
+    @functools.wraps(builder)
+    def checked(*args: Any, name: str | None = None, **kwargs: Any) -> Tensor:
+        bound = dict(zip(opdef.input_names, args, strict=False))
+        for key in opdef.input_names:
+            if key in kwargs:
+                bound[key] = kwargs.pop(key)
+        names = [n for n in opdef.input_names if n in bound]
+        tensors = as_tensors([bound[n] for n in names])
+        for param, tensor in zip(names, tensors, strict=True):
+            check_dtype(tensor, allowed, opdef.type, param)
+        return builder(*tensors, *args[len(opdef.input_names) :], name=name, **kwargs)
+
+    return checked
+
+
+def check_broadcast(*arrays: Any) -> None:
+    """TF1's message for shapes that do not broadcast (known dims only)."""
+    shapes = [np.shape(a) for a in arrays]
+    for offset in range(1, max(len(s) for s in shapes) + 1):
+        dims = [
+            int(s[-offset])
+            for s in shapes
+            if len(s) >= offset and is_known(s[-offset]) and s[-offset] != 1
+        ]
+        if len(set(dims)) > 1:
+            raise ValueError(
+                f"Dimensions must be equal, but are {dims[0]} and"
+                f" {next(d for d in dims if d != dims[0])}"
+            )
+
+
+# -- elementwise -----------------------------------------------------------------------
+
+
+def _binary(
+    op_type: str,
+    fn: Callable[[Any, Any], Any],
+    doc: str,
+    allowed: Collection[_dtypes.DType] = NUMBERS,
+) -> Callable[..., Tensor]:
     def impl(x: Any, y: Any) -> Any:
+        check_broadcast(x, y)
         return fn(x, y)
 
     impl.__doc__ = doc
-    impl.__name__ = op_type
-    return op(op_type)(impl)
+    impl.__name__ = impl.__qualname__ = op_type
+    return _constrained(op(op_type)(impl), allowed)
+
+
+def _unary(
+    op_type: str,
+    fn: Callable[[Any], Any],
+    doc: str,
+    allowed: Collection[_dtypes.DType] = NUMBERS,
+) -> Callable[..., Tensor]:
+    def impl(x: Any) -> Any:
+        return fn(x)
+
+    impl.__doc__ = doc
+    impl.__name__ = impl.__qualname__ = op_type
+    return _constrained(op(op_type)(impl), allowed)
+
+
+def _floor_div(x: Any, y: Any) -> Any:
+    # TF1's FloorDiv on floats is floor(x / y) (1.0 // 0.1 == 10), not numpy's
+    # divmod-based result (9.0).
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        return jnp.floor(x / y)
+    return jnp.floor_divide(x, y)
+
+
+def _real_div(x: Any, y: Any) -> Any:
+    if jnp.issubdtype(x.dtype, jnp.integer):
+        x, y = jnp.broadcast_arrays(x, y)
+        return jax.lax.div(x, y)  # C's truncating division, as TF1's integer kernels
+    return jnp.divide(x, y)
+
+
+def _true_div_type(dtype: np.dtype) -> np.dtype:
+    if dtype.kind in "iu":
+        return np.dtype(np.float32) if dtype.itemsize <= 2 else np.dtype(np.float64)
+    return dtype
+
+
+def _true_div(x: Any, y: Any) -> Any:
+    target = _true_div_type(np.dtype(x.dtype))
+    return jnp.divide(x.astype(target), y.astype(target))
+
+
+def _div_no_nan_fn(x: Any, y: Any) -> Any:
+    safe = jnp.where(y == 0, jnp.ones_like(y), y)
+    return jnp.where(y == 0, jnp.zeros_like(x * y), x / safe)
 
 
 add = _binary("Add", jnp.add, "x + y, elementwise with broadcasting.")
@@ -37,119 +195,104 @@ squared_difference = _binary(
     "SquaredDifference", lambda x, y: jnp.square(x - y), "(x - y)**2, elementwise."
 )
 pow = _binary("Pow", jnp.power, "x ** y, elementwise.")
+floordiv = _binary("FloorDiv", _floor_div, "x // y, rounding toward -inf, as TF1.")
 floormod = _binary("FloorMod", jnp.mod, "x mod y with the sign of y (Python %).")
 mod = floormod
-atan2 = _binary("Atan2", jnp.arctan2, "atan(y / x) with quadrant, elementwise.")
-equal = _binary("Equal", jnp.equal, "x == y, elementwise (bool).")
-not_equal = _binary("NotEqual", jnp.not_equal, "x != y, elementwise (bool).")
+truediv = _binary(
+    "TrueDiv",
+    _true_div,
+    "x / y; integers are cast to float first (int32/int64 -> float64), as TF1.",
+)
+realdiv = _binary(
+    "RealDiv", _real_div, "x / y in x's dtype (integers truncate toward zero)."
+)
+div_no_nan = _binary("DivNoNan", _div_no_nan_fn, "x / y, and 0 where y == 0.", FLOATS)
+atan2 = _binary("Atan2", jnp.arctan2, "atan(y / x) with quadrant, elementwise.", FLOATS)
+equal = _binary("Equal", jnp.equal, "x == y, elementwise (bool).", NUMBERS_AND_BOOLS)
+not_equal = _binary(
+    "NotEqual", jnp.not_equal, "x != y, elementwise (bool).", NUMBERS_AND_BOOLS
+)
 less = _binary("Less", jnp.less, "x < y, elementwise (bool).")
 less_equal = _binary("LessEqual", jnp.less_equal, "x <= y, elementwise (bool).")
 greater = _binary("Greater", jnp.greater, "x > y, elementwise (bool).")
 greater_equal = _binary(
     "GreaterEqual", jnp.greater_equal, "x >= y, elementwise (bool)."
 )
-logical_and = _binary("LogicalAnd", jnp.logical_and, "x and y, elementwise on bools.")
-logical_or = _binary("LogicalOr", jnp.logical_or, "x or y, elementwise on bools.")
-logical_xor = _binary("LogicalXor", jnp.logical_xor, "x xor y, elementwise on bools.")
-bitwise_and = _binary("BitwiseAnd", jnp.bitwise_and, "x & y on integers.")
-bitwise_or = _binary("BitwiseOr", jnp.bitwise_or, "x | y on integers.")
-bitwise_xor = _binary("BitwiseXor", jnp.bitwise_xor, "x ^ y on integers.")
-
-
-@op("FloorDiv")
-def floordiv(x: Any, y: Any) -> Any:
-    """x // y, rounding toward minus infinity (floats too), as TF1."""
-    return jnp.floor_divide(x, y)
-
-
-@op("RealDiv")
-def realdiv(x: Any, y: Any) -> Any:
-    """x / y for floats (integers divide truncating toward zero, as TF1's Div)."""
-    if jnp.issubdtype(x.dtype, jnp.integer):
-        return jax.lax.div(x, y)
-    return jnp.divide(x, y)
-
-
-div = realdiv
-
-
-def _true_div_type(dtype: np.dtype) -> np.dtype:
-    if dtype.kind in "iu":
-        return np.dtype(np.float32) if dtype.itemsize <= 2 else np.dtype(np.float64)
-    return dtype
-
-
-@op("TrueDiv")
-def truediv(x: Any, y: Any) -> Any:
-    """x / y; integers are first cast to float (int32/int64 -> float64), as TF1."""
-    target = _true_div_type(np.dtype(x.dtype))
-    return jnp.divide(x.astype(target), y.astype(target))
-
-
-def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """``x / y`` with Python 3 semantics (``truediv``)."""
-    return truediv(x, y, name=name or "truediv")
-
-
-def div_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """x / y, and 0 where y == 0."""
-    return _div_no_nan(x, y, name=name)
-
-
-@op("DivNoNan")
-def _div_no_nan(x: Any, y: Any) -> Any:
-    safe = jnp.where(y == 0, jnp.ones_like(y), y)
-    return jnp.where(y == 0, jnp.zeros_like(x), x / safe)
-
-
-def _unary(op_type: str, fn: Any, doc: str) -> Any:
-    def impl(x: Any) -> Any:
-        return fn(x)
-
-    impl.__doc__ = doc
-    impl.__name__ = op_type
-    return op(op_type)(impl)
-
+logical_and = _binary("LogicalAnd", jnp.logical_and, "x and y, elementwise.", BOOLS)
+logical_or = _binary("LogicalOr", jnp.logical_or, "x or y, elementwise.", BOOLS)
+logical_xor = _binary("LogicalXor", jnp.logical_xor, "x xor y, elementwise.", BOOLS)
+bitwise_and = _binary("BitwiseAnd", jnp.bitwise_and, "x & y on integers.", INTEGERS)
+bitwise_or = _binary("BitwiseOr", jnp.bitwise_or, "x | y on integers.", INTEGERS)
+bitwise_xor = _binary("BitwiseXor", jnp.bitwise_xor, "x ^ y on integers.", INTEGERS)
 
 negative = _unary("Neg", jnp.negative, "-x, elementwise.")
 abs = _unary("Abs", jnp.abs, "|x|, elementwise.")
 square = _unary("Square", jnp.square, "x * x, elementwise.")
-sqrt = _unary("Sqrt", jnp.sqrt, "Square root, elementwise.")
-rsqrt = _unary("Rsqrt", jax.lax.rsqrt, "1 / sqrt(x), elementwise.")
-exp = _unary("Exp", jnp.exp, "e ** x, elementwise.")
-expm1 = _unary("Expm1", jnp.expm1, "e ** x - 1, elementwise.")
-log = _unary("Log", jnp.log, "Natural logarithm, elementwise.")
-log1p = _unary("Log1p", jnp.log1p, "log(1 + x), elementwise.")
 sign = _unary("Sign", jnp.sign, "-1, 0 or 1 by the sign of x.")
-sin = _unary("Sin", jnp.sin, "Sine, elementwise.")
-cos = _unary("Cos", jnp.cos, "Cosine, elementwise.")
-tan = _unary("Tan", jnp.tan, "Tangent, elementwise.")
-asin = _unary("Asin", jnp.arcsin, "Arcsine, elementwise.")
-acos = _unary("Acos", jnp.arccos, "Arccosine, elementwise.")
-atan = _unary("Atan", jnp.arctan, "Arctangent, elementwise.")
-sinh = _unary("Sinh", jnp.sinh, "Hyperbolic sine, elementwise.")
-cosh = _unary("Cosh", jnp.cosh, "Hyperbolic cosine, elementwise.")
-tanh = _unary("Tanh", jnp.tanh, "Hyperbolic tangent, elementwise.")
-sigmoid = _unary("Sigmoid", jax.nn.sigmoid, "1 / (1 + exp(-x)), elementwise.")
-floor = _unary("Floor", jnp.floor, "Largest integer <= x, elementwise.")
-ceil = _unary("Ceil", jnp.ceil, "Smallest integer >= x, elementwise.")
 round = _unary("Round", jnp.round, "Round half to even, elementwise.")
 rint = round
-reciprocal = _unary("Reciprocal", jnp.reciprocal, "1 / x, elementwise.")
-erf = _unary("Erf", jax.scipy.special.erf, "Error function, elementwise.")
-lgamma = _unary("Lgamma", jax.scipy.special.gammaln, "log |Gamma(x)|, elementwise.")
-is_nan = _unary("IsNan", jnp.isnan, "x is NaN (bool).")
-is_inf = _unary("IsInf", jnp.isinf, "x is +-inf (bool).")
-is_finite = _unary("IsFinite", jnp.isfinite, "x is finite (bool).")
-logical_not = _unary("LogicalNot", jnp.logical_not, "not x, elementwise on bools.")
-invert = _unary("Invert", jnp.invert, "~x on integers.")
-softplus = _unary("Softplus", jax.nn.softplus, "log(exp(x) + 1), elementwise.")
-softsign = _unary("Softsign", jax.nn.soft_sign, "x / (|x| + 1), elementwise.")
+sqrt = _unary("Sqrt", jnp.sqrt, "Square root, elementwise.", FLOATS)
+rsqrt = _unary("Rsqrt", jax.lax.rsqrt, "1 / sqrt(x), elementwise.", FLOATS)
+exp = _unary("Exp", jnp.exp, "e ** x, elementwise.", FLOATS)
+expm1 = _unary("Expm1", jnp.expm1, "e ** x - 1, elementwise.", FLOATS)
+log = _unary("Log", jnp.log, "Natural logarithm, elementwise.", FLOATS)
+log1p = _unary("Log1p", jnp.log1p, "log(1 + x), elementwise.", FLOATS)
+sin = _unary("Sin", jnp.sin, "Sine, elementwise.", FLOATS)
+cos = _unary("Cos", jnp.cos, "Cosine, elementwise.", FLOATS)
+tan = _unary("Tan", jnp.tan, "Tangent, elementwise.", FLOATS)
+asin = _unary("Asin", jnp.arcsin, "Arcsine, elementwise.", FLOATS)
+acos = _unary("Acos", jnp.arccos, "Arccosine, elementwise.", FLOATS)
+atan = _unary("Atan", jnp.arctan, "Arctangent, elementwise.", FLOATS)
+sinh = _unary("Sinh", jnp.sinh, "Hyperbolic sine, elementwise.", FLOATS)
+cosh = _unary("Cosh", jnp.cosh, "Hyperbolic cosine, elementwise.", FLOATS)
+tanh = _unary("Tanh", jnp.tanh, "Hyperbolic tangent, elementwise.", FLOATS)
+sigmoid = _unary("Sigmoid", jax.nn.sigmoid, "1 / (1 + exp(-x)), elementwise.", FLOATS)
+floor = _unary("Floor", jnp.floor, "Largest integer <= x, elementwise.", FLOATS)
+ceil = _unary("Ceil", jnp.ceil, "Smallest integer >= x, elementwise.", FLOATS)
+reciprocal = _unary("Reciprocal", jnp.reciprocal, "1 / x, elementwise.", FLOATS)
+erf = _unary("Erf", jax.scipy.special.erf, "Error function, elementwise.", FLOATS)
+lgamma = _unary(
+    "Lgamma", jax.scipy.special.gammaln, "log |Gamma(x)|, elementwise.", FLOATS
+)
+is_nan = _unary("IsNan", jnp.isnan, "x is NaN (bool).", FLOATS)
+is_inf = _unary("IsInf", jnp.isinf, "x is +-inf (bool).", FLOATS)
+is_finite = _unary("IsFinite", jnp.isfinite, "x is finite (bool).", FLOATS)
+logical_not = _unary("LogicalNot", jnp.logical_not, "not x, elementwise.", BOOLS)
+invert = _unary("Invert", jnp.invert, "~x on integers (bitwise).", INTEGERS)
+softplus = _unary("Softplus", jax.nn.softplus, "log(exp(x) + 1), elementwise.", FLOATS)
+softsign = _unary("Softsign", jax.nn.soft_sign, "x / (|x| + 1), elementwise.", FLOATS)
 relu = _unary("Relu", jax.nn.relu, "max(x, 0), elementwise.")
-relu6 = _unary("Relu6", jax.nn.relu6, "min(max(x, 0), 6), elementwise.")
-elu = _unary("Elu", jax.nn.elu, "x if x > 0 else exp(x) - 1.")
-selu = _unary("Selu", jax.nn.selu, "Scaled ELU.")
-log_sigmoid = _unary("LogSigmoid", jax.nn.log_sigmoid, "log(sigmoid(x)).")
+# jnp.clip keeps integer dtypes (jax.nn.relu6 would promote them to float).
+relu6 = _unary("Relu6", lambda x: jnp.clip(x, 0, 6), "min(max(x, 0), 6).")
+elu = _unary("Elu", jax.nn.elu, "x if x > 0 else exp(x) - 1.", FLOATS)
+selu = _unary("Selu", jax.nn.selu, "Scaled ELU.", FLOATS)
+log_sigmoid = _unary("LogSigmoid", jax.nn.log_sigmoid, "log(sigmoid(x)).", FLOATS)
+
+
+def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x / y`` with Python 3 semantics (``truediv``).
+
+    >>> divide(3, 4)  # doctest: +SKIP
+    <jgraph.Tensor 'truediv:0' shape=() dtype=float64>
+    """
+    return truediv(x, y, name=name or "truediv")
+
+
+def div(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x / y`` with Python 2 semantics, as TF1 ``tf.div``: floats divide, integers
+    floor-divide."""
+    x, y = as_tensors([x, y])
+    if x.dtype.is_floating:
+        return realdiv(x, y, name=name or "div")
+    return floordiv(x, y, name=name or "div")
+
+
+def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Tensor:
+    """``scalar * x`` for a scalar ``scalar``."""
+    return multiply(scalar, x, name=name)
+
+
+# -- cast ------------------------------------------------------------------------------
 
 
 @op("Cast", same_dtype=False)
@@ -157,27 +300,41 @@ def _cast_impl(x: Any, *, DstT: Any) -> Any:
     target = _dtypes.as_dtype(DstT).np
     if target == np.bool_:
         return x != 0
-    return x.astype(target)
+    return x.astype(target)  # XLA's convert truncates floats toward zero, as TF1
 
 
 def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
-    """Converts ``x`` to ``dtype``; float -> int truncates toward zero, as TF1."""
+    """Converts ``x`` to ``dtype``; float -> int truncates toward zero, as TF1.
+
+    Returns ``x`` itself when it already has ``dtype`` (as TF1).
+    """
     dtype = _dtypes.as_dtype(dtype)
     tensor = convert_to_tensor(x)
     if tensor.dtype == dtype:
         return tensor
-    return _cast_impl(tensor, DstT=dtype, name=name)
+    check_dtype(tensor, NUMBERS_AND_BOOLS, "Cast", "x")
+    if dtype not in NUMBERS_AND_BOOLS:
+        raise TypeError(f"Cast: cannot cast {tensor.name} to {dtype.name}.")
+    return _cast_impl(tensor, DstT=dtype, name=name or "Cast")
 
 
 def to_float(x: Any, name: str = "ToFloat") -> Tensor:
+    """``cast(x, float32)``."""
     return cast(x, _dtypes.float32, name=name)
 
 
+def to_double(x: Any, name: str = "ToDouble") -> Tensor:
+    """``cast(x, float64)``."""
+    return cast(x, _dtypes.float64, name=name)
+
+
 def to_int32(x: Any, name: str = "ToInt32") -> Tensor:
+    """``cast(x, int32)``."""
     return cast(x, _dtypes.int32, name=name)
 
 
 def to_int64(x: Any, name: str = "ToInt64") -> Tensor:
+    """``cast(x, int64)``."""
     return cast(x, _dtypes.int64, name=name)
 
 
@@ -197,9 +354,18 @@ def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
 def _matmul_impl(
     a: Any, b: Any, *, transpose_a: bool = False, transpose_b: bool = False
 ) -> Any:
+    for array in (a, b):
+        if array.ndim < 2:
+            raise ValueError(f"Shape must be rank 2 but is rank {array.ndim}")
     a = jnp.swapaxes(a, -1, -2) if transpose_a else a
     b = jnp.swapaxes(b, -1, -2) if transpose_b else b
+    inner_a, inner_b = a.shape[-1], b.shape[-2]
+    if is_known(inner_a) and is_known(inner_b) and inner_a != inner_b:
+        raise ValueError(f"Dimensions must be equal, but are {inner_a} and {inner_b}")
     return jnp.matmul(a, b)
+
+
+_matmul = _constrained(_matmul_impl, NUMBERS)
 
 
 def matmul(
@@ -213,8 +379,11 @@ def matmul(
     b_is_sparse: bool = False,
     name: str | None = None,
 ) -> Tensor:
-    """Matrix product (batched for rank > 2), as TF1 ``tf.matmul``."""
-    return _matmul_impl(
+    """Matrix product (batched, with broadcasting, for rank > 2), as TF1 ``tf.matmul``.
+
+    ``adjoint_*`` equal ``transpose_*`` (real dtypes); the sparsity hints are ignored.
+    """
+    return _matmul(
         a,
         b,
         transpose_a=transpose_a or adjoint_a,
@@ -228,14 +397,21 @@ def _tensordot_impl(a: Any, b: Any, *, axes: Any) -> Any:
     return jnp.tensordot(a, b, axes=axes)
 
 
+_tensordot = _constrained(_tensordot_impl, NUMBERS)
+
+
 def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
-    """Sum over ``axes`` of ``a`` and ``b`` (an int, or two lists of axes)."""
-    if not isinstance(axes, int):
-        axes = tuple(
-            tuple(int(i) for i in ax) if isinstance(ax, list | tuple) else int(ax)
-            for ax in axes
+    """Sum over ``axes`` of ``a`` and ``b``: an int ``n`` (last ``n`` of ``a``, first
+    ``n`` of ``b``), or a pair of axis lists."""
+    if isinstance(axes, int | np.integer):
+        static_axes: Any = int(axes)
+    else:
+        a_axes, b_axes = axes
+        static_axes = (
+            static_ints(a_axes, "tensordot axes"),
+            static_ints(b_axes, "tensordot axes"),
         )
-    return _tensordot_impl(a, b, axes=axes, name=name)
+    return _tensordot(a, b, axes=static_axes, name=name)
 
 
 @op("Einsum", list_input="inputs")
@@ -243,39 +419,64 @@ def _einsum_impl(inputs: Sequence[Any], *, equation: str) -> Any:
     return jnp.einsum(equation, *inputs)
 
 
-def einsum(
-    equation: str, *inputs: Any, name: str | None = None, **kwargs: Any
-) -> Tensor:
-    """Einstein summation, as TF1 ``tf.einsum``."""
-    return _einsum_impl(list(inputs), equation=equation, name=name)
+def einsum(equation: str, *inputs: Any, name: str | None = None) -> Tensor:
+    """Einstein summation, as TF1 ``tf.einsum`` (``...`` broadcasting included)."""
+    tensors = as_tensors(inputs)
+    for tensor in tensors:
+        check_dtype(tensor, NUMBERS, "Einsum", "inputs")
+    return _einsum_impl(tensors, equation=equation.replace(" ", ""), name=name)
 
 
 @op("AddN", list_input="inputs")
-def add_n(inputs: Sequence[Any]) -> Any:
-    """Sum of a list of same-shaped tensors."""
-    total = inputs[0]
+def _add_n_impl(inputs: Sequence[Any]) -> Any:
+    first = inputs[0]
+    for x in inputs[1:]:
+        if x.shape != first.shape and all(
+            is_known(d) for d in (*x.shape, *first.shape)
+        ):
+            raise ValueError(
+                f"Shapes must be equal, but are {list(first.shape)} and {list(x.shape)}"
+            )
+    total = first
     for x in inputs[1:]:
         total = total + x
     return total
 
 
+def add_n(inputs: Sequence[Any], name: str | None = None) -> Tensor:
+    """Sum of a list of tensors of one shape and dtype (no broadcasting, as TF1)."""
+    tensors = as_tensors(list(inputs))
+    if not tensors:
+        raise ValueError("inputs must be a non-empty list of tensors.")
+    for tensor in tensors:
+        check_dtype(tensor, NUMBERS, "AddN", "inputs")
+    return _add_n_impl(tensors, name=name)
+
+
 # -- reductions -------------------------------------------------------------------------
 
 
-def _axis(axis: Any) -> Any:
+def _axis(axis: Any) -> int | tuple[int, ...] | None:
     if axis is None:
         return None
-    if isinstance(axis, list | tuple | np.ndarray):
-        return tuple(int(a) for a in np.asarray(axis).reshape(-1))
-    return int(axis)
+    value = static_value(axis, "reduction axis")
+    if value.ndim == 0:
+        return int(value)
+    return tuple(int(a) for a in value.reshape(-1))
 
 
-def _reduction(op_type: str, fn: Any, doc: str) -> Any:
+def _reduction(
+    op_type: str,
+    fn: Callable[..., Any],
+    doc: str,
+    allowed: Collection[_dtypes.DType] = NUMBERS,
+) -> Callable[..., Tensor]:
     def impl(input_tensor: Any, *, axis: Any = None, keepdims: bool = False) -> Any:
         return fn(input_tensor, axis=axis, keepdims=keepdims)
 
-    impl.__name__ = op_type
-    builder = op(op_type)(impl)
+    impl.__name__ = impl.__qualname__ = op_type
+    impl.__doc__ = doc
+    builder = _constrained(op(op_type)(impl), allowed)
 
     def reduce(
         input_tensor: Any,
@@ -285,30 +486,27 @@ def _reduction(op_type: str, fn: Any, doc: str) -> Any:
         reduction_indices: Any = None,
         keep_dims: bool | None = None,
     ) -> Tensor:
-        if axis is None:
-            axis = reduction_indices
-        if isinstance(axis, Tensor):
-            from jgraph._registry import constant_value
-
-            folded = constant_value(axis)
-            if folded is None:
-                raise ValueError(
-                    f"{op_type}: axis must be known when the graph is built."
-                )
-            axis = folded
+        if axis is not None and reduction_indices is not None:
+            raise ValueError("Cannot specify both 'axis' and 'reduction_indices'.")
+        if keepdims is not None and keep_dims is not None:
+            raise ValueError("Cannot specify both 'keepdims' and 'keep_dims'.")
+        axis = reduction_indices if axis is None else axis
         keep = bool(keepdims if keepdims is not None else keep_dims)
         return builder(input_tensor, axis=_axis(axis), keepdims=keep, name=name)
 
-    reduce.__doc__ = doc
-    reduce.__name__ = op_type
+    reduce.__doc__ = (
+        f"{doc}\n\n    Args: ``input_tensor``, ``axis`` (int or list, all if None),"
+        " ``keepdims``, ``name``; TF1's ``reduction_indices``/``keep_dims`` aliases."
+    )
+    reduce.__name__ = reduce.__qualname__ = op_type
     return reduce
 
 
 def _mean(x: Any, axis: Any, keepdims: bool) -> Any:
     if jnp.issubdtype(x.dtype, jnp.integer):
         total = jnp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
-        count = np.prod([x.shape[a] for a in _axes(x, axis)], dtype=np.int64)
-        return jax.lax.div(total, jnp.asarray(count, x.dtype))
+        count = math.prod(x.shape[a] for a in _axes(x, axis))  # symbolic dims too
+        return jax.lax.div(total, jnp.asarray(count, x.dtype))  # truncates, as TF1
     return jnp.mean(x, axis=axis, keepdims=keepdims)
 
 
@@ -318,43 +516,62 @@ def _axes(x: Any, axis: Any) -> tuple[int, ...]:
     return tuple(a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
 
 
-def _typed(fn: Any) -> Any:
+def _typed(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` accumulating in the input's dtype (``jnp.sum`` of int8 would widen)."""
+
     def reduce(x: Any, axis: Any, keepdims: bool) -> Any:
         return fn(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
     return reduce
 
 
-reduce_sum = _reduction("Sum", _typed(jnp.sum), "Sum over ``axis`` (all if None).")
+reduce_sum = _reduction("Sum", _typed(jnp.sum), "Sum over ``axis``.")
 reduce_mean = _reduction(
-    "Mean", _mean, "Mean over ``axis``; ints stay ints (truncated)."
+    "Mean", _mean, "Mean over ``axis``; ints stay ints (truncated toward zero)."
 )
 reduce_max = _reduction("Max", jnp.max, "Maximum over ``axis``.")
 reduce_min = _reduction("Min", jnp.min, "Minimum over ``axis``.")
 reduce_prod = _reduction("Prod", _typed(jnp.prod), "Product over ``axis``.")
-reduce_any = _reduction("Any", jnp.any, "Logical or over ``axis``.")
-reduce_all = _reduction("All", jnp.all, "Logical and over ``axis``.")
+reduce_any = _reduction("Any", jnp.any, "Logical or over ``axis``.", BOOLS)
+reduce_all = _reduction("All", jnp.all, "Logical and over ``axis``.", BOOLS)
 reduce_logsumexp = _reduction(
     "ReduceLogSumExp",
     jax.scipy.special.logsumexp,
-    "log(sum(exp(x))) over ``axis``, stably.",
+    "log(sum(exp(x))) over ``axis``, computed stably.",
+    FLOATS,
 )
 
 
 def reduce_euclidean_norm(
     input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None
 ) -> Tensor:
+    """``sqrt(sum(x ** 2))`` over ``axis``."""
     return sqrt(reduce_sum(square(input_tensor), axis, keepdims), name=name)
 
 
-@op("ArgMax", same_dtype=False)
-def _argmax_impl(input: Any, *, axis: int = 0, output_type: Any = _dtypes.int64) -> Any:
-    return jnp.argmax(input, axis=axis).astype(_dtypes.as_dtype(output_type).np)
+def _arg_reduction(op_type: str, fn: Callable[..., Any]) -> Callable[..., Tensor]:
+    def impl(input: Any, *, axis: int = 0, output_type: Any = _dtypes.int64) -> Any:
+        return fn(input, axis=axis).astype(_dtypes.as_dtype(output_type).np)
+
+    impl.__name__ = impl.__qualname__ = op_type
+    return _constrained(op(op_type, same_dtype=False)(impl), NUMBERS)
 
 
-@op("ArgMin", same_dtype=False)
-def _argmin_impl(input: Any, *, axis: int = 0, output_type: Any = _dtypes.int64) -> Any:
-    return jnp.argmin(input, axis=axis).astype(_dtypes.as_dtype(output_type).np)
+_argmax = _arg_reduction("ArgMax", jnp.argmax)
+_argmin = _arg_reduction("ArgMin", jnp.argmin)
+
+
+def _arg_builder_args(axis: Any, dimension: Any, output_type: Any) -> dict[str, Any]:
+    if axis is not None and dimension is not None:
+        raise ValueError("Cannot specify both 'axis' and 'dimension'.")
+    axis = dimension if axis is None else axis
+    output_type = _dtypes.as_dtype(output_type)
+    if output_type not in (_dtypes.int32, _dtypes.int64):
+        raise TypeError(f"output_type must be int32 or int64, got {output_type.name}.")
+    return {
+        "axis": 0 if axis is None else static_int(axis, "axis"),
+        "output_type": output_type,
+    }
 
 
 def argmax(
@@ -365,13 +582,7 @@ def argmax(
     output_type: Any = _dtypes.int64,
 ) -> Tensor:
     """Index of the largest value along ``axis`` (default 0); int64 as TF1."""
-    axis = dimension if axis is None else axis
-    return _argmax_impl(
-        input,
-        axis=int(0 if axis is None else axis),
-        output_type=_dtypes.as_dtype(output_type),
-        name=name,
-    )
+    return _argmax(input, name=name, **_arg_builder_args(axis, dimension, output_type))
 
 
 def argmin(
@@ -382,64 +593,136 @@ def argmin(
     output_type: Any = _dtypes.int64,
 ) -> Tensor:
     """Index of the smallest value along ``axis`` (default 0); int64 as TF1."""
-    axis = dimension if axis is None else axis
-    return _argmin_impl(
-        input,
-        axis=int(0 if axis is None else axis),
-        output_type=_dtypes.as_dtype(output_type),
-        name=name,
-    )
+    return _argmin(input, name=name, **_arg_builder_args(axis, dimension, output_type))
 
 
-@op("Cumsum")
-def _cumsum_impl(
-    x: Any, *, axis: int = 0, exclusive: bool = False, reverse: bool = False
-) -> Any:
-    if reverse:
-        x = jnp.flip(x, axis)
-    result = jnp.cumsum(x, axis=axis, dtype=x.dtype)
-    if exclusive:
-        result = result - x
-    return jnp.flip(result, axis) if reverse else result
+def _scan(op_type: str, fn: Callable[..., Any], identity: int) -> Callable[..., Any]:
+    def impl(
+        x: Any, *, axis: int = 0, exclusive: bool = False, reverse: bool = False
+    ) -> Any:
+        if reverse:
+            x = jnp.flip(x, axis)
+        if exclusive:  # shift by one, starting from the operation's identity
+            pad = [(0, 0)] * x.ndim
+            pad[axis % x.ndim] = (1, 0)
+            x = jnp.pad(x, pad, constant_values=identity)
+            x = jax.lax.slice_in_dim(x, 0, x.shape[axis] - 1, axis=axis)
+        result = fn(x, axis=axis, dtype=x.dtype)
+        return jnp.flip(result, axis) if reverse else result
+
+    impl.__name__ = impl.__qualname__ = op_type
+    return _constrained(op(op_type)(impl), NUMBERS)
+
+
+_cumsum = _scan("Cumsum", jnp.cumsum, 0)
+_cumprod = _scan("Cumprod", jnp.cumprod, 1)
 
 
 def cumsum(
     x: Any,
-    axis: int = 0,
+    axis: Any = 0,
     exclusive: bool = False,
     reverse: bool = False,
     name: str | None = None,
 ) -> Tensor:
-    return _cumsum_impl(
-        x, axis=int(axis), exclusive=exclusive, reverse=reverse, name=name
+    """Running sum along ``axis`` (``exclusive``: shifted by one; ``reverse``: from
+    the end)."""
+    return _cumsum(
+        x,
+        axis=static_int(axis, "axis"),
+        exclusive=exclusive,
+        reverse=reverse,
+        name=name,
     )
+
+
+def cumprod(
+    x: Any,
+    axis: Any = 0,
+    exclusive: bool = False,
+    reverse: bool = False,
+    name: str | None = None,
+) -> Tensor:
+    """Running product along ``axis`` (see :func:`cumsum`)."""
+    return _cumprod(
+        x,
+        axis=static_int(axis, "axis"),
+        exclusive=exclusive,
+        reverse=reverse,
+        name=name,
+    )
+
+
+def count_nonzero(
+    input_tensor: Any,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    dtype: Any = _dtypes.int64,
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keep_dims: bool | None = None,
+) -> Tensor:
+    """The number of non-zero elements over ``axis`` (int64 by default)."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "count_nonzero") as scope:
+        tensor = convert_to_tensor(input_tensor)
+        zero = convert_to_tensor(np.zeros((), tensor.dtype.np), name="zeros")
+        nonzero = cast(not_equal(tensor, zero), dtype)
+        return reduce_sum(
+            nonzero,
+            axis=axis,
+            keepdims=keepdims,
+            reduction_indices=reduction_indices,
+            keep_dims=keep_dims,
+            name=scope,
+        )
+
+
+# -- selection --------------------------------------------------------------------------
 
 
 @op("ClipByValue")
 def _clip_impl(t: Any, clip_value_min: Any, clip_value_max: Any) -> Any:
+    check_broadcast(t, clip_value_min, clip_value_max)
     return jnp.clip(t, clip_value_min, clip_value_max)
+
+
+_clip = _constrained(_clip_impl, NUMBERS)
 
 
 def clip_by_value(
     t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None
 ) -> Tensor:
     """Clips ``t`` to ``[clip_value_min, clip_value_max]``, elementwise."""
-    return _clip_impl(t, clip_value_min, clip_value_max, name=name)
+    return _clip(t, clip_value_min, clip_value_max, name=name)
 
 
 @op("Select", same_dtype=("x", "y"))
 def _select_impl(condition: Any, x: Any, y: Any) -> Any:
+    for other in (y, condition):
+        if other is condition and condition.ndim == 1 and x.ndim > 1:
+            # TF1: a vector condition picks whole rows (along the first dimension).
+            n, rows = condition.shape[0], x.shape[0]
+            if is_known(n) and is_known(rows) and n != rows:
+                raise ValueError(f"Dimensions must be equal, but are {n} and {rows}")
+            condition = condition.reshape((-1,) + (1,) * (x.ndim - 1))
+        elif other.ndim != x.ndim or any(
+            is_known(a) and is_known(b) and a != b
+            for a, b in zip(other.shape, x.shape, strict=False)
+        ):
+            raise ValueError(
+                f"Shapes must be equal, but are {list(x.shape)} and {list(other.shape)}"
+            )
     return jnp.where(condition, x, y)
 
 
-def where(
-    condition: Any, x: Any = None, y: Any = None, name: str | None = None
-) -> Tensor:
-    """Elementwise ``x if condition else y`` (TF1 ``tf.where`` with x and y).
+@op("SelectV2", same_dtype=("x", "y"))
+def _select_v2_impl(condition: Any, x: Any, y: Any) -> Any:
+    check_broadcast(condition, x, y)
+    return jnp.where(condition, x, y)
 
-    TF1 difference: ``tf.where(condition)`` alone (coordinates of true elements)
-    has a data-dependent shape, which XLA cannot compile; it raises.
-    """
+
+def _where(builder: Any, condition: Any, x: Any, y: Any, name: str | None) -> Tensor:
     if x is None and y is None:
         raise NotImplementedError(
             "tf.where(condition) without x and y returns a data-dependent number of"
@@ -448,65 +731,60 @@ def where(
         )
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
-    return _select_impl(condition, x, y, name=name)
+    condition = convert_to_tensor(condition)
+    check_dtype(condition, BOOLS, builder.op_type, "condition")
+    x, y = as_tensors([x, y])
+    check_dtype(x, NUMBERS_AND_BOOLS, builder.op_type, "x")
+    return builder(condition, x, y, name=name)
 
 
-where_v2 = where
-
-
-def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Tensor:
-    return multiply(scalar, x, name=name)
-
-
-def count_nonzero(
-    input_tensor: Any,
-    axis: Any = None,
-    keepdims: bool = False,
-    dtype: Any = _dtypes.int64,
-    name: str | None = None,
+def where(
+    condition: Any, x: Any = None, y: Any = None, name: str | None = None
 ) -> Tensor:
-    nonzero = cast(not_equal(input_tensor, zeros_like_value(input_tensor)), dtype)
-    return reduce_sum(nonzero, axis=axis, keepdims=keepdims, name=name)
+    """Elementwise ``x if condition else y``, as TF1 ``tf.where(condition, x, y)``.
+
+    ``x`` and ``y`` have one shape; ``condition`` has that shape too, or is a vector
+    that picks whole rows (first dimension) of ``x`` or ``y``.
+
+    TF1 difference: ``tf.where(condition)`` alone (coordinates of true elements)
+    has a data-dependent shape, which XLA cannot compile; it raises
+    ``NotImplementedError``.
+    """
+    return _where(_select_impl, condition, x, y, name)
 
 
-def zeros_like_value(x: Any) -> Any:
-    tensor = convert_to_tensor(x)
-    return np.zeros((), tensor.dtype.np)
+def where_v2(
+    condition: Any, x: Any = None, y: Any = None, name: str | None = None
+) -> Tensor:
+    """Elementwise ``x if condition else y`` with numpy broadcasting of all three."""
+    return _where(_select_v2_impl, condition, x, y, name)
 
 
 # -- Python operators ------------------------------------------------------------------------
-
-
-def _operator(builder: Any, scope: str, reverse: bool = False) -> Any:
-    """A Python operator: TF1 opens a name scope (``mul``) and names the op after it."""
-
-    def method(self: Any, other: Any) -> Any:
-        graph = _graph_of(self)
-        with graph.name_scope(scope) as name:
-            x = convert_to_tensor(self)
-            y = (
-                convert_to_tensor(other, x.dtype, name="y")
-                if not _is_tensor_like(other)
-                else convert_to_tensor(other)
-            )
-            if reverse:
-                x, y = y, x
-            return builder(x, y, name=name)
-
-    return method
 
 
 def _is_tensor_like(value: Any) -> bool:
     return isinstance(value, Tensor) or hasattr(value, "_as_tensor")
 
 
-def _graph_of(value: Any) -> Any:
-    tensor = convert_to_tensor(value) if _is_tensor_like(value) else None
-    return tensor.graph if tensor is not None else get_default_graph()
+def _operator(builder: Any, scope: str, reverse: bool = False) -> Any:
+    """A binary Python operator, named as TF1 does: a name scope (``mul``) for the
+    op, with a Python operand converted inside it as ``mul/y`` (``mul/x`` when
+    reflected) in the tensor's dtype."""
 
+    def method(self: Any, other: Any) -> Any:
+        x = convert_to_tensor(self)
+        with x.graph.name_scope(scope) as name:
+            if _is_tensor_like(other):
+                y = convert_to_tensor(other)
+            else:
+                y = convert_to_tensor(other, x.dtype, name="x" if reverse else "y")
+            if reverse:
+                x, y = y, x
+            return builder(x, y, name=name)
 
-def _matmul_builder(x: Any, y: Any, name: str | None = None) -> Tensor:
-    return matmul(x, y, name=name)
+    method.__name__ = scope
+    return method
 
 
 def _unary_operator(builder: Any) -> Any:
@@ -520,15 +798,6 @@ def _getitem(self: Any, key: Any) -> Tensor:
     from jgraph.ops.array_ops import strided_slice_index
 
     return strided_slice_index(convert_to_tensor(self), key)
-
-
-def _compare(builder: Any) -> Any:
-    def method(self: Any, other: Any) -> Any:
-        x = convert_to_tensor(self)
-        y = convert_to_tensor(other, x.dtype) if not _is_tensor_like(other) else other
-        return builder(x, y)
-
-    return method
 
 
 OPERATORS = {
@@ -546,8 +815,8 @@ OPERATORS = {
     "__rmod__": _operator(floormod, "mod", reverse=True),
     "__pow__": _operator(pow, "pow"),
     "__rpow__": _operator(pow, "pow", reverse=True),
-    "__matmul__": _operator(_matmul_builder, "matmul"),
-    "__rmatmul__": _operator(_matmul_builder, "matmul", reverse=True),
+    "__matmul__": _operator(matmul, "matmul"),
+    "__rmatmul__": _operator(matmul, "matmul", reverse=True),
     "__and__": _operator(logical_and, "and"),
     "__rand__": _operator(logical_and, "and", reverse=True),
     "__or__": _operator(logical_or, "or"),
@@ -557,10 +826,11 @@ OPERATORS = {
     "__neg__": _unary_operator(negative),
     "__abs__": _unary_operator(abs),
     "__invert__": _unary_operator(logical_not),
-    "__lt__": _compare(less),
-    "__le__": _compare(less_equal),
-    "__gt__": _compare(greater),
-    "__ge__": _compare(greater_equal),
+    # TF1 binds the comparison ops directly: ``x < 2`` is op "Less" with "Less/y".
+    "__lt__": _operator(less, "Less"),
+    "__le__": _operator(less_equal, "LessEqual"),
+    "__gt__": _operator(greater, "Greater"),
+    "__ge__": _operator(greater_equal, "GreaterEqual"),
     "__getitem__": _getitem,
 }
 

@@ -1,25 +1,54 @@
 """Neural-network ops, as TF1's ``tf.nn``: activations, softmax, bias_add, dropout,
-and the cross-entropy losses. (Convolutions and pooling live here too.)"""
+top-k and the cross-entropy losses.
+
+Stage 2 of the pipeline (ops). The elementwise activations are defined once in
+``math_ops`` and re-exported here; convolutions and pooling live in ``conv_ops``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
+from jgraph import _dtypes
 from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import convert_to_tensor, op
+from jgraph._registry import constant_value, convert_to_tensor, is_known, op
+from jgraph.ops.array_ops import static_int, static_ints
 from jgraph.ops.math_ops import (
+    FLOATS,
+    NUMBERS,
+    _constrained,
+    cast,
+    check_dtype,
     elu,
+    equal,
+    log_sigmoid,
+    matmul,
+    reduce_mean,
     relu,
     relu6,
     selu,
     sigmoid,
     softplus,
     softsign,
+    subtract,
     tanh,
 )
+
+
+def _check_same_shape(a: Any, b: Any, what: str) -> None:
+    if a.ndim != b.ndim or any(
+        is_known(x) and is_known(y) and x != y
+        for x, y in zip(a.shape, b.shape, strict=True)
+    ):
+        raise ValueError(
+            f"{what} must have the same shape, got {list(a.shape)} and {list(b.shape)}"
+        )
+
+
+# -- softmax -------------------------------------------------------------------------
 
 
 @op("Softmax")
@@ -32,15 +61,25 @@ def _log_softmax_impl(logits: Any, *, axis: int = -1) -> Any:
     return jax.nn.log_softmax(logits, axis=axis)
 
 
+_softmax = _constrained(_softmax_impl, FLOATS)
+_log_softmax = _constrained(_log_softmax_impl, FLOATS)
+
+
+def _softmax_axis(axis: Any, dim: Any) -> int:
+    if axis is not None and dim is not None:
+        raise ValueError("Cannot specify both 'axis' and 'dim'.")
+    axis = dim if axis is None else axis
+    return -1 if axis is None else static_int(axis, "axis")
+
+
 def softmax(
     logits: Any,
     axis: int | None = None,
     name: str | None = None,
     dim: int | None = None,
 ) -> Tensor:
-    """``exp(logits) / sum(exp(logits))`` along ``axis`` (default last)."""
-    axis = dim if axis is None else axis
-    return _softmax_impl(logits, axis=-1 if axis is None else int(axis), name=name)
+    """``exp(logits) / sum(exp(logits))`` along ``axis`` (default: the last)."""
+    return _softmax(logits, axis=_softmax_axis(axis, dim), name=name)
 
 
 def log_softmax(
@@ -49,23 +88,49 @@ def log_softmax(
     name: str | None = None,
     dim: int | None = None,
 ) -> Tensor:
-    """``logits - log(sum(exp(logits)))`` along ``axis`` (default last)."""
-    axis = dim if axis is None else axis
-    return _log_softmax_impl(logits, axis=-1 if axis is None else int(axis), name=name)
+    """``logits - log(sum(exp(logits)))`` along ``axis`` (default: the last)."""
+    return _log_softmax(logits, axis=_softmax_axis(axis, dim), name=name)
+
+
+# -- bias, leaky relu ------------------------------------------------------------------
 
 
 @op("BiasAdd")
 def _bias_add_impl(value: Any, bias: Any, *, data_format: str = "NHWC") -> Any:
-    if data_format.startswith("NC") and value.ndim > 2:
+    if bias.ndim != 1:
+        raise ValueError(f"Shape must be rank 1 but is rank {bias.ndim} (bias)")
+    if value.ndim < 2:
+        raise ValueError(f"Shape must be at least rank 2 but is rank {value.ndim}")
+    channels_first = data_format.startswith("NC")
+    channels = value.shape[1] if channels_first else value.shape[-1]
+    if is_known(channels) and is_known(bias.shape[0]) and channels != bias.shape[0]:
+        raise ValueError(
+            f"Dimensions must be equal, but are {channels} and {bias.shape[0]}"
+        )
+    if channels_first:
         return value + bias.reshape((-1,) + (1,) * (value.ndim - 2))
     return value + bias
+
+
+_bias_add = _constrained(_bias_add_impl, NUMBERS)
 
 
 def bias_add(
     value: Any, bias: Any, data_format: str | None = None, name: str | None = None
 ) -> Tensor:
-    """Adds a 1-D ``bias`` along the channel dimension."""
-    return _bias_add_impl(value, bias, data_format=data_format or "NHWC", name=name)
+    """Adds the 1-D ``bias`` along the channel dimension of ``value`` (the last one,
+    or the second with ``data_format="NCHW"``/``"NC..."``)."""
+    data_format = data_format or "NHWC"
+    if data_format[:2] not in ("NC", "NH", "NW", "ND", "N"):
+        raise ValueError(f"Unknown data_format {data_format!r}")
+    return _bias_add(value, bias, data_format=data_format, name=name)
+
+
+def xw_plus_b(x: Any, weights: Any, biases: Any, name: str | None = None) -> Tensor:
+    """``matmul(x, weights) + biases``, as TF1 ``tf.nn.xw_plus_b``."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "xw_plus_b") as scope:
+        return bias_add(matmul(x, weights), biases, name=scope)
 
 
 @op("LeakyRelu")
@@ -73,8 +138,24 @@ def _leaky_relu_impl(features: Any, *, alpha: float = 0.2) -> Any:
     return jax.nn.leaky_relu(features, alpha)
 
 
+_leaky_relu = _constrained(_leaky_relu_impl, FLOATS)
+
+
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:
-    return _leaky_relu_impl(features, alpha=float(alpha), name=name)
+    """``x if x > 0 else alpha * x``."""
+    return _leaky_relu(features, alpha=float(alpha), name=name)
+
+
+def zero_fraction(value: Any, name: str | None = None) -> Tensor:
+    """The fraction of zeros in ``value`` (float32), as TF1 ``tf.nn.zero_fraction``."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "zero_fraction") as scope:
+        value = convert_to_tensor(value)
+        zero = convert_to_tensor(0, value.dtype, name="zero")
+        return reduce_mean(cast(equal(value, zero), _dtypes.float32), name=scope)
+
+
+# -- dropout ------------------------------------------------------------------------------
 
 
 @op("Dropout", random=True, same_dtype=False)
@@ -103,35 +184,123 @@ def dropout(
     name: str | None = None,
     rate: Any = None,
 ) -> Tensor:
-    """Zeroes elements with probability ``1 - keep_prob`` and scales the rest up.
+    """Zeroes elements with probability ``1 - keep_prob`` and scales the rest by
+    ``1 / keep_prob``, so the expected value is unchanged.
 
     ``keep_prob`` (TF1) or ``rate`` (= 1 - keep_prob) may be a float or a tensor,
-    e.g. a placeholder fed 0.5 in training and 1.0 in evaluation.
+    e.g. a placeholder fed 0.5 in training and 1.0 in evaluation. ``noise_shape``
+    (broadcastable to ``x``'s shape) shares one decision along dims of size 1.
     """
+    if (keep_prob is None) == (rate is None):
+        raise ValueError("Specify exactly one of keep_prob and rate.")
+    for value, low_open in ((keep_prob, True), (rate, False)):
+        folded = constant_value(value) if isinstance(value, Tensor) else value
+        if folded is None or not jnp.ndim(folded) == 0:
+            continue
+        number = float(folded)
+        if (low_open and not 0 < number <= 1) or (not low_open and not 0 <= number < 1):
+            kind = "keep_prob" if low_open else "rate"
+            interval = "(0, 1]" if low_open else "[0, 1)"
+            raise ValueError(f"{kind} must be in the range {interval}, got {number}")
     graph = get_default_graph()
     with graph.name_scope(name or "dropout") as scope:
         x = convert_to_tensor(x)
-        if (keep_prob is None) == (rate is None):
-            raise ValueError("Specify exactly one of keep_prob and rate.")
+        check_dtype(x, FLOATS, "Dropout", "x")
         if rate is not None:
-            keep = (
-                1 - convert_to_tensor(rate, x.dtype)
-                if isinstance(rate, Tensor)
-                else convert_to_tensor(1 - float(rate), x.dtype)
-            )
+            keep = subtract(1, convert_to_tensor(rate, x.dtype, name="rate"))
         else:
-            keep = (
-                keep_prob
-                if isinstance(keep_prob, Tensor)
-                else convert_to_tensor(float(keep_prob), x.dtype, name="keep_prob")
-            )
-        shape = None if noise_shape is None else tuple(int(d) for d in noise_shape)
+            keep = convert_to_tensor(keep_prob, x.dtype, name="keep_prob")
+        if keep._dims is None:
+            # TF1 takes a scalar keep_prob (often a shapeless placeholder): say so, so
+            # the output keeps x's static shape.
+            from jgraph.ops.array_ops import reshape
+
+            keep = reshape(keep, [])
+        shape = None if noise_shape is None else static_ints(noise_shape, "noise_shape")
         return _dropout_impl(x, keep, noise_shape=shape, seed=seed, name=scope)
+
+
+# -- top k ---------------------------------------------------------------------------------
+
+
+class TopKV2(NamedTuple):
+    """What :func:`top_k` returns (TF1's namedtuple of the same name)."""
+
+    values: Tensor
+    indices: Tensor
+
+
+@op("TopKV2", num_outputs=2)
+def _top_k_impl(input: Any, *, k: int, sorted: bool = True) -> Any:
+    if is_known(input.shape[-1]) and k > input.shape[-1]:
+        raise ValueError(f"input must have at least k={k} columns, got {input.shape}")
+    values, indices = jax.lax.top_k(input, k)
+    return values, indices.astype(jnp.int32)
+
+
+_top_k = _constrained(_top_k_impl, NUMBERS)
+
+
+def top_k(
+    input: Any, k: Any = 1, sorted: bool = True, name: str | None = None
+) -> TopKV2:
+    """The ``k`` largest entries of the last dimension and their (int32) indices.
+
+    Ties go to the lower index, as TF1. ``sorted=False`` still returns them sorted.
+    """
+    values, indices = _top_k(input, k=static_int(k, "k"), sorted=sorted, name=name)
+    return TopKV2(values, indices)
+
+
+@op("InTopKV2", same_dtype=False)
+def _in_top_k_impl(predictions: Any, targets: Any, *, k: int) -> Any:
+    target = jnp.take_along_axis(
+        predictions, targets[:, None].astype(jnp.int32), axis=1
+    )
+    larger = jnp.sum(predictions > target, axis=1)
+    in_range = (targets >= 0) & (targets < predictions.shape[1])
+    return (larger < k) & in_range & jnp.isfinite(target[:, 0])
+
+
+def in_top_k(predictions: Any, targets: Any, k: Any, name: str | None = None) -> Tensor:
+    """Whether ``targets[i]`` is among the ``k`` largest of ``predictions[i]`` (ties
+    at the boundary count as in, as TF1)."""
+    predictions = convert_to_tensor(predictions)
+    targets = convert_to_tensor(targets)
+    check_dtype(predictions, {_dtypes.float32}, "InTopKV2", "predictions")
+    check_dtype(targets, {_dtypes.int32, _dtypes.int64}, "InTopKV2", "targets")
+    return _in_top_k_impl(predictions, targets, k=static_int(k, "k"), name=name)
+
+
+# -- losses -------------------------------------------------------------------------------
 
 
 @op("SoftmaxCrossEntropyWithLogits")
 def _softmax_xent_impl(labels: Any, logits: Any, *, axis: int = -1) -> Any:
+    _check_same_shape(labels, logits, "logits and labels")
     return -jnp.sum(labels * jax.nn.log_softmax(logits, axis=axis), axis=axis)
+
+
+_softmax_xent = _constrained(_softmax_xent_impl, FLOATS)
+
+
+def softmax_cross_entropy_with_logits_v2(
+    _sentinel: Any = None,
+    labels: Any = None,
+    logits: Any = None,
+    dim: int = -1,
+    name: str | None = None,
+    axis: int | None = None,
+) -> Tensor:
+    """Per-example cross entropy of ``softmax(logits)`` against ``labels`` (one
+    distribution per row); gradients flow into both."""
+    if _sentinel is not None:
+        raise ValueError(
+            "Only call softmax_cross_entropy_with_logits with named arguments"
+            " (labels=..., logits=..., ...)"
+        )
+    axis = dim if axis is None else axis
+    return _softmax_xent(labels, logits, axis=static_int(axis, "axis"), name=name)
 
 
 def softmax_cross_entropy_with_logits(
@@ -142,27 +311,48 @@ def softmax_cross_entropy_with_logits(
     name: str | None = None,
     axis: int | None = None,
 ) -> Tensor:
-    """Per-example cross entropy of ``softmax(logits)`` against ``labels`` (a
-    distribution per row). Gradients flow into labels too (``_v2`` semantics);
-    wrap labels in ``stop_gradient`` for the TF1 ``_v1`` behaviour."""
+    """As :func:`softmax_cross_entropy_with_logits_v2`, but, as TF1's (deprecated)
+    original, no gradient flows into ``labels``."""
+    from jgraph.ops.array_ops import stop_gradient
+
     if _sentinel is not None:
         raise ValueError(
-            "Only call softmax_cross_entropy_with_logits with named arguments (labels=..., logits=..., ...)"
+            "Only call softmax_cross_entropy_with_logits with named arguments"
+            " (labels=..., logits=..., ...)"
         )
-    return _softmax_xent_impl(
-        labels, logits, axis=int(dim if axis is None else axis), name=name
-    )
+    graph = get_default_graph()
+    with graph.name_scope(name or "softmax_cross_entropy_with_logits_sg") as scope:
+        labels = stop_gradient(
+            convert_to_tensor(labels, preferred_dtype=_dtype_hint(logits)),
+            name="labels_stop_gradient",
+        )
+        return softmax_cross_entropy_with_logits_v2(
+            labels=labels, logits=logits, dim=dim, axis=axis, name=scope
+        )
 
 
-softmax_cross_entropy_with_logits_v2 = softmax_cross_entropy_with_logits
+def _dtype_hint(value: Any) -> Any:
+    if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
+        return convert_to_tensor(value).dtype
+    return None
 
 
 @op("SparseSoftmaxCrossEntropyWithLogits", same_dtype=False)
 def _sparse_xent_impl(labels: Any, logits: Any) -> Any:
+    expected = logits.shape[:-1]
+    if labels.ndim != len(expected) or any(
+        is_known(a) and is_known(b) and a != b
+        for a, b in zip(labels.shape, expected, strict=True)
+    ):
+        raise ValueError(
+            f"labels shape {list(labels.shape)} must equal logits shape"
+            f" {list(logits.shape)} without its last dimension"
+        )
     log_probs = jax.nn.log_softmax(logits, axis=-1)
-    return -jnp.take_along_axis(
-        log_probs, labels[..., None].astype(jnp.int32), axis=-1
-    )[..., 0]
+    picked = jnp.take_along_axis(log_probs, labels[..., None].astype(jnp.int32), -1)
+    # TF1 raises for labels outside [0, classes); inside XLA they give NaN instead.
+    valid = (labels >= 0) & (labels < logits.shape[-1])
+    return jnp.where(valid, -picked[..., 0], jnp.nan)
 
 
 def sparse_softmax_cross_entropy_with_logits(
@@ -171,20 +361,31 @@ def sparse_softmax_cross_entropy_with_logits(
     logits: Any = None,
     name: str | None = None,
 ) -> Tensor:
-    """Per-example cross entropy of ``softmax(logits)`` against integer class ``labels``."""
+    """Per-example cross entropy of ``softmax(logits)`` against int class ``labels``.
+
+    TF1 difference: a label outside ``[0, num_classes)`` gives NaN for its example
+    (XLA cannot raise inside compiled code) where TF1 raises.
+    """
     if _sentinel is not None:
         raise ValueError(
             "Only call sparse_softmax_cross_entropy_with_logits with named arguments."
         )
+    labels, logits = convert_to_tensor(labels), convert_to_tensor(logits)
+    check_dtype(labels, {_dtypes.int32, _dtypes.int64}, "SparseSoftmaxXent", "labels")
+    check_dtype(logits, FLOATS, "SparseSoftmaxXent", "logits")
     return _sparse_xent_impl(labels, logits, name=name)
 
 
 @op("SigmoidCrossEntropyWithLogits")
 def _sigmoid_xent_impl(labels: Any, logits: Any) -> Any:
+    _check_same_shape(labels, logits, "logits and labels")
     # The stable form TF1 documents: max(x, 0) - x * z + log(1 + exp(-|x|)).
     return (
         jnp.maximum(logits, 0) - logits * labels + jnp.log1p(jnp.exp(-jnp.abs(logits)))
     )
+
+
+_sigmoid_xent = _constrained(_sigmoid_xent_impl, FLOATS)
 
 
 def sigmoid_cross_entropy_with_logits(
@@ -193,26 +394,38 @@ def sigmoid_cross_entropy_with_logits(
     logits: Any = None,
     name: str | None = None,
 ) -> Tensor:
-    """Elementwise logistic loss of ``logits`` against 0/1 ``labels``."""
+    """Elementwise logistic loss of ``logits`` against ``labels`` in [0, 1]."""
     if _sentinel is not None:
         raise ValueError(
             "Only call sigmoid_cross_entropy_with_logits with named arguments."
         )
-    return _sigmoid_xent_impl(labels, logits, name=name)
+    logits = convert_to_tensor(logits)
+    labels = convert_to_tensor(labels, preferred_dtype=logits.dtype)
+    return _sigmoid_xent(labels, logits, name=name)
 
 
 @op("L2Loss")
-def l2_loss(t: Any) -> Any:
-    """``sum(t ** 2) / 2``."""
+def _l2_loss_impl(t: Any) -> Any:
     return jnp.sum(jnp.square(t)) / 2
 
 
+_l2_loss = _constrained(_l2_loss_impl, FLOATS)
+
+
+def l2_loss(t: Any, name: str | None = None) -> Tensor:
+    """``sum(t ** 2) / 2``, a scalar of ``t``'s dtype."""
+    return _l2_loss(t, name=name)
+
+
 __all__ = [
+    "TopKV2",
     "bias_add",
     "dropout",
     "elu",
+    "in_top_k",
     "l2_loss",
     "leaky_relu",
+    "log_sigmoid",
     "log_softmax",
     "relu",
     "relu6",
@@ -226,4 +439,7 @@ __all__ = [
     "softsign",
     "sparse_softmax_cross_entropy_with_logits",
     "tanh",
+    "top_k",
+    "xw_plus_b",
+    "zero_fraction",
 ]

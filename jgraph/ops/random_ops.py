@@ -1,9 +1,14 @@
-"""Random ops. Each draws from its own key: the session's run key folded with the
-op's seed (or, without one, its creation index), so a graph seed set with
-``set_random_seed`` makes a whole program reproducible bit for bit.
+"""Random ops, as TF1's ``random_ops``: normal, uniform, truncated normal, shuffle,
+multinomial.
+
+Stage 2 of the pipeline (ops). Each random op draws from its own key: the
+session's run key folded with the op's seed (or, without one, its creation index),
+so a graph seed set with ``set_random_seed`` makes a whole program reproducible
+bit for bit, and each run draws new numbers.
 
 TF1 difference: an op-level ``seed`` without a graph-level seed does not make the
 op reproducible across sessions (the session key is random then); set a graph seed.
+The numbers themselves differ from TF1's (another generator).
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from jgraph import _dtypes
 from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import _fold_static, convert_to_tensor, op
+from jgraph._registry import convert_to_tensor, op
+from jgraph.ops.array_ops import static_int, static_ints
+from jgraph.ops.math_ops import FLOATS, INTEGERS, check_dtype
 
 DEFAULT_GRAPH_SEED = 87654321
 
@@ -27,10 +33,14 @@ def set_random_seed(seed: int | None) -> None:
 
 
 def _shape(shape: Any) -> tuple[int, ...]:
-    value = _fold_static(shape)
-    if value is None:
-        raise ValueError("Random op shapes must be known when the graph is built.")
-    return tuple(int(d) for d in np.asarray(value).reshape(-1))
+    dims = static_ints(shape, "The shape of a random op")
+    if any(d < 0 for d in dims):
+        raise ValueError(f"Random op shapes must not be negative, got {list(dims)}.")
+    return dims
+
+
+def _scalar(value: Any, dtype: _dtypes.DType, name: str) -> Tensor:
+    return convert_to_tensor(value, dtype, name=name)
 
 
 @op("RandomStandardNormal", random=True, same_dtype=False)
@@ -69,8 +79,20 @@ def _shuffle_impl(key: Any, value: Any, *, seed: int | None = None) -> Any:
     return jax.random.permutation(key, value, axis=0)
 
 
-def _scalar(value: Any, dtype: _dtypes.DType) -> Tensor:
-    return convert_to_tensor(value, dtype)
+@op("Multinomial", random=True, same_dtype=False)
+def _multinomial_impl(
+    key: Any,
+    logits: Any,
+    *,
+    num_samples: int,
+    output_dtype: Any = _dtypes.int64,
+    seed: int | None = None,
+) -> Any:
+    batch = logits.shape[0]
+    samples = jax.random.categorical(
+        key, logits[:, None, :], axis=-1, shape=(batch, num_samples)
+    )
+    return samples.astype(_dtypes.as_dtype(output_dtype).np)
 
 
 def random_normal(
@@ -81,15 +103,19 @@ def random_normal(
     seed: int | None = None,
     name: str | None = None,
 ) -> Tensor:
-    """Normal samples of ``shape``."""
+    """Normal samples of ``shape`` (``mean`` and ``stddev`` may be tensors)."""
     dtype = _dtypes.as_dtype(dtype)
-    return _normal_impl(
-        _scalar(mean, dtype),
-        _scalar(stddev, dtype),
-        shape=_shape(shape),
-        seed=seed,
-        name=name or "random_normal",
-    )
+    if dtype not in FLOATS:
+        raise TypeError(f"random_normal: dtype must be a float type, got {dtype.name}")
+    graph = get_default_graph()
+    with graph.name_scope(name or "random_normal") as scope:
+        return _normal_impl(
+            _scalar(mean, dtype, "mean"),
+            _scalar(stddev, dtype, "stddev"),
+            shape=_shape(shape),
+            seed=seed,
+            name=scope,
+        )
 
 
 def random_uniform(
@@ -100,19 +126,24 @@ def random_uniform(
     seed: int | None = None,
     name: str | None = None,
 ) -> Tensor:
-    """Uniform samples in ``[minval, maxval)`` (maxval 1 for floats)."""
+    """Uniform samples in ``[minval, maxval)`` (``maxval`` defaults to 1 for floats;
+    integer dtypes need it)."""
     dtype = _dtypes.as_dtype(dtype)
+    if dtype not in FLOATS | INTEGERS:
+        raise TypeError(f"random_uniform: dtype must be numeric, got {dtype.name}")
     if maxval is None:
         if dtype.is_integer:
             raise ValueError(f"Must specify maxval for integer dtype {dtype.name}")
         maxval = 1
-    return _uniform_impl(
-        _scalar(minval, dtype),
-        _scalar(maxval, dtype),
-        shape=_shape(shape),
-        seed=seed,
-        name=name or "random_uniform",
-    )
+    graph = get_default_graph()
+    with graph.name_scope(name or "random_uniform") as scope:
+        return _uniform_impl(
+            _scalar(minval, dtype, "min"),
+            _scalar(maxval, dtype, "max"),
+            shape=_shape(shape),
+            seed=seed,
+            name=scope,
+        )
 
 
 def truncated_normal(
@@ -125,13 +156,19 @@ def truncated_normal(
 ) -> Tensor:
     """Normal samples of ``shape``, redrawn beyond two standard deviations."""
     dtype = _dtypes.as_dtype(dtype)
-    return _truncated_normal_impl(
-        _scalar(mean, dtype),
-        _scalar(stddev, dtype),
-        shape=_shape(shape),
-        seed=seed,
-        name=name or "truncated_normal",
-    )
+    if dtype not in FLOATS:
+        raise TypeError(
+            f"truncated_normal: dtype must be a float type, got {dtype.name}"
+        )
+    graph = get_default_graph()
+    with graph.name_scope(name or "truncated_normal") as scope:
+        return _truncated_normal_impl(
+            _scalar(mean, dtype, "mean"),
+            _scalar(stddev, dtype, "stddev"),
+            shape=_shape(shape),
+            seed=seed,
+            name=scope,
+        )
 
 
 def random_shuffle(
@@ -139,3 +176,43 @@ def random_shuffle(
 ) -> Tensor:
     """``value`` with its first dimension randomly permuted."""
     return _shuffle_impl(value, seed=seed, name=name)
+
+
+def multinomial(
+    logits: Any,
+    num_samples: Any,
+    seed: int | None = None,
+    name: str | None = None,
+    output_dtype: Any = _dtypes.int64,
+) -> Tensor:
+    """``num_samples`` class indices per row of ``logits`` ``[batch, classes]``, drawn
+    from ``softmax(logits)``: ``[batch, num_samples]`` of ``output_dtype``."""
+    logits = convert_to_tensor(logits)
+    check_dtype(logits, FLOATS, "Multinomial", "logits")
+    if logits._dims is not None and len(logits._dims) != 2:
+        raise ValueError(
+            f"logits should be a matrix [batch, classes], got shape {logits.shape}"
+        )
+    output_dtype = _dtypes.as_dtype(output_dtype)
+    if output_dtype not in (_dtypes.int32, _dtypes.int64):
+        raise TypeError(f"output_dtype must be int32 or int64, got {output_dtype}")
+    return _multinomial_impl(
+        logits,
+        num_samples=static_int(num_samples, "num_samples"),
+        output_dtype=output_dtype,
+        seed=seed,
+        name=name,
+    )
+
+
+def categorical(
+    logits: Any,
+    num_samples: Any,
+    dtype: Any = None,
+    seed: int | None = None,
+    name: str | None = None,
+) -> Tensor:
+    """As :func:`multinomial` (``tf.random.categorical``'s argument order)."""
+    return multinomial(
+        logits, num_samples, seed, name, _dtypes.int64 if dtype is None else dtype
+    )

@@ -63,10 +63,33 @@ def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tenso
     )
 
 
-@op("PlaceholderWithDefault", same_dtype=False)
-def placeholder_with_default(input: Any, *, shape: Any = None) -> Any:
-    """The value of ``input`` unless this tensor is fed, as TF1."""
+def _with_default_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
+    return [(_dtypes.as_dtype(specs[0].dtype), attrs["_dims"])]
+
+
+@op("PlaceholderWithDefault", same_dtype=False, shape_fn=_with_default_spec)
+def _placeholder_with_default_impl(input: Any, *, shape: Any = None) -> Any:  # noqa: A002
     return input
+
+
+def placeholder_with_default(input: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """``input`` unless this tensor is fed; ``shape`` (``None`` dims allowed) is the
+    static shape a feed must match, as TF1 ``tf.placeholder_with_default``."""
+    graph = get_default_graph()
+    value = convert_to_tensor(input)
+    dims = with_unknown_dims(graph, as_shape(shape).as_list())
+    if not as_shape(shape).is_compatible_with(value.shape):
+        raise ValueError(
+            f"placeholder_with_default: the default's shape {value.shape} does not fit"
+            f" the shape {as_shape(shape)}."
+        )
+    return add_op(
+        REGISTRY["PlaceholderWithDefault"],
+        [value],
+        {"shape": as_shape(shape), "_dims": dims},
+        name,
+        graph=graph,
+    )
 
 
 @op("VariableV2", shape_fn=_attr_spec)

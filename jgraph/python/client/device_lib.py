@@ -1,10 +1,22 @@
-"""``device_lib.list_local_devices()``: the JAX devices of this process, named as TF1."""
+"""``device_lib.list_local_devices()``: this process's JAX devices, named as TF1.
+
+Where it sits: a client of the placement's device table (``_placement.DeviceMap``),
+so the names listed are exactly the ones ``tf.device`` accepts: ``/cpu:K`` is the
+K-th CPU device of this process (several with
+``XLA_FLAGS=--xla_force_host_platform_device_count=N``), ``/gpu:K`` the K-th GPU.
+
+TF1 difference: names use the tutorial-era short form (``'/cpu:0'``, ``'/gpu:0'``);
+``tf.device`` accepts it and the long form (``/device:GPU:0``) alike.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import jax
+
+from jgraph._placement import DeviceMap, device_type
 
 
 @dataclass(frozen=True)
@@ -18,33 +30,38 @@ class DeviceAttributes:
     physical_device_desc: str
 
 
-def local_device_name(device: jax.Device) -> str:
+def local_device_name(device: jax.Device, session_config: Any = None) -> str:
     """TF1's short name for a JAX device of this process: ``/cpu:0``, ``/gpu:1``."""
-    kind = (
-        "cpu"
-        if device.platform == "cpu"
-        else device.platform.replace("cuda", "gpu").replace("rocm", "gpu")
-    )
-    index = jax.local_devices(backend=device.platform).index(device)
-    return f"/{kind}:{index}"
+    kind = device_type(device)
+    devices = DeviceMap(session_config).table[(device.process_index, kind)]
+    return f"/{kind.lower()}:{devices.index(device)}"
 
 
-def list_local_devices(session_config: object = None) -> list[DeviceAttributes]:
-    """The local devices, CPU first, as TF1 (``x.name`` is ``'/cpu:0'``, ``'/gpu:0'``)."""
-    devices = list(jax.local_devices(backend="cpu"))
-    if jax.default_backend() != "cpu":
-        devices += list(jax.local_devices())
+def list_local_devices(session_config: Any = None) -> list[DeviceAttributes]:
+    """This process's devices, CPUs first (``x.name``: ``'/cpu:0'``, ``'/gpu:0'``).
+
+    Args:
+      session_config: a ``ConfigProto``; its ``device_count`` and
+        ``gpu_options.visible_device_list`` hide devices, as for a session.
+
+    >>> list_local_devices()[0].name
+    '/cpu:0'
+    """
+    table = DeviceMap(session_config).table
+    me = jax.process_index()
     result = []
-    for device in devices:
-        name = local_device_name(device)
-        stats = device.memory_stats() if hasattr(device, "memory_stats") else None
-        result.append(
-            DeviceAttributes(
-                name=name,
-                device_type=name.split(":")[0].strip("/").upper(),
-                memory_limit=int((stats or {}).get("bytes_limit", 0)),
-                incarnation=device.id,
-                physical_device_desc=f"device: {device.id}, name: {device.device_kind}",
+    for kind in ("CPU", "GPU", "TPU"):
+        for index, device in enumerate(table.get((me, kind), [])):
+            stats = device.memory_stats() if hasattr(device, "memory_stats") else None
+            result.append(
+                DeviceAttributes(
+                    name=f"/{kind.lower()}:{index}",
+                    device_type=kind,
+                    memory_limit=int((stats or {}).get("bytes_limit", 0)),
+                    incarnation=device.id,
+                    physical_device_desc=(
+                        f"device: {index}, name: {device.device_kind}, id: {device.id}"
+                    ),
+                )
             )
-        )
     return result

@@ -1,0 +1,268 @@
+"""Data-parallel training on one or many processes, and what replaces TF1's
+parameter servers.
+
+Where it sits: a client of the session's placement hook (``_placement.py``). A
+:class:`DataParallel` placement gives the session's jitted function shardings:
+state replicated on every device of every task, fed batches split along their first
+dimension. XLA then computes each device's share and all-reduces the gradients,
+so ``minimize`` on a mean loss takes exactly the step one process would take on
+the whole batch.
+
+One machine, several devices::
+
+    sess = jg.Session(placement=jg.distribute.DataParallel())
+
+Several processes (each its own ``python train.py --task_index=i``; every process
+runs the *same* program and feeds *its own* part of each batch)::
+
+    cluster = jg.train.ClusterSpec({"worker": ["10.0.0.1:2222", "10.0.0.2:2222"]})
+    server = jg.train.Server(cluster, job_name="worker", task_index=i)
+    ...build the graph, loss, train_op as usual...
+    with jg.Session(server.target, placement=jg.distribute.DataParallel()) as sess:
+        sess.run(init)
+        for step in range(n):
+            sess.run(train_op, {x: my_rows, y: my_labels})
+
+TF1 difference -- what TF1 programs did, and what to write instead:
+
+- *Parameter servers* (a ``ps`` job holding variables, workers pushing updates
+  asynchronously, ``replica_device_setter``, ``server.join()`` on the ps): JAX has
+  no parameter servers. Drop the ``ps`` job; make every task a worker running the
+  program above. Variables are replicated and updated synchronously, as TF1's
+  ``SyncReplicasOptimizer`` did. ``replica_device_setter`` with ps tasks raises
+  ``UnimplementedError``; a task that only calls ``server.join()`` while the others
+  run makes their next new ``Session.run`` fail with ``DeadlineExceededError``
+  after ``ConfigProto.operation_timeout_in_ms`` instead of hanging.
+- *In-graph replication* (one client builds a tower per GPU/task under
+  ``tf.device`` and averages the gradients itself): it still runs -- each tower on
+  its device, moved there by the session's segmented runs -- but it is slow and the
+  gradient is computed where ``minimize`` was called. Write one tower and use
+  :class:`DataParallel` instead.
+- *Between-graph replication* (each worker builds its own graph): that is what
+  every jgraph task does, minus the parameter server.
+- Fetched values are the global ones: a fetched per-example tensor has the rows of
+  every task, in task order; a fetched loss is the loss of the global batch.
+- Ops' ``tf.device`` strings are ignored under :class:`DataParallel`: every op runs
+  on every device, on its share of the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from jgraph import errors
+from jgraph._graph import Operation, Tensor
+from jgraph._lower import LoweredRun, lower
+from jgraph._placement import (
+    Placement,
+    collective_error,
+    describe_run,
+    is_runtime_failure,
+    sync_tasks,
+)
+from jgraph._registry import is_known
+from jgraph.config import DEFAULT_OPERATION_TIMEOUT_MS
+
+BATCH_AXIS = "batch"
+
+PS_HELP = (
+    "TF1 parameter-server training (a 'ps' job, replica_device_setter) has no JAX"
+    " equivalent. Make every task a worker that runs the same program, and pass"
+    " placement=jg.distribute.DataParallel() to the Session: variables are then"
+    " replicated on every device and updated synchronously (see jgraph.distribute)."
+)
+
+
+class DataParallel(Placement):
+    """State replicated on every device of every task; fed batches split over them.
+
+    A feed is a *batch* (split along its first dimension) when its static first
+    dimension is unknown (``placeholder(tf.float32, [None, 784])``), or when it is
+    in ``batch_feeds``; other feeds (a learning rate, ``keep_prob``) are replicated
+    and every task must feed the same value. Each task feeds its own rows; the
+    global batch is the tasks' rows in task order, and each task's row count must
+    split evenly over its devices.
+
+    Args:
+      devices: the devices to use (default: ``jax.devices()``, all devices of all
+        tasks).
+      batch_feeds: the tensors to split (default: feeds with an unknown first
+        dimension).
+      operation_timeout_in_ms: how long a new fetch set waits for the other tasks
+        (default 300 s), as ``ConfigProto.operation_timeout_in_ms``.
+
+    >>> placement = DataParallel()
+    """
+
+    def __init__(
+        self,
+        devices: Sequence[jax.Device] | None = None,
+        batch_feeds: Iterable[Tensor] | None = None,
+        operation_timeout_in_ms: int = 0,
+    ) -> None:
+        self._devices = tuple(devices) if devices is not None else None
+        self._batch_feeds = frozenset(batch_feeds) if batch_feeds is not None else None
+        self._timeout_ms = operation_timeout_in_ms or DEFAULT_OPERATION_TIMEOUT_MS
+        self._mesh: Mesh | None = None
+
+    # -- the mesh (built on first use: after tf.train.Server has started JAX) ------
+    @property
+    def mesh(self) -> Mesh:
+        """A one-axis (``"batch"``) mesh over the devices."""
+        if self._mesh is None:
+            devices = self._devices if self._devices is not None else jax.devices()
+            self._mesh = Mesh(np.array(devices), (BATCH_AXIS,))
+        return self._mesh
+
+    @property
+    def replicated(self) -> NamedSharding:
+        return NamedSharding(self.mesh, PartitionSpec())
+
+    @property
+    def batched(self) -> NamedSharding:
+        return NamedSharding(self.mesh, PartitionSpec(BATCH_AXIS))
+
+    @property
+    def local_device_count(self) -> int:
+        me = jax.process_index()
+        return sum(1 for d in self.mesh.devices.flat if d.process_index == me)
+
+    # -- the Placement interface ----------------------------------------------------
+    def lower(
+        self,
+        ops: tuple[Operation, ...],
+        fetches: Sequence[Tensor],
+        feeds: Sequence[Tensor],
+    ) -> LoweredRun:
+        lowered = lower(ops, fetches, feeds, jit=self.jit)
+        if jax.process_count() > 1:
+            sync_tasks(describe_run(lowered, " (data-parallel)"), self._timeout_ms)
+        return lowered
+
+    def jit(
+        self, fn: Callable[..., Any], donate_argnums: Sequence[int]
+    ) -> Callable[..., Any]:
+        """``fn`` jitted over the mesh; every output replicated (fetches are global)."""
+        jitted = jax.jit(
+            fn, donate_argnums=tuple(donate_argnums), out_shardings=self.replicated
+        )
+        several_tasks = jax.process_count() > 1
+
+        def call(*args: Any) -> Any:
+            args = jax.tree_util.tree_map(self._on_mesh, args)
+            if not several_tasks:
+                return jitted(*args)
+            try:
+                return jax.block_until_ready(jitted(*args))
+            except (RuntimeError, ValueError) as err:
+                if isinstance(err, errors.OpError) or not is_runtime_failure(err):
+                    raise
+                raise collective_error(err) from err
+
+        return call
+
+    def put_state(self, name: str, value: Any) -> jax.Array:
+        if _on(value, self.mesh):
+            return value
+        return jax.make_array_from_process_local_data(
+            self.replicated, _host_value(value)
+        )
+
+    def put_feeds(self, feeds: Sequence[Any], values: tuple) -> tuple:
+        return tuple(
+            self._put_feed(tensor, value)
+            for tensor, value in zip(feeds, values, strict=True)
+        )
+
+    # -- helpers ----------------------------------------------------------------------
+    def is_batch(self, tensor: Tensor) -> bool:
+        """Whether ``tensor``'s fed values are split along their first dimension."""
+        if self._batch_feeds is not None:
+            return tensor in self._batch_feeds
+        dims = tensor._dims
+        return bool(dims) and not is_known(dims[0])
+
+    def _put_feed(self, tensor: Tensor, value: Any) -> jax.Array:
+        host = _host_value(value)
+        if not self.is_batch(tensor):
+            return jax.make_array_from_process_local_data(self.replicated, host)
+        count = self.local_device_count
+        if host.ndim == 0 or host.shape[0] % count:
+            rows = host.shape[0] if host.ndim else "no"
+            raise errors.InvalidArgumentError(
+                None,
+                tensor.op,
+                f"DataParallel: the value fed to '{tensor.name}' has {rows} rows, which"
+                f" do not split evenly over this task's {count} devices. Feed a"
+                f" multiple of {count} rows per task.",
+            )
+        return jax.make_array_from_process_local_data(self.batched, host)
+
+    def _on_mesh(self, leaf: Any) -> Any:
+        """A jit argument as a global array on the mesh (the session's key, mostly)."""
+        if _on(leaf, self.mesh):
+            return leaf
+        if not isinstance(leaf, jax.Array) and jax.process_count() > 1:
+            # Only Session.run_steps passes host feeds here: they are not split.
+            raise errors.UnimplementedError(
+                None,
+                None,
+                "DataParallel over several tasks does not split the feeds of"
+                " Session.run_steps yet; call Session.run per step instead.",
+            )
+        host = _host_value(leaf)
+        if jax.process_count() > 1:
+            # Each task drew its own key when no graph seed was set: use task 0's.
+            from jax.experimental import multihost_utils
+
+            host = np.asarray(multihost_utils.broadcast_one_to_all(host))
+        return jax.make_array_from_process_local_data(self.replicated, host)
+
+
+def _on(value: Any, mesh: Mesh) -> bool:
+    return (
+        isinstance(value, jax.Array)
+        and isinstance(value.sharding, NamedSharding)
+        and value.sharding.mesh == mesh
+    )
+
+
+def _host_value(value: Any) -> np.ndarray:
+    if isinstance(value, jax.Array) and not value.is_fully_addressable:
+        value = value.addressable_data(0)  # replicated: any shard is the value
+    return np.asarray(value)
+
+
+def replica_device_setter(
+    ps_tasks: int = 0,
+    ps_device: str = "/job:ps",
+    worker_device: str = "/job:worker",
+    merge_devices: bool = True,
+    cluster: Any = None,
+    ps_ops: Sequence[str] | None = None,
+    ps_strategy: Any = None,
+) -> Callable[[Operation], str] | None:
+    """TF1's ``tf.train.replica_device_setter``, for clusters without ``ps`` tasks.
+
+    With no parameter-server tasks TF1 returns ``None`` (``tf.device(None)``), and so
+    does jgraph.
+
+    Raises:
+      UnimplementedError: ``ps_tasks`` > 0, or ``cluster`` has a ``ps`` job: see
+        :data:`PS_HELP` and the module docstring for what to write instead.
+
+    >>> replica_device_setter(cluster={"worker": ["localhost:2222"]}) is None
+    True
+    """
+    del ps_device, worker_device, merge_devices, ps_ops, ps_strategy
+    if cluster is not None:
+        jobs = cluster.as_dict() if hasattr(cluster, "as_dict") else dict(cluster)
+        ps_tasks = len(jobs.get("ps", ()))
+    if ps_tasks > 0:
+        raise errors.UnimplementedError(None, None, PS_HELP)
+    return None

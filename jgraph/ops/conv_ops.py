@@ -1,0 +1,574 @@
+"""Convolution, pooling and normalisation ops of ``tf.nn``: ``conv2d``, ``max_pool``,
+``avg_pool``, ``moments``, ``l2_normalize``, ``batch_normalization``,
+``embedding_lookup``.
+
+Stage 2 of the pipeline (ops). Convolutions lower to ``jax.lax.conv_general_dilated`` and pooling to
+``jax.lax.reduce_window``; both use TF's ``SAME`` padding rule (pad
+``max((ceil(n / s) - 1) * s + k - n, 0)`` in total, the extra one after), so
+output shapes and values match TF1. The composite functions (``moments``, ...)
+build the same small subgraphs TF1 builds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from jgraph import _dtypes
+from jgraph._graph import Tensor, get_default_graph
+from jgraph._registry import constant_value, convert_to_tensor, op
+from jgraph.ops import array_ops, math_ops
+
+Padding = str | tuple[tuple[int, int], ...]
+
+
+# -- argument normalisation (build time) ---------------------------------------------
+
+
+def _channel_index(data_format: str) -> int:
+    if data_format in ("NHWC", "NWC", "NDHWC"):
+        return -1
+    if data_format in ("NCHW", "NCW", "NCDHW"):
+        return 1
+    raise ValueError(f"data_format must be 'NHWC' or 'NCHW', got {data_format!r}.")
+
+
+def _spatial_axes(data_format: str, rank: int = 4) -> tuple[int, ...]:
+    return (
+        tuple(range(1, rank - 1)) if data_format[-1] == "C" else tuple(range(2, rank))
+    )
+
+
+def _sequence(value: Any, n: int, data_format: str, what: str) -> tuple[int, ...]:
+    """TF1's ``_get_sequence``: an int, ``n`` spatial values or a full-rank list,
+    as a full-rank tuple (1 on batch and channel)."""
+    if value is None:
+        return (1,) * (n + 2)
+    if isinstance(value, int | np.integer):
+        spatial = [int(value)] * n
+    else:
+        values = [int(v) for v in value]
+        if len(values) == 1:
+            spatial = values * n
+        elif len(values) == n:
+            spatial = values
+        elif len(values) == n + 2:
+            return tuple(values)
+        else:
+            raise ValueError(
+                f"{what} should be of length 1, {n} or {n + 2} but was {len(values)}."
+            )
+    full = [1] * (n + 2)
+    for axis, v in zip(_spatial_axes(data_format, n + 2), spatial, strict=True):
+        full[axis] = v
+    return tuple(full)
+
+
+def _check_batch_and_depth(
+    values: tuple[int, ...], data_format: str, what: str
+) -> None:
+    channel = _channel_index(data_format) % len(values)
+    if values[0] != 1 or values[channel] != 1:
+        raise ValueError(
+            f"Current implementation does not yet support {what} in the batch and"
+            f" depth dimensions (got {list(values)} for data_format {data_format})."
+        )
+
+
+def _padding(padding: Any, data_format: str) -> Padding:
+    """'SAME'/'VALID' (any case) or explicit per-dimension pairs."""
+    if isinstance(padding, str):
+        upper = padding.upper()
+        if upper not in ("SAME", "VALID"):
+            raise ValueError(
+                f"padding must be 'SAME', 'VALID' or a list of pairs, got {padding!r}."
+            )
+        return upper
+    pairs = tuple((int(lo), int(hi)) for lo, hi in padding)
+    channel = _channel_index(data_format) % len(pairs)
+    if pairs[0] != (0, 0) or pairs[channel] != (0, 0):
+        raise ValueError(
+            "Explicit padding in the batch and depth dimensions is not supported, got"
+            f" {[list(p) for p in pairs]}."
+        )
+    return pairs
+
+
+def _require_rank(x: Any, rank: int, what: str) -> None:
+    if x.ndim != rank:
+        raise ValueError(f"Shape must be rank {rank} but is rank {x.ndim} ({what})")
+
+
+# -- convolution ------------------------------------------------------------------------
+
+
+@op("Conv2D")
+def _conv2d_impl(
+    input: Any,
+    filter: Any,
+    *,
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NHWC",
+    dilations: tuple[int, ...] = (1, 1, 1, 1),
+) -> Any:
+    _require_rank(input, 4, "input")
+    _require_rank(filter, 4, "filter")
+    channel = _channel_index(data_format)
+    in_depth, filter_depth = input.shape[channel], filter.shape[2]
+    if in_depth % filter_depth:
+        raise ValueError(
+            f"Depth of input ({in_depth}) is not a multiple of input depth of filter"
+            f" ({filter_depth})"
+        )
+    spatial = _spatial_axes(data_format)
+    pads = padding if isinstance(padding, str) else tuple(padding[a] for a in spatial)
+    return lax.conv_general_dilated(
+        input,
+        filter,
+        window_strides=tuple(strides[a] for a in spatial),
+        padding=pads,
+        rhs_dilation=tuple(dilations[a] for a in spatial),
+        dimension_numbers=(data_format, "HWIO", data_format),
+        feature_group_count=in_depth // filter_depth,
+    )
+
+
+def conv2d(
+    input: Any,
+    filter: Any = None,
+    strides: Any = None,
+    padding: Any = None,
+    use_cudnn_on_gpu: bool = True,
+    data_format: str = "NHWC",
+    dilations: Any = None,
+    name: str | None = None,
+    filters: Any = None,
+) -> Tensor:
+    """2-D convolution (cross-correlation), as TF1 ``tf.nn.conv2d``.
+
+    Args:
+      input: ``[batch, height, width, in_channels]`` (``NCHW``: channels second).
+      filter: ``[filter_height, filter_width, in_channels, out_channels]``; an input
+        depth that is a multiple of ``in_channels`` gives a grouped convolution.
+      strides: an int, 2 spatial ints, or 4 ints with 1 on batch and channel.
+      padding: ``"SAME"``, ``"VALID"``, or explicit ``[[0, 0], [t, b], [l, r],
+        [0, 0]]``.
+      use_cudnn_on_gpu: ignored (XLA picks the kernel).
+      data_format: ``"NHWC"`` or ``"NCHW"``.
+      dilations: like ``strides``; > 1 gives an atrous convolution.
+      name: op name.
+      filters: alias of ``filter`` (TF 1.14+).
+
+    >>> import jgraph as jg
+    >>> x = jg.placeholder(jg.float32, [None, 8, 8, 3])
+    >>> conv2d(x, jg.ones([3, 3, 3, 4]), strides=2, padding="SAME").shape.as_list()
+    [None, 4, 4, 4]
+    """
+    filter = filters if filter is None else filter
+    if filter is None:
+        raise ValueError("conv2d needs a filter.")
+    if padding is None:
+        raise ValueError("conv2d needs a padding ('SAME' or 'VALID').")
+    strides_t = _sequence(strides, 2, data_format, "strides")
+    dilations_t = _sequence(dilations, 2, data_format, "dilations")
+    _check_batch_and_depth(strides_t, data_format, "strides")
+    _check_batch_and_depth(dilations_t, data_format, "dilations")
+    if max(strides_t) > 1 and max(dilations_t) > 1:
+        raise ValueError(
+            "strides > 1 not supported in conjunction with dilation_rate > 1"
+        )
+    return _conv2d_impl(
+        input,
+        filter,
+        strides=strides_t,
+        padding=_padding(padding, data_format),
+        data_format=data_format,
+        dilations=dilations_t,
+        name=name,
+    )
+
+
+def conv1d(
+    value: Any = None,
+    filters: Any = None,
+    stride: Any = 1,
+    padding: Any = None,
+    use_cudnn_on_gpu: bool | None = None,
+    data_format: str | None = None,
+    name: str | None = None,
+    input: Any = None,
+    dilations: Any = None,
+) -> Tensor:
+    """1-D convolution of ``[batch, width, in_channels]`` by ``[width, in, out]``;
+    like TF1, a ``conv2d`` over an inserted height-1 dimension."""
+    value = input if value is None else value
+    data_format = data_format or "NWC"
+    if data_format not in ("NWC", "NCW"):
+        raise ValueError(f"data_format must be 'NWC' or 'NCW', got {data_format!r}.")
+    spatial = 1 if data_format == "NWC" else 2
+    graph = get_default_graph()
+    with graph.name_scope(name or "conv1d") as scope:
+        x = array_ops.expand_dims(value, spatial, name="ExpandDims")
+        w = array_ops.expand_dims(filters, 0, name="ExpandDims_1")
+        stride_v = _conv1d_value(stride, spatial, "stride")
+        dilation_v = _conv1d_value(dilations, spatial, "dilations")
+        y = conv2d(
+            x,
+            w,
+            strides=[1, stride_v],
+            padding=padding,
+            data_format="NHWC" if data_format == "NWC" else "NCHW",
+            dilations=[1, dilation_v],
+            name="Conv2D",
+        )
+        return array_ops.squeeze(y, [spatial], name=scope)
+
+
+def _conv1d_value(value: Any, spatial: int, what: str) -> int:
+    """conv1d's stride/dilation: an int, ``[s]`` or ``[1, s, 1]``."""
+    if value is None:
+        return 1
+    values = [int(v) for v in np.asarray(value).reshape(-1)]
+    if len(values) == 1:
+        return values[0]
+    if len(values) == 3:
+        return values[spatial]
+    raise ValueError(f"conv1d {what} should be of length 1 or 3, got {values}.")
+
+
+# -- pooling ------------------------------------------------------------------------------
+
+
+def _pool_pads(
+    shape: tuple[Any, ...],
+    ksize: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+) -> tuple[tuple[Any, int], ...]:
+    if not isinstance(padding, str):
+        return padding
+    return tuple(lax.padtype_to_pads(shape, ksize, strides, padding))
+
+
+def _pool_init(dtype: Any) -> np.ndarray:
+    # NOTE: a numpy (always concrete) scalar: JAX recognises max-pooling, and can
+    # differentiate it, only when the init value is concrete -inf / int min.
+    if jnp.issubdtype(dtype, jnp.floating):
+        return np.array(-np.inf, dtype)
+    return np.array(np.iinfo(dtype).min, dtype)
+
+
+@op("MaxPool")
+def _max_pool_impl(
+    input: Any,
+    *,
+    ksize: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NHWC",
+) -> Any:
+    _require_rank(input, len(ksize), "input")
+    pads = _pool_pads(input.shape, ksize, strides, padding)
+    # reduce_window with lax.max and -inf is JAX's differentiable max-pool primitive.
+    return lax.reduce_window(
+        input, _pool_init(input.dtype), lax.max, ksize, strides, pads
+    )
+
+
+@op("AvgPool")
+def _avg_pool_impl(
+    input: Any,
+    *,
+    ksize: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NHWC",
+) -> Any:
+    _require_rank(input, len(ksize), "input")
+    pads = _pool_pads(input.shape, ksize, strides, padding)
+    zero = np.array(0, input.dtype)  # concrete, so JAX uses its summing primitive
+    sums = lax.reduce_window(input, zero, lax.add, ksize, strides, pads)
+    if padding == "VALID":
+        return sums / jnp.array(np.prod(ksize), input.dtype)
+    # TF1 divides each window by the number of *real* elements it covers. The
+    # count depends only on the pooled dimensions, so compute it on a ones array
+    # that is size 1 along the others (the batch, usually the channels).
+    count_shape = tuple(
+        1 if (k == 1 and s == 1 and tuple(p) == (0, 0)) else n
+        for n, k, s, p in zip(input.shape, ksize, strides, pads, strict=True)
+    )
+    ones = jnp.ones(count_shape, input.dtype)
+    counts = lax.reduce_window(ones, zero, lax.add, ksize, strides, pads)
+    return sums / counts
+
+
+def _pool(
+    builder: Any,
+    value: Any,
+    ksize: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str,
+    name: str | None,
+    what: str,
+) -> Tensor:
+    value = convert_to_tensor(value)
+    rank = value.shape.ndims or 4
+    ksize_t = _sequence(ksize, rank - 2, data_format, "ksize")
+    strides_t = _sequence(strides, rank - 2, data_format, "strides")
+    if ksize_t[0] != 1 or strides_t[0] != 1:
+        raise ValueError(
+            f"{what} is not yet supported on the batch dimension (ksize"
+            f" {list(ksize_t)}, strides {list(strides_t)})."
+        )
+    return builder(
+        value,
+        ksize=ksize_t,
+        strides=strides_t,
+        padding=_padding(padding, data_format),
+        data_format=data_format,
+        name=name,
+    )
+
+
+def max_pool(
+    value: Any = None,
+    ksize: Any = None,
+    strides: Any = None,
+    padding: Any = None,
+    data_format: str = "NHWC",
+    name: str | None = None,
+    input: Any = None,
+) -> Tensor:
+    """Max pooling, as TF1 ``tf.nn.max_pool``.
+
+    Args:
+      value: ``[batch, height, width, channels]`` (or ``NCHW``).
+      ksize: window size: an int, 2 spatial ints, or 4 ints with 1 on the batch.
+      strides: window stride, same forms.
+      padding: ``"SAME"`` or ``"VALID"``.
+      data_format: ``"NHWC"`` or ``"NCHW"``.
+      name: op name.
+      input: alias of ``value``.
+
+    >>> import jgraph as jg
+    >>> x = jg.placeholder(jg.float32, [None, 5, 5, 2])
+    >>> max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME").shape.as_list()
+    [None, 3, 3, 2]
+    """
+    value = input if value is None else value
+    return _pool(
+        _max_pool_impl, value, ksize, strides, padding, data_format, name, "MaxPooling"
+    )
+
+
+def avg_pool(
+    value: Any = None,
+    ksize: Any = None,
+    strides: Any = None,
+    padding: Any = None,
+    data_format: str = "NHWC",
+    name: str | None = None,
+    input: Any = None,
+) -> Tensor:
+    """Average pooling, as TF1 ``tf.nn.avg_pool`` (arguments as :func:`max_pool`).
+
+    With ``"SAME"`` padding each output is the mean of the input elements its
+    window covers (padding is not counted), as TF1.
+    """
+    value = input if value is None else value
+    return _pool(
+        _avg_pool_impl, value, ksize, strides, padding, data_format, name, "AvgPooling"
+    )
+
+
+max_pool2d = max_pool
+avg_pool2d = avg_pool
+
+
+# -- normalisation -------------------------------------------------------------------------
+
+
+def _static_axes(axes: Any, what: str) -> list[int]:
+    if isinstance(axes, Tensor):
+        folded = constant_value(axes)
+        if folded is None:
+            raise ValueError(f"{what}: axes must be known when the graph is built.")
+        axes = folded
+    return [int(a) for a in np.asarray(axes).reshape(-1)]
+
+
+def moments(
+    x: Any,
+    axes: Any,
+    shift: Any = None,
+    name: str | None = None,
+    keep_dims: bool | None = None,
+    keepdims: bool | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Mean and (population) variance of ``x`` over ``axes``, as TF1 ``tf.nn.moments``.
+
+    float16 inputs are reduced in float32 and cast back, as TF1.
+
+    >>> import jgraph as jg
+    >>> mean, var = moments(jg.constant([[1.0, 3.0]]), axes=[1])
+    >>> mean.shape.as_list(), var.shape.as_list()
+    ([1], [1])
+    """
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    axes_list = _static_axes(axes, "moments")
+    graph = get_default_graph()
+    with graph.name_scope(name or "moments"):
+        x = convert_to_tensor(x)
+        y = math_ops.cast(x, _dtypes.float32) if x.dtype == _dtypes.float16 else x
+        mean = math_ops.reduce_mean(y, axes_list, keepdims=True, name="mean")
+        # The variance's gradient into the mean is zero anyway; TF1 stops it.
+        variance = math_ops.reduce_mean(
+            math_ops.squared_difference(y, array_ops.stop_gradient(mean)),
+            axes_list,
+            keepdims=True,
+            name="variance",
+        )
+        if not keep:
+            mean = array_ops.squeeze(mean, axes_list)
+            variance = array_ops.squeeze(variance, axes_list)
+        if x.dtype == _dtypes.float16:
+            return math_ops.cast(mean, x.dtype), math_ops.cast(variance, x.dtype)
+        return mean, variance
+
+
+def l2_normalize(
+    x: Any,
+    axis: Any = None,
+    epsilon: float = 1e-12,
+    name: str | None = None,
+    dim: Any = None,
+) -> Tensor:
+    """``x / sqrt(max(sum(x ** 2, axis), epsilon))``, as TF1 ``tf.nn.l2_normalize``."""
+    axis = dim if axis is None else axis
+    graph = get_default_graph()
+    with graph.name_scope(name or "l2_normalize") as scope:
+        x = convert_to_tensor(x, name="x")
+        square_sum = math_ops.reduce_sum(math_ops.square(x), axis, keepdims=True)
+        x_inv_norm = math_ops.rsqrt(
+            math_ops.maximum(square_sum, convert_to_tensor(epsilon, x.dtype))
+        )
+        return math_ops.multiply(x, x_inv_norm, name=scope)
+
+
+def batch_normalization(
+    x: Any,
+    mean: Any,
+    variance: Any,
+    offset: Any,
+    scale: Any,
+    variance_epsilon: float,
+    name: str | None = None,
+) -> Tensor:
+    """``(x - mean) * scale / sqrt(variance + eps) + offset``, computed as TF1's
+    ``tf.nn.batch_normalization`` (``offset``/``scale`` may be ``None``)."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "batchnorm"):
+        x = convert_to_tensor(x)
+        variance = convert_to_tensor(variance)
+        inv = math_ops.rsqrt(
+            variance + convert_to_tensor(variance_epsilon, variance.dtype)
+        )
+        if scale is not None:
+            inv = inv * scale
+        shift = offset - mean * inv if offset is not None else -mean * inv
+        return x * math_ops.cast(inv, x.dtype) + math_ops.cast(shift, x.dtype)
+
+
+# -- embeddings ---------------------------------------------------------------------------
+
+
+@op("ShardedGather", list_input="params", same_dtype=("params",))
+def _sharded_gather_impl(params: Sequence[Any], ids: Any) -> Any:
+    """TF1's ``"mod"`` partition strategy: id ``i`` is row ``i // n`` of shard
+    ``i % n``."""
+    n = len(params)
+    shard = ids % n
+    row = ids // n
+    result = jnp.zeros(ids.shape + params[0].shape[1:], params[0].dtype)
+    for p, table in enumerate(params):
+        picked = jnp.take(table, row, axis=0, mode="clip")
+        mask = (shard == p).reshape(shard.shape + (1,) * (table.ndim - 1))
+        result = jnp.where(mask, picked, result)
+    return result
+
+
+@op("ClipByNormRows")
+def _clip_rows_impl(x: Any, *, max_norm: float, rank: int) -> Any:
+    # Each embedding (the last `rank` dims of a looked-up row) is scaled down to
+    # norm max_norm if larger, as TF1's embedding_lookup(max_norm=...).
+    axes = tuple(range(x.ndim - rank, x.ndim))
+    norm = jnp.sqrt(jnp.sum(jnp.square(x), axis=axes, keepdims=True))
+    limit = jnp.asarray(max_norm, x.dtype)
+    return x * jnp.where(norm > limit, limit / jnp.maximum(norm, 1e-30), 1).astype(
+        x.dtype
+    )
+
+
+def embedding_lookup(
+    params: Any,
+    ids: Any,
+    partition_strategy: str = "mod",
+    name: str | None = None,
+    validate_indices: bool = True,
+    max_norm: float | None = None,
+) -> Tensor:
+    """Rows of ``params`` at ``ids``, as TF1 ``tf.nn.embedding_lookup``.
+
+    Args:
+      params: a tensor or variable ``[vocab, dim...]``, or a list of shards of one.
+      ids: integer tensor of any shape; the result has shape
+        ``ids.shape + params.shape[1:]``.
+      partition_strategy: ``"mod"`` or ``"div"``: how ids map to shards.
+      name: op name.
+      validate_indices: ignored (as in TF1).
+      max_norm: if set, embeddings with a larger L2 norm are scaled down to it.
+
+    TF1 difference: out-of-range ids are clipped (as ``tf.gather`` in jgraph) rather
+    than raising.
+    """
+    if partition_strategy not in ("mod", "div"):
+        raise ValueError(f"Unrecognized partition strategy: {partition_strategy}")
+    shards = list(params) if isinstance(params, list | tuple) else [params]
+    if not shards:
+        raise ValueError("Need at least one param")
+    graph = get_default_graph()
+    with graph.name_scope(name or "embedding_lookup") as scope:
+        tables = [convert_to_tensor(p) for p in shards]
+        ids = convert_to_tensor(ids, name="ids")
+        if len(tables) == 1:
+            result = array_ops.gather(tables[0], ids)
+        elif partition_strategy == "div":
+            # "div" keeps contiguous id ranges per shard: the shards concatenated
+            # are the whole table.
+            result = array_ops.gather(array_ops.concat(tables, 0), ids)
+        else:
+            result = _sharded_gather_impl(tables, ids)
+        if max_norm is not None:
+            rank = max((tables[0].shape.ndims or 1) - 1, 1)
+            result = _clip_rows_impl(result, max_norm=float(max_norm), rank=rank)
+        return array_ops.identity(result, name=scope)
+
+
+__all__ = [
+    "avg_pool",
+    "avg_pool2d",
+    "batch_normalization",
+    "conv1d",
+    "conv2d",
+    "embedding_lookup",
+    "l2_normalize",
+    "max_pool",
+    "max_pool2d",
+    "moments",
+]

@@ -1,0 +1,45 @@
+"""``tf.train``: optimizers over optax, learning-rate schedules, the global step.
+
+Where it sits: clients of the graph. An optimizer's ``minimize`` builds one op
+whose lowering computes loss, gradients and the optax update inside the run's
+jitted function; its slots live in the session state as variables.
+"""
+
+from jgraph.saver import (
+    CheckpointReader as CheckpointReader,
+    CheckpointState as CheckpointState,
+    NewCheckpointReader as NewCheckpointReader,
+    Saver as Saver,
+    checkpoint_exists as checkpoint_exists,
+    get_checkpoint_state as get_checkpoint_state,
+    latest_checkpoint as latest_checkpoint,
+    list_variables as list_variables,
+    load_checkpoint as load_checkpoint,
+    load_variable as load_variable,
+    update_checkpoint_state as update_checkpoint_state,
+)
+from jgraph.train.global_step import (
+    assert_global_step as assert_global_step,
+    create_global_step as create_global_step,
+    get_global_step as get_global_step,
+    get_or_create_global_step as get_or_create_global_step,
+    global_step as global_step,
+)
+from jgraph.train.learning_rate import (
+    cosine_decay as cosine_decay,
+    exponential_decay as exponential_decay,
+    inverse_time_decay as inverse_time_decay,
+    natural_exp_decay as natural_exp_decay,
+    piecewise_constant as piecewise_constant,
+    polynomial_decay as polynomial_decay,
+)
+from jgraph.train.optimizer import Optimizer as Optimizer
+from jgraph.train.optimizers import (
+    AdadeltaOptimizer as AdadeltaOptimizer,
+    AdagradOptimizer as AdagradOptimizer,
+    AdamOptimizer as AdamOptimizer,
+    FtrlOptimizer as FtrlOptimizer,
+    GradientDescentOptimizer as GradientDescentOptimizer,
+    MomentumOptimizer as MomentumOptimizer,
+    RMSPropOptimizer as RMSPropOptimizer,
+)

@@ -1,0 +1,330 @@
+"""One process of the multi-device and multi-task tests (tests/test_devices.py,
+tests/test_distribute.py): ``python tests/_dist_worker.py SCENARIO [options]``.
+
+Multi-task scenarios make one task of a 127.0.0.1 cluster whose task 0 listens on
+``--ports[0]``; results go to stdout as ``RESULT <json>`` lines (and ``--out``
+files). ``devices`` runs in one process with several CPU devices
+(``XLA_FLAGS=--xla_force_host_platform_device_count=4``) and prints one JSON dict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+
+import jgraph as tf
+from jgraph import distribute, saver as saver_module
+from jgraph.config import ConfigProto
+from jgraph.train.server import ClusterSpec, Server
+
+BATCH = 8  # rows per step, all tasks together
+FEATURES, CLASSES = 4, 3
+
+
+def batches(steps: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The global batches every run of the data-parallel model trains on."""
+    rng = np.random.RandomState(0)
+    return [
+        (
+            rng.randn(BATCH, FEATURES).astype(np.float32),
+            np.eye(CLASSES, dtype=np.float32)[rng.randint(0, CLASSES, BATCH)],
+        )
+        for _ in range(steps)
+    ]
+
+
+def build_model():
+    """A softmax regression trained by GradientDescentOptimizer (TF1 code)."""
+    x = tf.placeholder(tf.float32, [None, FEATURES], name="x")
+    y = tf.placeholder(tf.float32, [None, CLASSES], name="y")
+    w = tf.Variable(
+        np.linspace(-1, 1, FEATURES * CLASSES, dtype=np.float32).reshape(
+            FEATURES, CLASSES
+        ),
+        name="w",
+    )
+    b = tf.Variable(np.zeros(CLASSES, np.float32), name="b")
+    logits = tf.matmul(x, w) + b
+    loss = tf.reduce_mean(
+        tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits)
+    )
+    train = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+    return x, y, w, b, loss, train
+
+
+def _cluster(args, jobs=None):
+    addresses = [f"127.0.0.1:{p}" for p in args.ports.split(",")]
+    spec = jobs(addresses) if jobs else {"worker": addresses}
+    config = ConfigProto(
+        operation_timeout_in_ms=args.timeout_ms,
+        heartbeat_timeout_in_ms=args.heartbeat_ms,
+    )
+    return ClusterSpec(spec), config
+
+
+def result(**values) -> None:
+    print("RESULT " + json.dumps(values), flush=True)
+
+
+# -- multi-task scenarios ----------------------------------------------------------------
+
+
+def tutorial(args) -> None:
+    """The TF1 tutorial's two-task example, as every task runs it."""
+    cluster, config = _cluster(args, lambda a: {"my_job": a})
+    server = Server(cluster, job_name="my_job", task_index=args.task, config=config)
+    a = tf.Variable(5)
+    with tf.device("/job:my_job/task:0"):
+        b = tf.multiply(a, 10)
+    with tf.device("/job:my_job/task:1"):
+        c = tf.add(b, a)
+    with tf.Session(server.target) as sess:
+        sess.run(tf.global_variables_initializer())
+        print(sess.run(c), flush=True)
+        state = sess.get_state(copy=False).variables
+        from jgraph._placement import RemoteValue
+
+        result(
+            c=int(sess.run(c)),
+            a_is_here=not isinstance(state["Variable"], RemoteValue),
+            target=server.target,
+        )
+    server.join()
+
+
+def train(args) -> None:
+    """Data-parallel training: this task feeds its share of every global batch."""
+    cluster, config = _cluster(args)
+    server = Server(cluster, job_name="worker", task_index=args.task, config=config)
+    tasks = cluster.num_tasks("worker")
+    x, y, w, b, loss, train_op = build_model()
+    saver = saver_module.Saver() if args.out else None
+    placement = distribute.DataParallel()
+    rows = slice(args.task * BATCH // tasks, (args.task + 1) * BATCH // tasks)
+    with tf.Session(server.target, placement=placement) as sess:
+        sess.run(tf.global_variables_initializer())
+        losses = []
+        for xs, ys in batches(args.steps):
+            _, value = sess.run([train_op, loss], {x: xs[rows], y: ys[rows]})
+            losses.append(float(value))
+        trained = sess.run([w, b])
+        state = sess.get_state(copy=False).variables
+        out = {
+            "w": trained[0].tolist(),
+            "b": trained[1].tolist(),
+            "losses": losses,
+            "w_devices": len(state["w"].sharding.device_set),
+        }
+        if saver is not None:
+            path = saver.save(sess, os.path.join(args.out, "model.ckpt"), global_step=1)
+            sess.run([w.assign(tf.zeros_like(w)), b.assign(tf.zeros_like(b))])
+            saver.restore(sess, path)
+            out["restored_w"] = sess.run(w).tolist()
+            out["latest"] = os.path.basename(saver_module.latest_checkpoint(args.out))
+        result(**out)
+    server.join()
+
+
+def kill(args) -> None:
+    """Trains until killed; a dead peer must end this task with a clear error."""
+    cluster, config = _cluster(args)
+    server = Server(cluster, job_name="worker", task_index=args.task, config=config)
+    x, y, _, _, loss, train_op = build_model()
+    ((xs, ys),) = batches(1)
+    rows = slice(args.task * 4, args.task * 4 + 4)
+    with tf.Session(server.target, placement=distribute.DataParallel()) as sess:
+        sess.run(tf.global_variables_initializer())
+        step = 0
+        try:
+            while True:
+                sess.run([train_op, loss], {x: xs[rows], y: ys[rows]})
+                step += 1
+                if step % 20 == 0:
+                    print(f"STEP {step}", flush=True)
+        except tf.errors.OpError as err:
+            print(f"ERROR {type(err).__name__}: {err}", flush=True)
+            os._exit(3)
+
+
+def parameter_server(args) -> None:
+    """Task 0 is a TF1 'ps' that only joins; the worker must fail, not hang."""
+    cluster, _ = _cluster(args, lambda a: {"ps": a[:1], "worker": a[1:]})
+    job, index = ("ps", 0) if args.task == 0 else ("worker", args.task - 1)
+    # The servers wait long (the default) for each other; the run waits briefly.
+    config = ConfigProto(heartbeat_timeout_in_ms=args.heartbeat_ms)
+    server = Server(cluster, job_name=job, task_index=index, config=config)
+    if job == "ps":
+        print("PS JOINING", flush=True)
+        server.join()
+        print("PS JOINED", flush=True)
+        return
+    try:
+        distribute.replica_device_setter(cluster=cluster)
+    except tf.errors.UnimplementedError as err:
+        print(f"SETTER {type(err).__name__}", flush=True)
+    build_model()
+    placement = distribute.DataParallel(operation_timeout_in_ms=args.timeout_ms)
+    with tf.Session(server.target, placement=placement) as sess:
+        try:
+            sess.run(tf.global_variables_initializer())
+        except tf.errors.OpError as err:
+            print(f"ERROR {type(err).__name__}: {err}", flush=True)
+            sys.exit(3)  # a clean exit: the ps's join() returns
+
+
+# -- several devices in one process ---------------------------------------------------
+
+
+def devices(args) -> None:
+    """Placement checks on 4 CPU devices; prints one JSON dict."""
+    import jax
+
+    from jgraph.python.client import device_lib
+
+    out: dict = {"jax_devices": len(jax.devices())}
+    out["device_lib"] = [d.name for d in device_lib.list_local_devices()]
+
+    def ids(array):
+        return sorted(d.id for d in array.devices())
+
+    # Variables live on their device; ops run on theirs; values move between them.
+    graph = tf.Graph()
+    with graph.as_default():
+        with tf.device("/cpu:1"):
+            w = tf.Variable(tf.ones([3, 2]), name="w")
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        with tf.device("/device:CPU:2"):
+            h = tf.matmul(x, w)
+        with tf.device("/job:localhost/replica:0/task:0/device:CPU:3"):
+            z = tf.reduce_sum(h) + 1.0
+        loss = tf.reduce_sum(h * h)
+        train = tf.train.GradientDescentOptimizer(0.01).minimize(loss)
+        bump = tf.assign_add(w, tf.ones([3, 2]))  # colocated with w
+        xs = np.arange(6, dtype=np.float32).reshape(2, 3)
+        config = ConfigProto(log_device_placement=True)
+        with tf.Session(config=config) as sess:
+            sess.run(tf.global_variables_initializer())
+            out["w_home"] = ids(sess.get_state(copy=False).variables["w"])
+            plan = sess._plan([h, z], (x,))
+            segments = plan.lowered.fn.segments
+            out["segments"] = [s.device.id for s in segments]
+            state = sess.get_state().variables
+            _, outputs, _ = plan.lowered.fn({"w": state["w"]}, {}, (xs,), None, ())
+            out["h_devices"] = ids(outputs[0])
+            out["z_devices"] = ids(outputs[1])
+            out["h"], out["z"] = (np.asarray(v).tolist() for v in outputs)
+            sess.run(bump)
+            out["w_after_bump"] = sess.run(w).tolist()
+            out["w_home_after_bump"] = ids(sess.get_state(copy=False).variables["w"])
+            for _ in range(3):
+                sess.run(train, {x: xs})
+            out["w_trained"] = sess.run(w).tolist()
+            out["w_home_after_train"] = ids(sess.get_state(copy=False).variables["w"])
+
+    # The same program without devices: the reference values.
+    graph = tf.Graph()
+    with graph.as_default():
+        w = tf.Variable(tf.ones([3, 2]), name="w")
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        h = tf.matmul(x, w)
+        z = tf.reduce_sum(h) + 1.0
+        train = tf.train.GradientDescentOptimizer(0.01).minimize(tf.reduce_sum(h * h))
+        bump = tf.assign_add(w, tf.ones([3, 2]))
+        with tf.Session(graph=graph) as sess:
+            sess.run(tf.global_variables_initializer())
+            out["ref_h"], out["ref_z"] = (
+                np.asarray(v).tolist() for v in sess.run([h, z], {x: xs})
+            )
+            sess.run(bump)
+            for _ in range(3):
+                sess.run(train, {x: xs})
+            out["ref_w_trained"] = sess.run(w).tolist()
+
+    # Random ops draw the same numbers wherever they run.
+    for where in ("", "/cpu:3"):
+        graph = tf.Graph()
+        with graph.as_default():
+            tf.set_random_seed(7)
+            with tf.device(where):
+                r = tf.random_normal([4], seed=1)
+            with tf.device("/cpu:1"):
+                s = r * 2.0
+            with tf.Session(graph=graph) as sess:
+                out[f"random{where}"] = sess.run(s).tolist()
+
+    # A device that does not exist, with and without soft placement.
+    graph = tf.Graph()
+    with graph.as_default():
+        with tf.device("/cpu:7"):
+            q = tf.constant(3.0) * 2.0
+        with tf.Session(graph=graph) as sess:
+            try:
+                sess.run(q)
+            except tf.errors.InvalidArgumentError as err:
+                out["missing_error"] = str(err)
+        soft = ConfigProto(allow_soft_placement=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with tf.Session(graph=graph, config=soft) as sess:
+                out["soft_value"] = float(sess.run(q))
+                sess.run(q + 1.0)
+        out["soft_warnings"] = [str(w.message) for w in caught]
+        limited = ConfigProto(device_count={"CPU": 2})
+        with tf.Session(graph=graph, config=limited) as sess:
+            try:
+                sess.run(q)
+            except tf.errors.InvalidArgumentError as err:
+                out["limited_error"] = str(err)
+
+    # Data-parallel training on 4 devices == plain training on the same batches.
+    results = {}
+    for name in ("plain", "data_parallel"):
+        graph = tf.Graph()
+        with graph.as_default():
+            x, y, w, _, loss, train_op = build_model()
+            placement = distribute.DataParallel() if name != "plain" else None
+            with tf.Session(graph=graph, placement=placement) as sess:
+                sess.run(tf.global_variables_initializer())
+                for xs, ys in batches(3):
+                    sess.run(train_op, {x: xs, y: ys})
+                results[name] = sess.run(w).tolist()
+                variables = sess.get_state(copy=False).variables
+                results[name + "_w_devices"] = len(variables["w"].sharding.device_set)
+                try:
+                    sess.run(loss, {x: xs[:3], y: ys[:3]})
+                except tf.errors.InvalidArgumentError as err:
+                    results[name + "_uneven"] = str(err)
+    out["dp"] = results
+    print(json.dumps(out), flush=True)
+
+
+SCENARIOS = {
+    "tutorial": tutorial,
+    "train": train,
+    "kill": kill,
+    "ps": parameter_server,
+    "devices": devices,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("--task", type=int, default=0)
+    parser.add_argument("--ports", default="")
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--out", default="")
+    parser.add_argument("--timeout-ms", type=int, default=30_000)
+    parser.add_argument("--heartbeat-ms", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    SCENARIOS[args.scenario](args)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,314 @@
+"""Convolution, pooling and normalisation ops against plain numpy references."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import jgraph as tf
+from jgraph._gradients import gradients
+from jgraph.ops import conv_ops
+
+RNG = np.random.RandomState(0)
+
+
+def run(fetches, feed_dict=None):
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        return sess.run(fetches, feed_dict)
+
+
+# -- numpy references: straightforward loops ----------------------------------------------
+
+
+def _out_and_pad(size: int, k: int, s: int, padding: str) -> tuple[int, int]:
+    """TF's output size and leading pad for one spatial dimension."""
+    if padding == "VALID":
+        return (size - k) // s + 1, 0
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return out, total // 2
+
+
+def np_conv2d(x, w, strides, padding, dilations=(1, 1)):
+    """NHWC x HWIO cross-correlation, one output position at a time."""
+    n, h, wd, c = x.shape
+    kh, kw, ci, co = w.shape
+    groups = c // ci
+    ekh, ekw = (kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1
+    oh, top = _out_and_pad(h, ekh, strides[0], padding)
+    ow, left = _out_and_pad(wd, ekw, strides[1], padding)
+    padded = np.zeros((n, h + 2 * ekh, wd + 2 * ekw, c), x.dtype)
+    padded[:, top : top + h, left : left + wd] = x
+    out = np.zeros((n, oh, ow, co), np.float64)
+    per_group = co // groups
+    for i, j in itertools.product(range(oh), range(ow)):
+        r, q = i * strides[0], j * strides[1]
+        patch = padded[:, r : r + ekh : dilations[0], q : q + ekw : dilations[1], :]
+        for g in range(groups):
+            out[:, i, j, g * per_group : (g + 1) * per_group] = np.einsum(
+                "nhwc,hwco->no",
+                patch[..., g * ci : (g + 1) * ci],
+                w[..., g * per_group : (g + 1) * per_group],
+            )
+    return out
+
+
+def np_pool(x, ksize, strides, padding, kind):
+    """NHWC pooling over the real (unpadded) elements of each window."""
+    n, h, wd, c = x.shape
+    oh, top = _out_and_pad(h, ksize[0], strides[0], padding)
+    ow, left = _out_and_pad(wd, ksize[1], strides[1], padding)
+    out = np.zeros((n, oh, ow, c), np.float64)
+    for i, j in itertools.product(range(oh), range(ow)):
+        r0, q0 = i * strides[0] - top, j * strides[1] - left
+        window = x[:, max(r0, 0) : r0 + ksize[0], max(q0, 0) : q0 + ksize[1], :]
+        out[:, i, j, :] = window.max((1, 2)) if kind == "max" else window.mean((1, 2))
+    return out
+
+
+# -- conv2d -------------------------------------------------------------------------------
+
+CONV_CASES = [
+    # (input shape, filter shape, strides, padding, dilations)
+    ((2, 5, 5, 3), (3, 3, 3, 4), (1, 1), "SAME", (1, 1)),
+    ((2, 5, 5, 3), (3, 3, 3, 4), (1, 1), "VALID", (1, 1)),
+    ((1, 7, 6, 2), (3, 2, 2, 3), (2, 2), "SAME", (1, 1)),
+    ((1, 7, 6, 2), (3, 2, 2, 3), (2, 3), "VALID", (1, 1)),
+    ((1, 6, 6, 1), (2, 2, 1, 2), (3, 3), "SAME", (1, 1)),
+    ((1, 8, 8, 2), (3, 3, 2, 2), (1, 1), "SAME", (2, 2)),
+    ((1, 8, 7, 2), (2, 3, 2, 1), (1, 1), "VALID", (2, 1)),
+    ((1, 5, 5, 4), (3, 3, 2, 6), (1, 1), "SAME", (1, 1)),  # 2 groups
+]
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "strides", "padding", "dilations"), CONV_CASES
+)
+def test_conv2d_matches_numpy(x_shape, w_shape, strides, padding, dilations):
+    xv = RNG.randn(*x_shape).astype(np.float32)
+    wv = RNG.randn(*w_shape).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None, *x_shape[1:]])
+    y = conv_ops.conv2d(
+        x, wv, strides=list(strides), padding=padding, dilations=list(dilations)
+    )
+    expected = np_conv2d(xv, wv, strides, padding, dilations)
+    assert y.shape.as_list() == [None, *expected.shape[1:]]
+    assert y.op.type == "Conv2D"
+    np.testing.assert_allclose(run(y, {x: xv}), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_nchw_matches_nhwc():
+    xv = RNG.randn(2, 6, 5, 3).astype(np.float32)
+    wv = RNG.randn(3, 3, 3, 2).astype(np.float32)
+    nhwc = conv_ops.conv2d(xv, wv, [1, 2, 2, 1], "SAME")
+    nchw = conv_ops.conv2d(
+        np.transpose(xv, (0, 3, 1, 2)), wv, [1, 1, 2, 2], "SAME", data_format="NCHW"
+    )
+    got_nhwc, got_nchw = run([nhwc, nchw])
+    np.testing.assert_allclose(
+        np.transpose(got_nchw, (0, 2, 3, 1)), got_nhwc, rtol=1e-5
+    )
+
+
+def test_conv2d_explicit_padding_and_filters_alias():
+    xv = RNG.randn(1, 4, 4, 1).astype(np.float32)
+    wv = RNG.randn(2, 2, 1, 1).astype(np.float32)
+    y = conv_ops.conv2d(
+        xv, filters=wv, strides=1, padding=[[0, 0], [1, 0], [0, 1], [0, 0]]
+    )
+    padded = np.pad(xv, ((0, 0), (1, 0), (0, 1), (0, 0)))
+    np.testing.assert_allclose(
+        run(y), np_conv2d(padded, wv, (1, 1), "VALID"), rtol=1e-5
+    )
+
+
+def test_conv1d_matches_numpy():
+    xv = RNG.randn(2, 9, 3).astype(np.float32)
+    wv = RNG.randn(3, 3, 4).astype(np.float32)
+    y = conv_ops.conv1d(xv, wv, stride=2, padding="SAME")
+    expected = np_conv2d(xv[:, None], wv[None], (1, 2), "SAME")[:, 0]
+    assert y.shape.as_list() == list(expected.shape)
+    np.testing.assert_allclose(run(y), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_conv2d_build_time_errors():
+    x = tf.placeholder(tf.float32, [None, 5, 5, 3])
+    with pytest.raises(
+        ValueError,
+        match=r"Depth of input \(3\) is not a multiple of input depth of filter \(4\) for 'Conv2D' \(op: 'Conv2D'\) with input shapes: \[\?,5,5,3\], \[3,3,4,8\]",
+    ):
+        conv_ops.conv2d(x, np.zeros((3, 3, 4, 8), np.float32), [1, 1, 1, 1], "SAME")
+    with pytest.raises(ValueError, match="strides in the batch and depth"):
+        conv_ops.conv2d(x, np.zeros((3, 3, 3, 8), np.float32), [2, 1, 1, 1], "SAME")
+    with pytest.raises(ValueError, match="padding must be 'SAME', 'VALID'"):
+        conv_ops.conv2d(x, np.zeros((3, 3, 3, 8), np.float32), 1, "FULL")
+    with pytest.raises(ValueError, match="Shape must be rank 4 but is rank 3"):
+        conv_ops.conv2d(
+            tf.zeros([5, 5, 3]), np.zeros((3, 3, 3, 8), np.float32), 1, "SAME"
+        )
+
+
+# -- pooling ------------------------------------------------------------------------------
+
+POOL_CASES = [
+    # (input shape, ksize, strides, padding)
+    ((2, 5, 5, 3), (2, 2), (2, 2), "SAME"),
+    ((2, 5, 5, 3), (2, 2), (2, 2), "VALID"),
+    ((1, 7, 6, 2), (3, 3), (2, 2), "SAME"),
+    ((1, 7, 6, 2), (3, 2), (1, 2), "VALID"),
+    ((1, 4, 4, 1), (3, 3), (1, 1), "SAME"),
+    ((1, 6, 5, 2), (2, 3), (3, 2), "SAME"),
+]
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize(("x_shape", "ksize", "strides", "padding"), POOL_CASES)
+def test_pool_matches_numpy(kind, x_shape, ksize, strides, padding):
+    xv = RNG.randn(*x_shape).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None, *x_shape[1:]])
+    pool = conv_ops.max_pool if kind == "max" else conv_ops.avg_pool
+    y = pool(x, [1, *ksize, 1], [1, *strides, 1], padding)
+    expected = np_pool(xv, ksize, strides, padding, kind)
+    assert y.op.type == ("MaxPool" if kind == "max" else "AvgPool")
+    assert y.shape.as_list() == [None, *expected.shape[1:]]
+    np.testing.assert_allclose(run(y, {x: xv}), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_avg_pool_same_divides_by_real_elements_only():
+    # A 3x3 window at a corner of a 2x2 ones image covers 4 real elements: mean 1,
+    # not 4 / 9 as zero padding would give.
+    y = conv_ops.avg_pool(np.ones((1, 2, 2, 1), np.float32), 3, 1, "SAME")
+    np.testing.assert_allclose(run(y), np.ones((1, 2, 2, 1)))
+
+
+def test_pool_nchw_and_int_arguments():
+    xv = RNG.randn(1, 2, 5, 5).astype(np.float32)
+    y = conv_ops.max_pool(xv, 2, 2, "SAME", data_format="NCHW")
+    expected = np_pool(np.transpose(xv, (0, 2, 3, 1)), (2, 2), (2, 2), "SAME", "max")
+    np.testing.assert_allclose(np.transpose(run(y), (0, 2, 3, 1)), expected)
+
+
+def test_pool_on_batch_dimension_is_rejected():
+    with pytest.raises(ValueError, match="not yet supported on the batch dimension"):
+        conv_ops.max_pool(tf.zeros([2, 4, 4, 1]), [2, 2, 2, 1], [1, 1, 1, 1], "VALID")
+
+
+def test_pool_gradients():
+    # d sum(max_pool(x)) / dx is 1 at each window's maximum; for avg_pool it is
+    # the sum over the windows covering an element of 1 / (real elements).
+    xv = RNG.permutation(16).astype(np.float32).reshape(1, 4, 4, 1)
+    x = tf.placeholder(tf.float32, [1, 4, 4, 1])
+    (g_max,) = gradients(tf.reduce_sum(conv_ops.max_pool(x, 2, 2, "VALID")), [x])
+    (g_avg,) = gradients(tf.reduce_sum(conv_ops.avg_pool(x, 3, 1, "SAME")), [x])
+    got_max, got_avg = run([g_max, g_avg], {x: xv})
+    image = xv[0, :, :, 0]
+    expected_max = np.zeros((4, 4))
+    for bi, bj in itertools.product(range(2), range(2)):
+        block = image[2 * bi : 2 * bi + 2, 2 * bj : 2 * bj + 2]
+        r, q = np.unravel_index(block.argmax(), (2, 2))
+        expected_max[2 * bi + r, 2 * bj + q] = 1
+    np.testing.assert_array_equal(got_max[0, :, :, 0], expected_max)
+    # Real elements under each output's 3x3 window: 2 or 3 per dimension.
+    counts = np.outer([2, 3, 3, 2], [2, 3, 3, 2])
+    expected_avg = np.zeros((4, 4))
+    for i, j in itertools.product(range(4), range(4)):
+        rows = range(max(i - 1, 0), min(i + 2, 4))
+        cols = range(max(j - 1, 0), min(j + 2, 4))
+        expected_avg[i, j] = sum(1 / counts[r, q] for r in rows for q in cols)
+    np.testing.assert_allclose(got_avg[0, :, :, 0], expected_avg, rtol=1e-5)
+
+
+def test_conv2d_gradient_matches_numpy():
+    xv = RNG.randn(1, 4, 4, 2).astype(np.float32)
+    wv = RNG.randn(3, 3, 2, 1).astype(np.float32)
+    w = tf.Variable(wv)
+    y = conv_ops.conv2d(xv, w, 1, "VALID")  # output 2x2
+    (gw,) = gradients(tf.reduce_sum(y), [w])
+    expected = sum(xv[0, i : i + 3, j : j + 3, :] for i in range(2) for j in range(2))
+    np.testing.assert_allclose(run(gw)[..., 0], expected, rtol=1e-5)
+
+
+# -- moments, l2_normalize, batch_normalization --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("axes", "keep_dims"), [([0], False), ([0, 1, 2], False), ([1], True)]
+)
+def test_moments_match_numpy(axes, keep_dims):
+    xv = RNG.randn(4, 3, 2, 5).astype(np.float32)
+    mean, var = conv_ops.moments(tf.constant(xv), axes, keep_dims=keep_dims)
+    got_mean, got_var = run([mean, var])
+    np.testing.assert_allclose(
+        got_mean, xv.mean(tuple(axes), keepdims=keep_dims), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        got_var, xv.var(tuple(axes), keepdims=keep_dims), rtol=1e-4, atol=1e-6
+    )
+    assert mean.op.name.startswith("moments/")
+
+
+def test_moments_float16_is_reduced_in_float32():
+    xv = (RNG.randn(64) * 100).astype(np.float16)
+    mean, var = conv_ops.moments(tf.constant(xv), [0])
+    assert mean.dtype == tf.float16 and var.dtype == tf.float16
+    np.testing.assert_allclose(run(var), xv.astype(np.float32).var(), rtol=1e-3)
+
+
+def test_l2_normalize_matches_numpy():
+    xv = RNG.randn(3, 4).astype(np.float32)
+    xv[1] = 0.0  # epsilon keeps the zero row finite
+    y = conv_ops.l2_normalize(tf.constant(xv), axis=1)
+    norms = np.sqrt(np.maximum((xv**2).sum(1, keepdims=True), 1e-12))
+    np.testing.assert_allclose(run(y), xv / norms, rtol=1e-5)
+    assert y.op.name == "l2_normalize"
+
+
+def test_batch_normalization_formula():
+    xv = RNG.randn(5, 3).astype(np.float32)
+    mean, var = xv.mean(0), xv.var(0)
+    offset, scale = RNG.randn(3).astype(np.float32), RNG.randn(3).astype(np.float32)
+    y = conv_ops.batch_normalization(xv, mean, var, offset, scale, 1e-3)
+    y_plain = conv_ops.batch_normalization(xv, mean, var, None, None, 1e-3)
+    got, got_plain = run([y, y_plain])
+    np.testing.assert_allclose(
+        got, (xv - mean) / np.sqrt(var + 1e-3) * scale + offset, rtol=1e-4, atol=1e-5
+    )
+    np.testing.assert_allclose(
+        got_plain, (xv - mean) / np.sqrt(var + 1e-3), rtol=1e-4, atol=1e-5
+    )
+
+
+# -- embedding_lookup -----------------------------------------------------------------------
+
+
+def test_embedding_lookup_single_table():
+    table = RNG.randn(6, 3).astype(np.float32)
+    params = tf.Variable(table)
+    ids = tf.placeholder(tf.int32, [None, 2])
+    y = conv_ops.embedding_lookup(params, ids)
+    idv = np.array([[0, 5], [3, 3]])
+    assert y.shape.as_list() == [None, 2, 3]
+    np.testing.assert_array_equal(run(y, {ids: idv}), table[idv])
+
+
+@pytest.mark.parametrize("strategy", ["mod", "div"])
+def test_embedding_lookup_sharded(strategy):
+    table = RNG.randn(7, 2).astype(np.float32)
+    if strategy == "mod":
+        shards = [table[p::3] for p in range(3)]  # sizes 3, 2, 2
+    else:
+        shards = [table[0:3], table[3:5], table[5:7]]
+    idv = np.array([0, 1, 2, 3, 4, 5, 6, 2])
+    y = conv_ops.embedding_lookup(
+        [tf.constant(s) for s in shards], idv, partition_strategy=strategy
+    )
+    np.testing.assert_array_equal(run(y), table[idv])
+
+
+def test_embedding_lookup_max_norm():
+    table = np.array([[3.0, 4.0], [0.3, 0.4]], np.float32)
+    y = conv_ops.embedding_lookup(tf.constant(table), [0, 1], max_norm=1.0)
+    np.testing.assert_allclose(run(y), [[0.6, 0.8], [0.3, 0.4]], rtol=1e-6)

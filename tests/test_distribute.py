@@ -1,0 +1,314 @@
+"""ClusterSpec/Server on jax.distributed, data-parallel training, failures.
+
+The multi-task tests start the tasks of a 127.0.0.1 cluster as subprocesses
+(``tests/_dist_worker.py``), each bounded in time and killed in ``finally``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+import jgraph as tf
+from jgraph import _placement, distribute
+from jgraph.train.server import ClusterSpec, Server
+
+WORKER = Path(__file__).with_name("_dist_worker.py")
+sys.path.insert(0, str(WORKER.parent))
+import _dist_worker  # noqa: E402
+
+# -- ClusterSpec, Server, targets: in process --------------------------------------------
+
+
+def test_cluster_spec_describes_jobs_and_tasks():
+    cluster = ClusterSpec(
+        {"worker": ["w0:2222", "w1:2222"], "ps": {0: "p0:2222", 2: "p2:2222"}}
+    )
+    assert cluster.jobs == ["worker", "ps"]
+    assert cluster.num_tasks("worker") == 2
+    assert cluster.task_indices("ps") == [0, 2]
+    assert cluster.task_address("ps", 2) == "p2:2222"
+    assert cluster.job_tasks("ps") == ["p0:2222", None, "p2:2222"]
+    assert cluster.as_dict() == {
+        "worker": ["w0:2222", "w1:2222"],
+        "ps": {0: "p0:2222", 2: "p2:2222"},
+    }
+    assert ClusterSpec(cluster) == cluster
+    # Processes: jobs in name order, tasks in index order; task 0 coordinates.
+    assert cluster.process_order() == [
+        ("ps", 0),
+        ("ps", 2),
+        ("worker", 0),
+        ("worker", 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "error", "match"),
+    [
+        ({"worker": ["nohostport"]}, ValueError, "expected 'host:port'"),
+        ({"worker": "w0:1"}, TypeError, "must be a list or a dict"),
+        (["w0:1"], TypeError, "expects a dict"),
+    ],
+)
+def test_cluster_spec_rejects_bad_input(spec, error, match):
+    with pytest.raises(error, match=match):
+        ClusterSpec(spec)
+
+
+def test_cluster_spec_lookup_errors():
+    cluster = ClusterSpec({"worker": ["w0:1"]})
+    with pytest.raises(ValueError, match="No such job in cluster: 'ps'"):
+        cluster.num_tasks("ps")
+    with pytest.raises(ValueError, match="No task with index 3 in job 'worker'"):
+        cluster.task_address("worker", 3)
+
+
+def test_server_arguments_are_checked():
+    two_jobs = {"ps": ["p:1"], "worker": ["w:1", "w:2"]}
+    with pytest.raises(ValueError, match="job_name must be given"):
+        Server(two_jobs, start=False)
+    with pytest.raises(ValueError, match="task_index must be given"):
+        Server(two_jobs, job_name="worker", start=False)
+    with pytest.raises(ValueError, match="No task with index 5"):
+        Server(two_jobs, job_name="worker", task_index=5, start=False)
+    with pytest.raises(ValueError, match="protocol 'grpc\\+verbs' is not supported"):
+        Server(two_jobs, job_name="ps", protocol="grpc+verbs", start=False)
+    server = Server(two_jobs, job_name="worker", task_index=1, start=False)
+    assert server.target == "grpc://w:2"
+    assert server.process_index == 2
+
+
+def test_server_must_come_before_jax_runs():
+    jax.devices()  # JAX has started: a multi-task server cannot start any more.
+    server = Server(
+        {"worker": ["127.0.0.1:1", "127.0.0.1:2"]},
+        job_name="worker",
+        task_index=0,
+        start=False,
+    )
+    with pytest.raises(RuntimeError, match="must be created before anything runs JAX"):
+        server.start()
+
+
+@pytest.fixture
+def local_server():
+    server = Server.create_local_server()
+    yield server
+    _placement.set_cluster(None)
+
+
+def test_session_on_a_local_server_target(local_server):
+    local_server.start()  # idempotent
+    a = tf.Variable(5)
+    with tf.device("/job:localhost/task:0/cpu:0"):
+        b = tf.multiply(a, 10)
+    with tf.Session(local_server.target) as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run(b) == 50
+    with pytest.raises(RuntimeError, match="already started in this process"):
+        Server.create_local_server()
+
+
+def test_session_target_must_name_a_task_of_this_process():
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"'grpc://localhost:2222' is not a task of this process's cluster"
+        r".*no tf.train.Server was started",
+    ):
+        tf.Session("grpc://localhost:2222")
+
+
+def test_replica_device_setter_without_ps_is_none_with_ps_unimplemented():
+    assert distribute.replica_device_setter(ps_tasks=0) is None
+    assert distribute.replica_device_setter(cluster={"worker": ["w:1"]}) is None
+    with pytest.raises(tf.errors.UnimplementedError, match="DataParallel"):
+        distribute.replica_device_setter(cluster=ClusterSpec({"ps": ["p:1"]}))
+    with pytest.raises(tf.errors.UnimplementedError, match="parameter-server"):
+        distribute.replica_device_setter(ps_tasks=2)
+
+
+def test_data_parallel_on_one_device_matches_plain_training():
+    weights = {}
+    for name in ("plain", "dp"):
+        graph = tf.Graph()
+        with graph.as_default():
+            x, y, w, b, _, train = _dist_worker.build_model()
+            placement = distribute.DataParallel() if name == "dp" else None
+            with tf.Session(graph=graph, placement=placement) as sess:
+                sess.run(tf.global_variables_initializer())
+                for xs, ys in _dist_worker.batches(2):
+                    sess.run(train, {x: xs, y: ys})
+                weights[name] = sess.run([w, b])
+    for plain, dp in zip(weights["plain"], weights["dp"], strict=True):
+        np.testing.assert_allclose(dp, plain, atol=1e-6)
+
+
+def test_data_parallel_splits_only_batch_feeds():
+    placement = distribute.DataParallel()
+    x = tf.placeholder(tf.float32, [None, 3])
+    rate = tf.placeholder(tf.float32, [])
+    fixed = tf.placeholder(tf.float32, [2, 3])
+    assert placement.is_batch(x)
+    assert not placement.is_batch(rate)
+    assert not placement.is_batch(fixed)
+    assert distribute.DataParallel(batch_feeds=[fixed]).is_batch(fixed)
+
+
+# -- several tasks: subprocesses -----------------------------------------------------------
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+class Tasks:
+    """The tasks of one localhost cluster, each writing to its own log file."""
+
+    def __init__(self, tmp_path: Path, scenario: str, count: int, *args: str) -> None:
+        ports = ",".join(map(str, free_ports(count)))
+        env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
+        env.pop("XLA_FLAGS", None)
+        self.logs = [tmp_path / f"task{i}.log" for i in range(count)]
+        self.procs = []
+        for i, log in enumerate(self.logs):
+            with open(log, "w") as out:
+                self.procs.append(
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            str(WORKER),
+                            scenario,
+                            "--task",
+                            str(i),
+                            "--ports",
+                            ports,
+                            *args,
+                        ],
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        env=env,
+                    )
+                )
+
+    def wait(self, timeout: float) -> list[int]:
+        deadline = time.monotonic() + timeout
+        return [p.wait(max(0.1, deadline - time.monotonic())) for p in self.procs]
+
+    def output(self, i: int) -> str:
+        return self.logs[i].read_text()
+
+    def results(self, i: int) -> list[dict]:
+        return [
+            json.loads(line[len("RESULT ") :])
+            for line in self.output(i).splitlines()
+            if line.startswith("RESULT ")
+        ]
+
+    def kill(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    started: list[Tasks] = []
+
+    def start(scenario: str, count: int = 2, *args: str) -> Tasks:
+        tasks = Tasks(tmp_path, scenario, count, *args)
+        started.append(tasks)
+        return tasks
+
+    yield start
+    for tasks in started:
+        tasks.kill()
+
+
+def test_tutorial_two_worker_example_prints_55(cluster):
+    tasks = cluster("tutorial", 2)
+    assert tasks.wait(50) == [0, 0], tasks.output(0)[-2000:] + tasks.output(1)[-2000:]
+    for i in range(2):
+        lines = tasks.output(i).splitlines()
+        assert "55" in lines
+        (result,) = tasks.results(i)
+        assert result["c"] == 55
+    # `a` has no device: it lives on task 0; task 1 holds only its shape.
+    assert tasks.results(0)[0]["a_is_here"] is True
+    assert tasks.results(1)[0]["a_is_here"] is False
+
+
+def test_two_tasks_train_data_parallel_like_one_on_the_whole_batch(cluster, tmp_path):
+    steps = 3
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    tasks = cluster("train", 2, "--steps", str(steps), "--out", str(ckpt))
+    # The reference: this process, one device, the combined batches.
+    x, y, w, b, loss, train = _dist_worker.build_model()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        losses = [
+            sess.run([train, loss], {x: xs, y: ys})[1]
+            for xs, ys in _dist_worker.batches(steps)
+        ]
+        want_w, want_b = sess.run([w, b])
+    assert tasks.wait(55) == [0, 0], tasks.output(0)[-2000:] + tasks.output(1)[-2000:]
+    for i in range(2):
+        (got,) = tasks.results(i)
+        np.testing.assert_allclose(got["w"], want_w, atol=1e-6)
+        np.testing.assert_allclose(got["b"], want_b, atol=1e-6)
+        np.testing.assert_allclose(got["losses"], losses, atol=1e-6)
+        assert got["w_devices"] == 2  # replicated on both tasks' devices
+        # Saver on the distributed state: saved once, restored on both tasks.
+        np.testing.assert_allclose(got["restored_w"], got["w"])
+        assert got["latest"] == "model.ckpt-1"
+    assert (ckpt / "checkpoint").exists()
+
+
+def test_killed_task_gives_the_other_a_clear_error_quickly(cluster):
+    tasks = cluster("kill", 2, "--heartbeat-ms", "3000")
+    deadline = time.monotonic() + 40
+    while "STEP" not in tasks.output(1):
+        assert time.monotonic() < deadline, tasks.output(1)[-2000:]
+        assert tasks.procs[0].poll() is None, tasks.output(0)[-2000:]
+        time.sleep(0.1)
+    tasks.procs[1].kill()
+    killed = time.monotonic()
+    code = tasks.procs[0].wait(20)
+    assert time.monotonic() - killed < 20
+    assert code != 0
+    output = tasks.output(0)
+    # Mid-step: jgraph's UnavailableError; idle: JAX's coordination service ends it.
+    assert (
+        "ERROR UnavailableError: A step shared with another task failed" in output
+        or "another task died" in output
+    ), output[-3000:]
+
+
+def test_parameter_server_task_is_an_error_not_a_hang(cluster):
+    tasks = cluster("ps", 2, "--timeout-ms", "2000")
+    assert tasks.wait(50) == [0, 3], tasks.output(1)[-2000:]
+    assert "PS JOINED" in tasks.output(0)
+    worker = tasks.output(1)
+    assert "SETTER UnimplementedError" in worker
+    assert (
+        "ERROR DeadlineExceededError: Task /job:ps/task:0 did not reach this"
+        " Session.run" in worker
+    )
