@@ -41,7 +41,9 @@ def softmax_regression(x: Any, y: Any) -> tuple[Any, Any]:
     w = tf.Variable(tf.zeros([784, 10]))
     b = tf.Variable(tf.zeros([10]))
     logits = tf.matmul(x, w) + b
-    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits))
+    loss = tf.reduce_mean(
+        tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
+    )
     return loss, tf.train.GradientDescentOptimizer(0.5).minimize(loss)
 
 
@@ -68,7 +70,9 @@ def jax_softmax_regression() -> tuple[Callable[..., Any], Any]:
 
     def step(state: tuple, xs: jax.Array, ys: jax.Array) -> tuple:
         p, opt_state = state
-        updates, opt_state = optimizer.update(jax.grad(loss_fn)(p, xs, ys), opt_state, p)
+        updates, opt_state = optimizer.update(
+            jax.grad(loss_fn)(p, xs, ys), opt_state, p
+        )
         return optax.apply_updates(p, updates), opt_state
 
     return jax.jit(step, donate_argnums=0), (params, optimizer.init(params))
@@ -99,7 +103,9 @@ def jax_tutorial_mlp() -> tuple[Callable[..., Any], Any]:
     def step(state: tuple, xs: jax.Array, ys: jax.Array) -> tuple:
         p, opt_state, key = state
         key, sub = jax.random.split(key)
-        updates, opt_state = optimizer.update(jax.grad(loss_fn)(p, sub, xs, ys), opt_state, p)
+        updates, opt_state = optimizer.update(
+            jax.grad(loss_fn)(p, sub, xs, ys), opt_state, p
+        )
         return optax.apply_updates(p, updates), opt_state, key
 
     return jax.jit(step, donate_argnums=0), (params, optimizer.init(params), keys[3])
@@ -111,7 +117,9 @@ MODELS = {
 }
 
 
-def measure(model: str, images: np.ndarray, labels: np.ndarray, rounds: int, steps: int) -> dict:
+def measure(
+    model: str, images: np.ndarray, labels: np.ndarray, rounds: int, steps: int
+) -> dict:
     build, build_reference = MODELS[model]
     steps = max(FUSED, steps // FUSED * FUSED)
     n_batches = len(images) // BATCH
@@ -193,9 +201,15 @@ def measure(model: str, images: np.ndarray, labels: np.ndarray, rounds: int, ste
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=500, help="steps per mode per round")
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
-    parser.add_argument("--data-dir", default=os.environ.get("JGRAPH_MNIST_DIR", "MNIST_data"))
+    parser.add_argument(
+        "--steps", type=int, default=500, help="steps per mode per round"
+    )
+    parser.add_argument(
+        "--models", nargs="+", default=list(MODELS), choices=list(MODELS)
+    )
+    parser.add_argument(
+        "--data-dir", default=os.environ.get("JGRAPH_MNIST_DIR", "MNIST_data")
+    )
     parser.add_argument("--out", type=Path, default=Path("results"))
     args = parser.parse_args()
 

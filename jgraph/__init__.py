@@ -7,6 +7,7 @@ jitted pure function of the session state.
 
 from jgraph import (
     _dtypes,
+    bitwise as bitwise,
     data as data,
     errors as errors,
     initializers as initializers,
@@ -15,6 +16,7 @@ from jgraph import (
     math as math,
     nn as nn,
     ops as ops,
+    random as random,
     summary as summary,
     train as train,
 )
@@ -115,23 +117,30 @@ from jgraph.ops.init_ops import (
 )
 from jgraph.ops.math_ops import (
     abs as abs,
+    acos as acos,
     add as add,
     add_n as add_n,
     argmax as argmax,
     argmin as argmin,
+    asin as asin,
+    atan as atan,
     atan2 as atan2,
     cast as cast,
     ceil as ceil,
     clip_by_value as clip_by_value,
     cos as cos,
+    cosh as cosh,
     count_nonzero as count_nonzero,
+    cumprod as cumprod,
     cumsum as cumsum,
     div as div,
     div_no_nan as div_no_nan,
     divide as divide,
     einsum as einsum,
     equal as equal,
+    erf as erf,
     exp as exp,
+    expm1 as expm1,
     floor as floor,
     floordiv as floordiv,
     floormod as floormod,
@@ -142,8 +151,10 @@ from jgraph.ops.math_ops import (
     is_nan as is_nan,
     less as less,
     less_equal as less_equal,
+    lgamma as lgamma,
     log as log,
     log1p as log1p,
+    log_sigmoid as log_sigmoid,
     logical_and as logical_and,
     logical_not as logical_not,
     logical_or as logical_or,
@@ -166,6 +177,7 @@ from jgraph.ops.math_ops import (
     reduce_min as reduce_min,
     reduce_prod as reduce_prod,
     reduce_sum as reduce_sum,
+    rint as rint,
     round as round,
     rsqrt as rsqrt,
     saturate_cast as saturate_cast,
@@ -173,6 +185,7 @@ from jgraph.ops.math_ops import (
     sigmoid as sigmoid,
     sign as sign,
     sin as sin,
+    sinh as sinh,
     sqrt as sqrt,
     square as square,
     squared_difference as squared_difference,
@@ -180,6 +193,7 @@ from jgraph.ops.math_ops import (
     tan as tan,
     tanh as tanh,
     tensordot as tensordot,
+    to_double as to_double,
     to_float as to_float,
     to_int32 as to_int32,
     to_int64 as to_int64,
@@ -188,6 +202,7 @@ from jgraph.ops.math_ops import (
     where_v2 as where_v2,
 )
 from jgraph.ops.random_ops import (
+    multinomial as multinomial,
     random_normal as random_normal,
     random_shuffle as random_shuffle,
     random_uniform as random_uniform,
@@ -232,6 +247,7 @@ from jgraph.ops.variables import (
 # TF1 names that shadow Python builtins inside this namespace only.
 bool = _dtypes.bool_
 tuple = _state_ops.tuple_
+floor_div = floordiv
 
 
 def get_collection(key: str, scope: str | None = None) -> list:

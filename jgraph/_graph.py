@@ -155,7 +155,8 @@ class Tensor:
         for i in range(first):
             yield self[i]
 
-    # Python operators are bound by jgraph.ops.math_ops (see _bind_operators).
+    # Python operators are bound by jgraph.ops.math_ops (see bind_operators).
+    __getitem__: Callable[[Any], Tensor]
     __eq__ = object.__eq__  # TF1: tensors compare by identity, usable as dict keys
     __ne__ = object.__ne__
 
@@ -427,7 +428,7 @@ class Graph:
                 device = ""
             elif callable(entry):  # a TF1 device function: op -> device string
                 op._device = device
-                device = merge_device(device, entry(op) or "")
+                device = merge_device(device, str(entry(op) or ""))
             else:
                 device = merge_device(device, entry)
         return device
@@ -519,7 +520,9 @@ class Graph:
         return list(self._collections)
 
     # -- misc ---------------------------------------------------------------------
-    def as_graph_def(self, from_version: int | None = None, add_shapes: bool = False) -> Any:
+    def as_graph_def(
+        self, from_version: int | None = None, add_shapes: bool = False
+    ) -> Any:
         """This graph as a TensorBoard ``GraphDef`` protobuf (see ``jgraph.summary``)."""
         from jgraph.summary import graph_def
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import jax
 import numpy as np
+from jax import core as jax_core
 
 from jgraph import _dtypes, errors
 from jgraph._graph import Operation, Tensor
@@ -107,9 +108,9 @@ def lower(
             if not seen:
                 # Write-only ops (Assign) and presence checks (IsVariableInitialized)
                 # work on uninitialised variables: they get them only if they exist.
-                write_only = (
-                    opdef.stateful and not opdef.reads_state
-                ) or op.attrs.get("_write_only", False)
+                write_only = (opdef.stateful and not opdef.reads_state) or op.attrs.get(
+                    "_write_only", False
+                )
                 optional_read = op.attrs.get("_read_only", False)
                 (optional if write_only or optional_read else required).append(name)
         if is_write and not op.attrs.get("_read_only"):
@@ -271,7 +272,7 @@ class _Interpreter:
             result = opdef.call(
                 self if write else _ReadOnly(self, state, op), inputs, op.attrs
             )
-        elif all(not isinstance(v, jax.core.Tracer) for v in inputs):
+        elif all(not isinstance(v, jax_core.Tracer) for v in inputs):
             # Values known at trace time (constants, shapes) stay concrete, so ops that
             # need static values (reshape to tf.shape(x), ...) work at run time.
             with jax.ensure_compile_time_eval():
@@ -297,6 +298,7 @@ class _Interpreter:
             ) from None
 
     def _op_key(self, op: Operation) -> Any:
+        assert self.run_key is not None, "random ops make the run take a key"
         seed = op.attrs.get("seed")
         if seed is None:
             return jax.random.fold_in(jax.random.fold_in(self.run_key, 0), op._id)
@@ -325,7 +327,9 @@ class _Interpreter:
     def op_key(self, op: Operation) -> Any:
         return self._op_key(op)
 
-    def evaluate(self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]) -> list[Any]:
+    def evaluate(
+        self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]
+    ) -> list[Any]:
         """Evaluates ``targets`` from ``feeds`` alone (a function body built in the
         graph, such as a ``Dataset.map`` function), reading but not writing state."""
         ops = prune(targets, [], feeds)
@@ -393,7 +397,9 @@ class _ReadOnly:
     def op_key(self, op: Operation) -> Any:
         return self._run._op_key(op)
 
-    def evaluate(self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]) -> list[Any]:
+    def evaluate(
+        self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]
+    ) -> list[Any]:
         return self._run.evaluate(targets, feeds)
 
     def recompute(

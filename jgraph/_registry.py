@@ -44,7 +44,7 @@ from jgraph._shape import Shape, format_shape
 
 KEY_SPEC = jax.ShapeDtypeStruct((2,), np.uint32)
 
-OutputSpecs = list[tuple[_dtypes.DType, Shape]]
+OutputSpecs = list[tuple[_dtypes.DType, Shape | None]]  # None: unknown rank
 ShapeFn = Callable[..., OutputSpecs]
 
 
@@ -55,29 +55,36 @@ class LoweringContext(Protocol):
 
     def value(self, tensor: Tensor) -> Any:
         """The value computed for ``tensor`` earlier in this run."""
+        ...
 
     def variable_value(self, name: str) -> Any:
         """The current (threaded) value of state entry ``name``."""
+        ...
 
     def try_variable_value(self, name: str) -> Any:
         """Like :meth:`variable_value`, but ``None`` when it is not initialised."""
+        ...
 
     def op_key(self, op: Operation) -> Any:
         """The PRNG key random op ``op`` gets in this run."""
+        ...
 
     def evaluate(
         self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]
     ) -> list[Any]:
         """Evaluates ``targets`` from ``feeds`` alone (a function body in the graph)."""
+        ...
 
     def write_state(self, name: str, value: Any) -> None:
         """Sets state entry ``name`` for the rest of the run and the next runs."""
+        ...
 
     def recompute(
         self, targets: Sequence[Tensor], substitutions: dict[Any, Any]
     ) -> list[Any]:
         """Re-evaluates ``targets`` with some tensors or variables (by state name)
         replaced by other values; used to build functions to differentiate."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -437,8 +444,10 @@ def infer_outputs(
     dynamic = [n for n in opdef.static_inputs if n not in attrs]
     if dynamic:
         return _infer_with_dynamic_shape(opdef, tensors, attrs, graph, dynamic[0])
-    if any(s is None for s in specs):
+    known_specs = [s for s in specs if s is not None]
+    if len(known_specs) < len(specs):
         return _infer_with_unknown_rank(opdef, tensors, attrs, graph, name)
+    specs = known_specs
     try:
         return _eval_outputs(opdef, specs, attrs, graph)
     except Exception as err:
@@ -606,17 +615,22 @@ def _infer_with_unknown_rank(
     for rank in range(5):
         specs = [
             jax.ShapeDtypeStruct(
-                tuple(fresh_dim(graph) for _ in range(rank)) if t._dims is None else t._dims,
+                tuple(fresh_dim(graph) for _ in range(rank))
+                if t._dims is None
+                else t._dims,
                 t.dtype.np,
             )
             for t in tensors
         ]
         try:
             outputs = _eval_outputs(opdef, specs, attrs, graph)
-        except Exception:  # noqa: BLE001 - this rank does not fit; try the next
+        except Exception:
             continue
         results.append(
-            [(dtype, tuple(d if is_known(d) else None for d in dims)) for dtype, dims in outputs]
+            [
+                (dtype, tuple(d if is_known(d) else None for d in dims or ()))
+                for dtype, dims in outputs
+            ]
         )
     if not results:
         op_name = _display_name(graph, opdef, name)
@@ -766,7 +780,7 @@ def constant(
     value: Any,
     dtype: Any = None,
     shape: Sequence[int] | None = None,
-    name: str = "Const",
+    name: str | None = "Const",
     verify_shape: bool = False,
     *,
     graph: Graph | None = None,

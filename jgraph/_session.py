@@ -30,9 +30,9 @@ from jgraph._graph import (
 from jgraph._lower import LoweredRun
 from jgraph._placement import Placement, session_placement
 from jgraph._prune import prune
-from jgraph.data import ITERATORS, HostIterator
 from jgraph._registry import as_numpy, is_known
 from jgraph._shape import format_shape
+from jgraph.data import ITERATORS, HostIterator
 
 RETRACE_WARNING_THRESHOLD = 8
 
@@ -67,11 +67,11 @@ class _Plan:
         "constants",
         "feed_checks",
         "get_nexts",
-        "resets",
         "lowered",
         "optional",
         "rebuild",
         "required_rw",
+        "resets",
         "ro_names",
         "stats",
         "unique_index",
@@ -268,7 +268,7 @@ class Session:
             raise RuntimeError("Attempted to use a closed Session.")
         feed_keys = tuple(feed_dict) if feed_dict else ()
         plan = self._cached_plan(fetches, feed_keys)
-        feed_values = self._feed_values(plan, feed_dict.values()) if feed_keys else ()
+        feed_values = self._feed_values(plan, feed_dict.values()) if feed_dict else ()
         if plan.get_nexts:
             feed_values += self._iterator_feeds(plan, steps=None)
         return plan.rebuild(self._call(plan, feed_values))
@@ -761,7 +761,7 @@ def _flatten_fetches(
     if isinstance(fetches, Mapping):
         keys = list(fetches)
         inner = _flatten_fetches([fetches[k] for k in keys], flat, graph)
-        kind = type(fetches)
+        kind: Any = type(fetches)
 
         def rebuild_mapping(values: list) -> Any:
             rebuilt = inner(values)
@@ -817,7 +817,8 @@ class InteractiveSession(Session):
         self._interactive_ctx.__enter__()
 
     def close(self) -> None:
-        if getattr(self, "_interactive_ctx", None) is not None:
-            self._interactive_ctx.__exit__(None, None, None)
+        context = getattr(self, "_interactive_ctx", None)
+        if context is not None:
+            context.__exit__(None, None, None)
             self._interactive_ctx = None
         super().close()

@@ -73,7 +73,7 @@ class _Stage:
         seed = (
             self.seed
             if self.seed is not None
-            else int(np.random.SeedSequence().entropy % 2**32)
+            else int(np.random.SeedSequence().generate_state(1)[0])
         )
 
         def make() -> PyIterator[np.ndarray]:
@@ -182,7 +182,7 @@ class Dataset:
                 f"from_tensor_slices needs tensors of rank >= 1 with one first"
                 f" dimension, got shapes {shapes}."
             )
-        specs = tuple((c.dtype, tuple(c._dims[1:])) for c in components)
+        specs = tuple((c.dtype, tuple((c._dims or ())[1:])) for c in components)
         return Dataset(components, structure, (), specs)
 
     @staticmethod

@@ -169,9 +169,7 @@ class DataParallel(Placement):
     def put_state(self, name: str, value: Any) -> jax.Array:
         if _on(value, self.mesh):
             return value
-        return jax.make_array_from_process_local_data(
-            self.replicated, _host_value(value)
-        )
+        return _global_array(self.replicated, _host_value(value))
 
     def put_feeds(self, feeds: Sequence[Any], values: tuple) -> tuple:
         return tuple(
@@ -190,7 +188,7 @@ class DataParallel(Placement):
     def _put_feed(self, tensor: Tensor, value: Any) -> jax.Array:
         host = _host_value(value)
         if not self.is_batch(tensor):
-            return jax.make_array_from_process_local_data(self.replicated, host)
+            return _global_array(self.replicated, host)
         count = self.local_device_count
         if host.ndim == 0 or host.shape[0] % count:
             rows = host.shape[0] if host.ndim else "no"
@@ -201,7 +199,7 @@ class DataParallel(Placement):
                 f" do not split evenly over this task's {count} devices. Feed a"
                 f" multiple of {count} rows per task.",
             )
-        return jax.make_array_from_process_local_data(self.batched, host)
+        return _global_array(self.batched, host)
 
     def _on_mesh(self, leaf: Any) -> Any:
         """A jit argument as a global array on the mesh (the session's key, mostly)."""
@@ -221,7 +219,7 @@ class DataParallel(Placement):
             from jax.experimental import multihost_utils
 
             host = np.asarray(multihost_utils.broadcast_one_to_all(host))
-        return jax.make_array_from_process_local_data(self.replicated, host)
+        return _global_array(self.replicated, host)
 
 
 def _on(value: Any, mesh: Mesh) -> bool:
@@ -230,6 +228,14 @@ def _on(value: Any, mesh: Mesh) -> bool:
         and isinstance(value.sharding, NamedSharding)
         and value.sharding.mesh == mesh
     )
+
+
+def _global_array(sharding: NamedSharding, local: np.ndarray) -> jax.Array:
+    """The global array whose rows on this task are ``local`` (all of it when
+    replicated)."""
+    if jax.process_count() == 1:
+        return jax.device_put(local, sharding)  # the same, about 4x faster
+    return jax.make_array_from_process_local_data(sharding, local)
 
 
 def _host_value(value: Any) -> np.ndarray:

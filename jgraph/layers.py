@@ -369,14 +369,15 @@ class Dense(Layer):
         self.bias_constraint = bias_constraint
 
     def build(self, input_shape: TensorShape) -> None:
-        if input_shape.ndims is None or input_shape.as_list()[-1] is None:
+        last_dim = None if input_shape.ndims is None else input_shape.as_list()[-1]
+        if last_dim is None:
             raise ValueError(
                 "The last dimension of the inputs to `Dense` should be defined. Found"
                 " `None`."
             )
         self.kernel = self.add_weight(
             "kernel",
-            shape=[input_shape.as_list()[-1], self.units],
+            shape=[last_dim, self.units],
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
@@ -574,8 +575,8 @@ class Flatten(Layer):
             perm = [0, *range(2, len(dims)), 1]
             inputs = array_ops.transpose(inputs, perm)
             dims = [dims[p] for p in perm]
-        rest = dims[1:]
-        if all(d is not None for d in rest):
+        rest = [d for d in dims[1:] if d is not None]
+        if len(rest) == len(dims) - 1:  # every non-batch dimension is known
             return array_ops.reshape(
                 inputs, [-1 if dims[0] is None else dims[0], int(np.prod(rest))]
             )
@@ -693,11 +694,7 @@ class BatchNormalization(Layer):
             raise ValueError(f"Input has undefined rank: {input_shape}")
         axes = [self.axis] if isinstance(self.axis, int) else list(self.axis)
         axes = [int(a) % ndims for a in axes]
-        dims = input_shape.as_list()
-        if any(dims[a] is None for a in axes):
-            raise ValueError(
-                f"Input has undefined `axis` dimension. Input shape: {input_shape}"
-            )
+        axis_dims = dict(zip(axes, _known_axis_dims(input_shape, axes), strict=True))
         self._axes = axes
         self._ndims = ndims
         # TF1 uses its fused kernel for 4-D inputs normalised over channels; that
@@ -707,9 +704,9 @@ class BatchNormalization(Layer):
         )
         # As TF1: one axis gives 1-D parameters, several give full-rank ones.
         param_shape = (
-            [dims[axes[0]]]
+            [axis_dims[axes[0]]]
             if len(axes) == 1
-            else [d if i in axes else 1 for i, d in enumerate(dims)]
+            else [axis_dims.get(i, 1) for i in range(ndims)]
         )
         assert self._dtype is not None
         param_dtype = (
@@ -821,12 +818,21 @@ class BatchNormalization(Layer):
         return outputs if x is inputs else math_ops.cast(outputs, inputs.dtype)
 
     def _bessel_factor(self, x: Tensor, dtype: _dtypes.DType) -> Tensor:
-        channels = int(np.prod([x.shape.as_list()[a] for a in self._axes]))
+        channels = int(np.prod(_known_axis_dims(x.shape, self._axes)))
         count = math_ops.cast(array_ops.size(x), dtype) / convert_to_tensor(
             float(channels), dtype
         )
         one = convert_to_tensor(1.0, dtype)
         return count / math_ops.maximum(count - one, one)
+
+
+def _known_axis_dims(shape: TensorShape, axes: Sequence[int]) -> list[int]:
+    """The sizes of ``shape`` along ``axes``; raises if one of them is unknown."""
+    dims = shape.as_list()
+    known = [d for a in axes if (d := dims[a]) is not None]
+    if len(known) != len(axes):
+        raise ValueError(f"Input has undefined `axis` dimension. Input shape: {shape}")
+    return known
 
 
 def _assign_moving_average(variable: Variable, value: Tensor, momentum: Any) -> Tensor:

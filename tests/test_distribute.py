@@ -312,3 +312,22 @@ def test_parameter_server_task_is_an_error_not_a_hang(cluster):
         "ERROR DeadlineExceededError: Task /job:ps/task:0 did not reach this"
         " Session.run" in worker
     )
+
+
+def test_tasks_listen_only_on_their_cluster_addresses(cluster):
+    psutil = pytest.importorskip("psutil")
+    tasks = cluster("kill", 2)  # trains until killed
+    deadline = time.monotonic() + 40
+    while "STEP" not in tasks.output(0) or "STEP" not in tasks.output(1):
+        assert time.monotonic() < deadline, tasks.output(0)[-2000:]
+        time.sleep(0.1)
+    listening = {
+        (conn.laddr.ip, p.pid)
+        for p in tasks.procs
+        for conn in psutil.Process(p.pid).net_connections(kind="inet")
+        if conn.status == psutil.CONN_LISTEN
+    }
+    hosts = {ip for ip, _ in listening}
+    # The coordinator (task 0) and both tasks' gloo endpoints; no 0.0.0.0 / [::].
+    assert hosts <= {"127.0.0.1", "::ffff:127.0.0.1"}, listening
+    assert {pid for _, pid in listening} == {p.pid for p in tasks.procs}

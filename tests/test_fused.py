@@ -21,7 +21,9 @@ def _model(x, y):
     b2 = tf.Variable(tf.zeros([3]))
     hidden = tf.nn.dropout(tf.nn.relu(tf.matmul(x, w1)), 0.7)
     logits = tf.matmul(hidden, w2) + b2
-    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits))
+    loss = tf.reduce_mean(
+        tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
+    )
     return loss, tf.train.AdamOptimizer(0.01).minimize(loss)
 
 
@@ -39,13 +41,21 @@ def test_fused_steps_with_an_iterator_match_separate_runs():
     def train(fused: bool):
         tf.reset_default_graph()
         tf.set_random_seed(1)
-        x, y = Dataset.from_tensor_slices((XS, YS)).repeat().batch(20).make_one_shot_iterator().get_next()
+        x, y = (
+            Dataset.from_tensor_slices((XS, YS))
+            .repeat()
+            .batch(20)
+            .make_one_shot_iterator()
+            .get_next()
+        )
         loss, train_op = _model(x, y)
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             if fused:
                 losses = sess.run_steps([train_op, loss], 12)[1]
-                losses = np.concatenate([losses, sess.run_steps([train_op, loss], 12)[1]])
+                losses = np.concatenate(
+                    [losses, sess.run_steps([train_op, loss], 12)[1]]
+                )
             else:
                 losses = np.array([sess.run([train_op, loss])[1] for _ in range(24)])
             return _weights(sess), losses
@@ -67,7 +77,9 @@ def test_fused_steps_with_stacked_feeds_match_separate_runs():
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             if fused:
-                last = sess.run_steps(loss, 10, stacked_feed_dict={x: bx, y: by}, return_all=False)
+                last = sess.run_steps(
+                    loss, 10, stacked_feed_dict={x: bx, y: by}, return_all=False
+                )
                 sess.run_steps(train_op, 10, stacked_feed_dict={x: bx, y: by})
             else:
                 for i in range(10):
@@ -107,9 +119,13 @@ def test_fused_steps_stop_at_the_end_of_the_data():
 def test_stacked_feed_needs_the_step_axis():
     x = tf.placeholder(tf.float32, [2], name="x")
     with tf.Session() as sess:
-        with pytest.raises(errors.InvalidArgumentError, match="leading axis of length steps=3"):
+        with pytest.raises(
+            errors.InvalidArgumentError, match="leading axis of length steps=3"
+        ):
             sess.run_steps(x * 2.0, 3, stacked_feed_dict={x: np.zeros((2, 2))})
-        with pytest.raises(errors.InvalidArgumentError, match=r"shape \[3\] for Tensor 'x:0'"):
+        with pytest.raises(
+            errors.InvalidArgumentError, match=r"shape \[3\] for Tensor 'x:0'"
+        ):
             sess.run_steps(x * 2.0, 2, stacked_feed_dict={x: np.zeros((2, 3))})
         with pytest.raises(ValueError, match="steps must be >= 1"):
             sess.run_steps(x * 2.0, 0)

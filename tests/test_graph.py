@@ -70,7 +70,10 @@ def test_shapes_print_like_tf1():
 def test_shape_mismatch_fails_while_building():
     x = tf.placeholder(tf.float32, [None, 3], name="x")
     w = tf.zeros([4, 5])
-    with pytest.raises(ValueError, match=r"'MatMul' \(op: 'MatMul'\) with input shapes: \[\?,3\], \[4,5\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"'MatMul' \(op: 'MatMul'\) with input shapes: \[\?,3\], \[4,5\]",
+    ):
         tf.matmul(x, w)
 
 

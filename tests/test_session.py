@@ -151,7 +151,9 @@ def test_initialized_value_and_reporting(sess):
 def test_uninitialized_variable_error_names_it(sess):
     v = tf.Variable(1.0, name="weights")
     y = v * 2
-    with pytest.raises(errors.FailedPreconditionError, match="uninitialized value 'weights'"):
+    with pytest.raises(
+        errors.FailedPreconditionError, match="uninitialized value 'weights'"
+    ):
         sess.run(y)
     with pytest.raises(RuntimeError, match="global_variables_initializer"):
         sess.run(y)
@@ -240,7 +242,9 @@ def test_as_function_is_differentiable_with_jax(sess):
 
     xs = jnp.array([1.0, 1.0, 2.0])
     grads = jax.grad(loss_of)(variables, xs)
-    np.testing.assert_allclose(grads["w"], 2 * np.array([1.0, 2.0, 3.0]) * np.array([1, 1, 4]))
+    np.testing.assert_allclose(
+        grads["w"], 2 * np.array([1.0, 2.0, 3.0]) * np.array([1, 1, 4])
+    )
     batched = jax.vmap(lambda xv: loss_of(variables, xv))(jnp.ones((4, 3)))
     np.testing.assert_allclose(batched, np.full(4, 14.0))
 
@@ -287,7 +291,10 @@ def test_feed_key_not_in_graph(sess):
 
 def test_unknown_fetch_name(sess):
     tf.constant(1, name="present")
-    with pytest.raises(errors.NotFoundError, match="operation, 'presnt', does not exist.*Did you mean 'present'"):
+    with pytest.raises(
+        errors.NotFoundError,
+        match=r"operation, 'presnt', does not exist.*Did you mean 'present'",
+    ):
         sess.run("presnt:0")
     with pytest.raises(KeyError):
         sess.run("missing_op")

@@ -106,7 +106,9 @@ def test_name_scopes_and_reduce_mean():
     assert e.name == "fancy_pants_procedure/Add:0"
     assert d.name == "not_so_fancy_procedure/Add:0"
     names = [op.name for op in tf.get_default_graph().get_operations()]
-    assert any(n.startswith("fancy_pants_procedure/very_mean_reduction/") for n in names)
+    assert any(
+        n.startswith("fancy_pants_procedure/very_mean_reduction/") for n in names
+    )
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         assert sess.run(c) == 50

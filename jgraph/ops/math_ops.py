@@ -697,22 +697,27 @@ def clip_by_value(
     return _clip(t, clip_value_min, clip_value_max, name=name)
 
 
+def _check_same_shape(a: Any, b: Any) -> None:
+    if a.ndim != b.ndim or any(
+        is_known(p) and is_known(q) and p != q
+        for p, q in zip(a.shape, b.shape, strict=True)
+    ):
+        raise ValueError(
+            f"Shapes must be equal, but are {list(a.shape)} and {list(b.shape)}"
+        )
+
+
 @op("Select", same_dtype=("x", "y"))
 def _select_impl(condition: Any, x: Any, y: Any) -> Any:
-    for other in (y, condition):
-        if other is condition and condition.ndim == 1 and x.ndim > 1:
-            # TF1: a vector condition picks whole rows (along the first dimension).
-            n, rows = condition.shape[0], x.shape[0]
-            if is_known(n) and is_known(rows) and n != rows:
-                raise ValueError(f"Dimensions must be equal, but are {n} and {rows}")
-            condition = condition.reshape((-1,) + (1,) * (x.ndim - 1))
-        elif other.ndim != x.ndim or any(
-            is_known(a) and is_known(b) and a != b
-            for a, b in zip(other.shape, x.shape, strict=False)
-        ):
-            raise ValueError(
-                f"Shapes must be equal, but are {list(x.shape)} and {list(other.shape)}"
-            )
+    _check_same_shape(x, y)
+    if condition.ndim == 1 and x.ndim > 1:
+        # TF1: a vector condition picks whole rows (along the first dimension).
+        n, rows = condition.shape[0], x.shape[0]
+        if is_known(n) and is_known(rows) and n != rows:
+            raise ValueError(f"Dimensions must be equal, but are {n} and {rows}")
+        condition = condition.reshape((-1,) + (1,) * (x.ndim - 1))
+    else:
+        _check_same_shape(x, condition)
     return jnp.where(condition, x, y)
 
 

@@ -68,11 +68,11 @@ def _with_default_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any
 
 
 @op("PlaceholderWithDefault", same_dtype=False, shape_fn=_with_default_spec)
-def _placeholder_with_default_impl(input: Any, *, shape: Any = None) -> Any:  # noqa: A002
+def _placeholder_with_default_impl(input: Any, *, shape: Any = None) -> Any:
     return input
 
 
-def placeholder_with_default(input: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
+def placeholder_with_default(input: Any, shape: Any, name: str | None = None) -> Tensor:
     """``input`` unless this tensor is fed; ``shape`` (``None`` dims allowed) is the
     static shape a feed must match, as TF1 ``tf.placeholder_with_default``."""
     graph = get_default_graph()

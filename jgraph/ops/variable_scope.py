@@ -36,7 +36,7 @@ import enum
 import inspect
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from jgraph import _dtypes
 from jgraph._graph import Graph, GraphKeys, Tensor, get_default_graph
@@ -367,7 +367,9 @@ class _VariableStore:
             if inspect.isclass(initializer):
                 initializer = initializer()
             if shape.is_fully_defined():
-                initial_value = _bind_initializer(initializer, shape.as_list(), dtype)
+                # Fully defined: every dimension is an int.
+                dims = cast(list[int], shape.as_list())
+                initial_value = _bind_initializer(initializer, dims, dtype)
                 variable_dtype = dtype
             elif _takes_no_arguments(initializer):
                 initial_value = initializer

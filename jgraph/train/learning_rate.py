@@ -37,8 +37,13 @@ def _exponential_decay_impl(
     staircase: bool = False,
 ) -> Any:
     dtype = learning_rate.dtype
+    # optax annotates transition_steps as int; it only divides by it, and TF1
+    # allows a float decay_steps.
     schedule = optax.exponential_decay(
-        1.0, decay_steps, decay_rate, staircase=staircase
+        1.0,
+        decay_steps,  # pyright: ignore[reportArgumentType]
+        decay_rate,
+        staircase=staircase,
     )
     return (learning_rate * schedule(global_step.astype(dtype))).astype(dtype)
 
@@ -48,7 +53,12 @@ def _cosine_decay_impl(
     learning_rate: Any, global_step: Any, *, decay_steps: float, alpha: float = 0.0
 ) -> Any:
     dtype = learning_rate.dtype
-    schedule = optax.cosine_decay_schedule(1.0, decay_steps, alpha)
+    # optax annotates decay_steps as int; a float works (TF1 allows one).
+    schedule = optax.cosine_decay_schedule(
+        1.0,
+        decay_steps,  # pyright: ignore[reportArgumentType]
+        alpha,
+    )
     return (learning_rate * schedule(global_step.astype(dtype))).astype(dtype)
 
 

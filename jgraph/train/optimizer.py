@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import jax
 import jax.numpy as jnp
@@ -118,7 +118,9 @@ def _apply_optax_impl(
     updates, new_state = plan.transform(learning_rate, state).update(
         grads, state, params
     )
-    for name, value in optax.apply_updates(params, updates).items():
+    # apply_updates maps over the params tree: the result is a dict like ``params``.
+    new_params = cast(dict[str, Any], optax.apply_updates(params, updates))
+    for name, value in new_params.items():
         ctx.write_state(name, value)
     for name, value in zip(
         plan.leaves, jax.tree_util.tree_leaves(new_state), strict=True
@@ -363,7 +365,7 @@ class Optimizer:
                 )
 
     def _learning_rate_tensor(self) -> Tensor:
-        value = self._learning_rate
+        value: Any = self._learning_rate
         if callable(value) and not isinstance(value, Tensor | Variable):
             value = value()
         if isinstance(value, Tensor | Variable):
@@ -444,17 +446,17 @@ class Optimizer:
                 (_describe(path, by_name), np.asarray(leaf)) for path, leaf in flat
             ]
         order = {field: i for i, field in enumerate(self._SLOTS)}
-        creation = sorted(
-            range(len(described)),
-            key=lambda i: (
-                described[i][0].param is not None,
-                variables.index(by_name[described[i][0].param])
-                if described[i][0].param is not None
-                else 0,
+
+        def creation_key(i: int) -> tuple[bool, int, int, int]:
+            param = described[i][0].param
+            return (
+                param is not None,
+                variables.index(by_name[param]) if param is not None else 0,
                 order.get(described[i][0].field, len(order)),
                 i,
-            ),
-        )
+            )
+
+        creation = sorted(range(len(described)), key=creation_key)
         names: list[str | None] = [None] * len(described)
         with (
             graph.as_default(),

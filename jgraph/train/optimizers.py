@@ -141,7 +141,8 @@ class AdamOptimizer(Optimizer):
             if not isinstance(adam_state, optax.ScaleByAdamState):
                 raise TypeError(f"unexpected optax.adam state layout: {state!r}")
             dtype = jnp.result_type(learning_rate)
-            step = (adam_state.count + 1).astype(dtype)
+            # count is a JAX int array (optax annotates it as any array-like).
+            step = jnp.asarray(adam_state.count + 1).astype(dtype)
             eps = eps / jnp.sqrt(1 - jnp.asarray(self._beta2, dtype) ** step)
         return optax.adam(learning_rate, b1=self._beta1, b2=self._beta2, eps=eps)
 
