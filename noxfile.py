@@ -71,3 +71,17 @@ def fused(session: nox.Session) -> None:
     """Steps/s: feed_dict, tf.data iterator, fused run_steps, hand-written jax.jit."""
     session.install("-e", ".")
     session.run("python", "experiments/fused.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def checkpoint_bench(session: nox.Session) -> None:
+    """Save/restore time: jgraph Saver vs plain orbax vs numpy, 10 MB to 1 GB."""
+    session.install("-e", ".")
+    session.run("python", "experiments/checkpoint_bench.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def scaling(session: nox.Session) -> None:
+    """MNIST training throughput on 1, 2, 4 CPU devices and 1, 2 processes."""
+    session.install("-e", ".")
+    session.run("python", "experiments/scaling.py", *session.posargs)

@@ -204,14 +204,18 @@ def main() -> None:
                 for bx, by in batches:
                     sess.run(g["train_step"], {x: bx, labels: by, keep_prob: KEEP_PROB})
                 sess.run(probe)
-                timings["jgraph_no_summary"].append(_rate(block, time.perf_counter() - start))
+                timings["jgraph_no_summary"].append(
+                    _rate(block, time.perf_counter() - start)
+                )
                 sess.set_state(snapshot.variables, key=snapshot.key)
             # jgraph, as TF1 code: summaries every 100 steps.
             start = time.perf_counter()
             for i, (bx, by) in enumerate(batches):
                 sess.run(g["train_step"], {x: bx, labels: by, keep_prob: KEEP_PROB})
                 if (step + i) % 100 == 0:
-                    summary = sess.run(g["summary_op"], {x: bx, labels: by, keep_prob: 1.0})
+                    summary = sess.run(
+                        g["summary_op"], {x: bx, labels: by, keep_prob: 1.0}
+                    )
                     fw.add_summary(summary, step + i)
             sess.run(probe)  # runs are asynchronous: wait for the last step
             timings["jgraph"].append(_rate(block, time.perf_counter() - start))

@@ -9,6 +9,7 @@ from jgraph import (
     _dtypes,
     bitwise as bitwise,
     data as data,
+    distribute as distribute,
     errors as errors,
     initializers as initializers,
     layers as layers,
@@ -64,6 +65,7 @@ from jgraph._shape import (
     Dimension as Dimension,
     TensorShape as TensorShape,
 )
+from jgraph.config import ConfigProto as ConfigProto, GPUOptions as GPUOptions
 from jgraph.ops import state_ops as _state_ops
 from jgraph.ops.array_ops import (
     broadcast_to as broadcast_to,

@@ -41,7 +41,7 @@ import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import numpy as np
@@ -52,6 +52,10 @@ from jgraph._graph import Graph, Operation, Tensor
 from jgraph._lower import LoweredRun, _Interpreter, lower
 from jgraph._prune import variables_touched
 from jgraph._registry import REGISTRY
+from jgraph.config import operation_timeout_ms
+
+if TYPE_CHECKING:
+    from jaxlib._jax import Device
 
 
 class Placement:
@@ -159,9 +163,10 @@ class SoftPlacementWarning(UserWarning):
     """An op's device does not exist; it runs on the default device instead."""
 
 
-def device_type(device: jax.Device) -> str:
+def device_type(device: Device) -> str:
     """TF1's device type of a JAX device: ``CPU``, ``GPU`` or ``TPU``."""
-    return _TYPE_OF_PLATFORM.get(device.platform, device.platform.upper())
+    platform = str(device.platform)
+    return _TYPE_OF_PLATFORM.get(platform, platform.upper())
 
 
 class DeviceMap:
@@ -173,17 +178,17 @@ class DeviceMap:
 
     def __init__(self, config: Any = None) -> None:
         self._config = config
-        self._table: dict[tuple[int, str], list[jax.Device]] | None = None
-        self._resolved: dict[str, jax.Device | None] = {}
+        self._table: dict[tuple[int, str], list[Device]] | None = None
+        self._resolved: dict[str, Device | None] = {}
 
     @property
-    def table(self) -> dict[tuple[int, str], list[jax.Device]]:
+    def table(self) -> dict[tuple[int, str], list[Device]]:
         if self._table is None:
             self._table = self._build_table()
         return self._table
 
-    def _build_table(self) -> dict[tuple[int, str], list[jax.Device]]:
-        table: dict[tuple[int, str], list[jax.Device]] = {}
+    def _build_table(self) -> dict[tuple[int, str], list[Device]]:
+        table: dict[tuple[int, str], list[Device]] = {}
         for platform in ("cpu", "gpu", "tpu"):
             try:
                 devices = jax.devices(platform)
@@ -209,19 +214,19 @@ class DeviceMap:
         return preferred if self.table.get((process, preferred)) else "CPU"
 
     @property
-    def default(self) -> jax.Device:
+    def default(self) -> Device:
         """Where ops without a device run: the default device of task 0."""
         layout = current_cluster()
         process = 0 if layout is not None else jax.process_index()
         return self.table[(process, self.default_type(process))][0]
 
     @property
-    def local_default(self) -> jax.Device:
+    def local_default(self) -> Device:
         """This process's default device (for values every task holds)."""
         process = jax.process_index()
         return self.table[(process, self.default_type(process))][0]
 
-    def resolve(self, spec: str) -> jax.Device | None:
+    def resolve(self, spec: str) -> Device | None:
         """The device ``spec`` names, or ``None`` when there is no such device."""
         if spec in self._resolved:
             return self._resolved[spec]
@@ -246,7 +251,7 @@ class DeviceMap:
         self._resolved[spec] = device
         return device
 
-    def name(self, device: jax.Device) -> str:
+    def name(self, device: Device) -> str:
         """TF1's full name: ``/job:localhost/replica:0/task:0/device:CPU:0``."""
         layout = current_cluster()
         if layout is None:
@@ -271,15 +276,17 @@ def _device_limit(config: Any, kind: str) -> int | None:
 # -- values held by other tasks, and moving values between tasks -------------------
 
 
-class RemoteValue(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class RemoteValue:
     """A value that lives on another task's device: this task knows only its shape.
 
     In a multi-task session, ``get_state()`` shows these for variables placed on
-    other tasks; ``copy()`` keeps the session's ``get_state`` contract.
+    other tasks; ``copy()`` keeps the session's ``get_state`` contract. (Not a
+    pytree: ``jax.tree_util`` sees one leaf.)
     """
 
     aval: jax.ShapeDtypeStruct
-    device: jax.Device
+    device: Device
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -306,7 +313,7 @@ def _dtype_of(value: Any) -> Any:
     return dtype if dtype is not None else np.asarray(value).dtype
 
 
-def location(value: Any) -> jax.Device | None:
+def location(value: Any) -> Device | None:
     """The one device holding ``value``; ``None`` for host values."""
     if isinstance(value, RemoteValue):
         return value.device
@@ -317,7 +324,7 @@ def location(value: Any) -> jax.Device | None:
     return None
 
 
-def _is_local(device: jax.Device) -> bool:
+def _is_local(device: Device) -> bool:
     return device.process_index == jax.process_index()
 
 
@@ -325,7 +332,7 @@ _PICK_FIRST: dict[tuple[int, ...], Any] = {}
 
 
 def copy_across_tasks(
-    values: Sequence[Any], source: jax.Device, targets: Sequence[jax.Device]
+    values: Sequence[Any], source: Device, targets: Sequence[Device]
 ) -> list[Any]:
     """Copies ``values`` from ``source`` to ``targets`` (devices of other tasks).
 
@@ -336,7 +343,8 @@ def copy_across_tasks(
     -- gloo on CPU, NCCL on GPU -- so jgraph has no transport of its own.
 
     Returns the values on this task's target device, or ``RemoteValue`` s at
-    ``targets[0]`` on a task that owns no target.
+    ``targets[0]`` on a task that owns no target (the source included: its copy
+    stays where it was).
     """
     from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
@@ -366,7 +374,7 @@ def copy_across_tasks(
         )
     gathered = pick(*arrays)
     if here == source:
-        return list(values)
+        return [RemoteValue(a, targets[0]) for a in avals]
     return [g.addressable_data(0) for g in gathered]
 
 
@@ -394,13 +402,14 @@ def collective_error(err: Exception) -> errors.OpError:
 _sync_counter = itertools.count()
 
 
-def sync_tasks(description: str, timeout_ms: int) -> None:
+def sync_tasks(description: str, details: str, timeout_ms: int) -> None:
     """Checks that every task is about to run the same fetch set.
 
-    Each task posts a fingerprint of the fetch set it is lowering to the
-    coordination service and reads the others' (up to ``timeout_ms``), so a task
-    running another program, or none (a TF1 parameter server blocked in
-    ``server.join()``), is an error here rather than a hang in a collective.
+    Each task posts a fingerprint of ``details`` (the ops it is about to run, and
+    where) to the coordination service and reads the others' (up to
+    ``timeout_ms``), so a task running another program, or none (a TF1 parameter
+    server blocked in ``server.join()``), is an error here rather than a hang in a
+    collective. ``description`` names the fetch set in the error messages.
     """
     client = _distributed_client()
     if client is None or jax.process_count() == 1:
@@ -408,7 +417,7 @@ def sync_tasks(description: str, timeout_ms: int) -> None:
     layout = current_cluster()
     assert layout is not None
     number = next(_sync_counter)
-    digest = hashlib.sha1(description.encode()).hexdigest()[:16]
+    digest = hashlib.sha1(details.encode()).hexdigest()[:16]
     summary = description if len(description) < 300 else description[:297] + "..."
     mine = f"{digest} {summary}"
     me = jax.process_index()
@@ -446,12 +455,12 @@ def sync_tasks(description: str, timeout_ms: int) -> None:
             )
 
 
-def describe_run(lowered: LoweredRun, extra: str = "") -> str:
-    """A fetch set as text, for :func:`sync_tasks`."""
+def describe_run(lowered: LoweredRun) -> str:
+    """A fetch set as text, for :func:`sync_tasks`'s messages."""
     fetches = ", ".join(t.name for t in lowered.fetches)
-    targets = ", ".join(op.name for op in lowered.ops if op.outputs == ())
+    targets = ", ".join(op.name for op in lowered.ops if not op.outputs)
     feeds = ", ".join(t.name for t in lowered.feeds)
-    return f"fetches [{fetches}] targets [{targets}] feeds [{feeds}]{extra}"
+    return f"fetches [{fetches}] targets [{targets}] feeds [{feeds}]"
 
 
 # -- the default placement: tf.device honoured ------------------------------------
@@ -476,7 +485,7 @@ class DevicePlacement(Placement):
         self._warned: set[str] = set()
 
     # -- devices of ops and variables ---------------------------------------------
-    def _resolve(self, spec: str, op: Operation | None) -> jax.Device:
+    def _resolve(self, spec: str, op: Operation | None) -> Device:
         if not spec:
             return self.devices.default
         device = self.devices.resolve(spec)
@@ -504,14 +513,14 @@ class DevicePlacement(Placement):
             f" {DEVICE_HELP}{where}",
         )
 
-    def home(self, name: str) -> jax.Device:
+    def home(self, name: str) -> Device:
         """The device that holds state entry ``name`` between runs."""
         variable = self._graph._variables.get(name)
         if variable is None:
             return self.devices.default
         return self._resolve(variable.op.device, variable.op)
 
-    def device_of(self, op: Operation) -> jax.Device:
+    def device_of(self, op: Operation) -> Device:
         """Where ``op`` runs."""
         if not op.device:
             # TF1 colocates an op that reads or writes one variable with it.
@@ -542,9 +551,11 @@ class DevicePlacement(Placement):
         used = {placed[op] for op in lowered.run_ops} | set(homes.values())
         several_tasks = jax.process_count() > 1
         if several_tasks:
+            details = "\n".join(
+                f"{op.name} {op.type} {placed[op].id}" for op in lowered.ops
+            )
             sync_tasks(
-                describe_run(lowered, f" on {len(used)} device(s)"),
-                _timeout_ms(self._config),
+                describe_run(lowered), details, operation_timeout_ms(self._config)
             )
         if not several_tasks and used <= {self.devices.default}:
             return lowered
@@ -557,10 +568,14 @@ class DevicePlacement(Placement):
         home = self.home(name)
         if not _is_local(home):
             return RemoteValue(aval_of(value), home)
+        if home == jax.devices()[0]:
+            # Uncommitted, like the arrays single-device runs produce: a committed
+            # one would make the next run recompile for another signature.
+            return jax.numpy.asarray(value)
         return jax.device_put(value, home)
 
     def _log_placement(
-        self, ops: Sequence[Operation], placed: dict[Operation, jax.Device]
+        self, ops: Sequence[Operation], placed: dict[Operation, Device]
     ) -> None:
         lines = [
             f"{op.name}: ({op.type}): {self.devices.name(placed[op])}" for op in ops
@@ -568,17 +583,11 @@ class DevicePlacement(Placement):
         print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-def _timeout_ms(config: Any) -> int:
-    from jgraph.config import operation_timeout_ms
-
-    return operation_timeout_ms(config)
-
-
 # -- segmented runs ---------------------------------------------------------------
 
 
 class _Segment(NamedTuple):
-    device: jax.Device
+    device: Device
     start: int  # run_ops[start:stop] run here (lifted constants excepted)
     stop: int
     inputs: tuple[Tensor, ...]  # values it reads that other segments or feeds made
@@ -599,8 +608,8 @@ class _SegmentedRun:
     def __init__(
         self,
         lowered: LoweredRun,
-        placed: dict[Operation, jax.Device],
-        homes: dict[str, jax.Device],
+        placed: dict[Operation, Device],
+        homes: dict[str, Device],
         devices: DeviceMap,
     ) -> None:
         self._lowered = lowered
@@ -613,7 +622,7 @@ class _SegmentedRun:
         self.segments = self._cut(lowered, placed)
 
     def _cut(
-        self, lowered: LoweredRun, placed: dict[Operation, jax.Device]
+        self, lowered: LoweredRun, placed: dict[Operation, Device]
     ) -> tuple[_Segment, ...]:
         run_ops = lowered.run_ops
         spans: list[list[Any]] = []
@@ -750,10 +759,10 @@ class _SegmentedRun:
         next_key = None if key is None else _next_key(key)
         return new_rw, outputs, next_key
 
-    def _move(self, values: list[Any], target: jax.Device) -> list[Any]:
+    def _move(self, values: list[Any], target: Device) -> list[Any]:
         """``values`` (each on one device) on ``target``: copies, or shapes."""
         moved: list[Any] = [None] * len(values)
-        across: dict[jax.Device, list[int]] = {}
+        across: dict[Device, list[int]] = {}
         for i, value in enumerate(values):
             source = location(value)
             if source is None or source.process_index == target.process_index:
@@ -809,7 +818,7 @@ class _SegmentedRun:
     def _fetched(self, env: dict, shared: dict) -> tuple:
         lowered = self._lowered
         outputs: list[Any] = []
-        across: dict[jax.Device, list[int]] = {}
+        across: dict[Device, list[int]] = {}
         for i, tensor in enumerate(lowered.fetches):
             if i in lowered.host_outputs:
                 outputs.append(None)
@@ -830,8 +839,9 @@ class _SegmentedRun:
                 if p != source.process_index
             ]
             copies = copy_across_tasks([outputs[i] for i in indices], source, others)
-            for i, copy in zip(indices, copies, strict=True):
-                outputs[i] = copy
+            if not _is_local(source):
+                for i, copy in zip(indices, copies, strict=True):
+                    outputs[i] = copy
         return tuple(outputs)
 
 

@@ -114,7 +114,8 @@ class Session:
     Args:
       target: ``''`` for this process; a ``jg.train.Server``'s ``target`` also works.
       graph: the graph to run (default: the default graph).
-      config: accepted for TF1 compatibility (``ConfigProto``-like; may be None).
+      config: a ``jg.ConfigProto`` (``log_device_placement``,
+        ``allow_soft_placement``, ``device_count``), or None.
       placement: where state and feeds live and how runs compile (default: JAX's
         default device); see ``jgraph.distribute``.
     """

@@ -40,6 +40,16 @@ TF1 difference -- what TF1 programs did, and what to write instead:
   :class:`DataParallel` instead.
 - *Between-graph replication* (each worker builds its own graph): that is what
   every jgraph task does, minus the parameter server.
+- Every task makes the same ``Session.run`` calls in the same order: TF1's
+  chief-only work (``if is_chief: saver.save(...)``) is done by every task
+  (``Saver`` writes once, from task 0). A new fetch set is checked against the
+  other tasks' first: a mismatch is ``FailedPreconditionError``, a task that does
+  not come ``DeadlineExceededError``; a task that dies makes the others' runs
+  fail with ``UnavailableError`` (or JAX ends them after its heartbeat timeout).
+- With explicit ``tf.device("/job:J/task:K")`` placement (no :class:`DataParallel`)
+  a task holds only the variables placed on its devices; ``get_state()`` shows
+  :class:`RemoteValue` (shape only) for the others, and ``Saver`` needs
+  :class:`DataParallel` state.
 - Fetched values are the global ones: a fetched per-example tensor has the rows of
   every task, in task order; a fetched loss is the loss of the global batch.
 - Ops' ``tf.device`` strings are ignored under :class:`DataParallel`: every op runs
@@ -49,7 +59,7 @@ TF1 difference -- what TF1 programs did, and what to write instead:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import numpy as np
@@ -60,6 +70,7 @@ from jgraph._graph import Operation, Tensor
 from jgraph._lower import LoweredRun, lower
 from jgraph._placement import (
     Placement,
+    RemoteValue as RemoteValue,
     collective_error,
     describe_run,
     is_runtime_failure,
@@ -76,6 +87,9 @@ PS_HELP = (
     " placement=jg.distribute.DataParallel() to the Session: variables are then"
     " replicated on every device and updated synchronously (see jgraph.distribute)."
 )
+
+if TYPE_CHECKING:
+    from jaxlib._jax import Device
 
 
 class DataParallel(Placement):
@@ -101,7 +115,7 @@ class DataParallel(Placement):
 
     def __init__(
         self,
-        devices: Sequence[jax.Device] | None = None,
+        devices: Sequence[Device] | None = None,
         batch_feeds: Iterable[Tensor] | None = None,
         operation_timeout_in_ms: int = 0,
     ) -> None:
@@ -141,7 +155,10 @@ class DataParallel(Placement):
     ) -> LoweredRun:
         lowered = lower(ops, fetches, feeds, jit=self.jit)
         if jax.process_count() > 1:
-            sync_tasks(describe_run(lowered, " (data-parallel)"), self._timeout_ms)
+            details = "\n".join(f"{op.name} {op.type}" for op in lowered.ops)
+            sync_tasks(
+                describe_run(lowered), f"data-parallel\n{details}", self._timeout_ms
+            )
         return lowered
 
     def jit(

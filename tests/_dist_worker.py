@@ -87,12 +87,35 @@ def tutorial(args) -> None:
         sess.run(tf.global_variables_initializer())
         print(sess.run(c), flush=True)
         state = sess.get_state(copy=False).variables
-        from jgraph._placement import RemoteValue
-
         result(
             c=int(sess.run(c)),
-            a_is_here=not isinstance(state["Variable"], RemoteValue),
+            a_is_here=not isinstance(state["Variable"], distribute.RemoteValue),
             target=server.target,
+        )
+    server.join()
+
+
+def placed(args) -> None:
+    """Explicit placement over two tasks: w on task 1, the matmul on task 0, the
+    update where minimize runs (task 0), written back to task 1, three times."""
+    cluster, config = _cluster(args)
+    server = Server(cluster, job_name="worker", task_index=args.task, config=config)
+    x = tf.placeholder(tf.float32, [None, 3])
+    with tf.device("/job:worker/task:1"):
+        w = tf.Variable(np.ones((3, 2), np.float32), name="w")
+    with tf.device("/job:worker/task:0"):
+        h = tf.matmul(x, w)
+    loss = tf.reduce_sum(h * h)
+    train_op = tf.train.GradientDescentOptimizer(0.01).minimize(loss)
+    xs = np.arange(6, dtype=np.float32).reshape(2, 3)
+    with tf.Session(server.target, config=config) as sess:
+        sess.run(tf.global_variables_initializer())
+        losses = [float(sess.run([train_op, loss], {x: xs})[1]) for _ in range(3)]
+        state = sess.get_state(copy=False).variables["w"]
+        result(
+            losses=losses,
+            w=sess.run(w).tolist(),
+            w_is_here=not isinstance(state, distribute.RemoteValue),
         )
     server.join()
 
@@ -305,6 +328,7 @@ def devices(args) -> None:
 
 SCENARIOS = {
     "tutorial": tutorial,
+    "placed": placed,
     "train": train,
     "kill": kill,
     "ps": parameter_server,

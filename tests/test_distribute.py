@@ -255,6 +255,24 @@ def test_tutorial_two_worker_example_prints_55(cluster):
     assert tasks.results(1)[0]["a_is_here"] is False
 
 
+def test_explicitly_placed_training_across_tasks(cluster):
+    tasks = cluster("placed", 2)
+    assert tasks.wait(50) == [0, 0], tasks.output(0)[-2000:] + tasks.output(1)[-2000:]
+    w = np.ones((3, 2), np.float32)
+    xs = np.arange(6, dtype=np.float32).reshape(2, 3)
+    losses = []
+    for _ in range(3):
+        h = xs @ w
+        losses.append((h * h).sum())
+        w = w - 0.01 * 2 * xs.T @ h
+    results = [tasks.results(i)[0] for i in range(2)]
+    for got in results:
+        np.testing.assert_allclose(got["losses"], losses, rtol=1e-5)
+        np.testing.assert_allclose(got["w"], w, rtol=1e-5, atol=1e-6)
+    # w lives on task 1; task 0 knows only its shape.
+    assert [got["w_is_here"] for got in results] == [False, True]
+
+
 def test_two_tasks_train_data_parallel_like_one_on_the_whole_batch(cluster, tmp_path):
     steps = 3
     ckpt = tmp_path / "ckpt"

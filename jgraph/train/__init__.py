@@ -5,6 +5,7 @@ whose lowering computes loss, gradients and the optax update inside the run's
 jitted function; its slots live in the session state as variables.
 """
 
+from jgraph.distribute import replica_device_setter as replica_device_setter
 from jgraph.saver import (
     CheckpointReader as CheckpointReader,
     CheckpointState as CheckpointState,
@@ -43,3 +44,4 @@ from jgraph.train.optimizers import (
     MomentumOptimizer as MomentumOptimizer,
     RMSPropOptimizer as RMSPropOptimizer,
 )
+from jgraph.train.server import ClusterSpec as ClusterSpec, Server as Server

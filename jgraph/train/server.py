@@ -305,7 +305,7 @@ def _bind_cpu_collectives(host: str) -> None:
     # gloo endpoint (the host name's address) is used instead.
     try:
         from jax._src import distributed, xla_bridge
-        from jax._src.lib import _jax
+        from jax._src.lib import _jax  # pyright: ignore[reportPrivateImportUsage]
 
         collectives = _jax.make_gloo_tcp_collectives(
             distributed.global_state.client, hostname=host

@@ -12,11 +12,14 @@ TF1 difference: names use the tutorial-era short form (``'/cpu:0'``, ``'/gpu:0'`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 
 from jgraph._placement import DeviceMap, device_type
+
+if TYPE_CHECKING:
+    from jaxlib._jax import Device
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class DeviceAttributes:
     physical_device_desc: str
 
 
-def local_device_name(device: jax.Device, session_config: Any = None) -> str:
+def local_device_name(device: Device, session_config: Any = None) -> str:
     """TF1's short name for a JAX device of this process: ``/cpu:0``, ``/gpu:1``."""
     kind = device_type(device)
     devices = DeviceMap(session_config).table[(device.process_index, kind)]
