@@ -264,9 +264,6 @@ class Operation:
     def device(self) -> str:
         return self._device
 
-    def _set_device(self, device: str) -> None:
-        self._device = device
-
     def _add_control_input(self, op: Operation) -> None:
         if op not in self._control_inputs:
             self._control_inputs.append(op)
@@ -578,6 +575,8 @@ class Graph:
             _default_graph_stack.pop()
 
     def is_fetchable(self, tensor_or_op: Any) -> bool:
+        """Always True: jgraph has no unfetchable ops (TF1 API)."""
+        del tensor_or_op
         return True
 
     def __repr__(self) -> str:

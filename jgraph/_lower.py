@@ -324,9 +324,6 @@ class _Interpreter:
             )
         self.state[name] = _match_variable(self.op, name, value)
 
-    def op_key(self, op: Operation) -> Any:
-        return self._op_key(op)
-
     def evaluate(
         self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]
     ) -> list[Any]:
@@ -393,9 +390,6 @@ class _ReadOnly:
 
     def write_state(self, name: str, value: Any) -> None:
         del name, value  # recomputation never writes state
-
-    def op_key(self, op: Operation) -> Any:
-        return self._run._op_key(op)
 
     def evaluate(
         self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]

@@ -65,10 +65,6 @@ class LoweringContext(Protocol):
         """Like :meth:`variable_value`, but ``None`` when it is not initialised."""
         ...
 
-    def op_key(self, op: Operation) -> Any:
-        """The PRNG key random op ``op`` gets in this run."""
-        ...
-
     def evaluate(
         self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]
     ) -> list[Any]:
@@ -875,11 +871,6 @@ def _fold_static(value: Any) -> Any:
 def with_unknown_dims(graph: Graph, dims: Sequence[int | None]) -> tuple[Any, ...]:
     """Replaces ``None`` entries by fresh symbolic dims."""
     return tuple(fresh_dim(graph) if d is None else int(d) for d in dims)
-
-
-def jnp_dtype(dtype: Any) -> np.dtype:
-    """The numpy dtype for a jgraph dtype argument (used by op impls)."""
-    return _dtypes.as_dtype(dtype).np
 
 
 __all__ = [

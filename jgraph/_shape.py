@@ -187,8 +187,4 @@ def format_shape(dims: Iterable[Any] | None) -> str:
     )
 
 
-def unknown_shape(ndims: int | None = None) -> TensorShape:
-    return TensorShape(None if ndims is None else [None] * ndims)
-
-
 Shape = tuple[Any, ...]
