@@ -27,10 +27,11 @@ Op kinds, declared by decorator flags (the impl's leading parameters change):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -97,6 +98,7 @@ class OpDef:
     reads_state: bool = True
     needs_context: bool = False
     same_dtype: bool | tuple[str, ...] = True
+    dtypes: frozenset[_dtypes.DType] | None = None
     shape_fn: ShapeFn | None = None
     num_outputs: int | None = None
     attr_names: tuple[str, ...] = ()
@@ -168,6 +170,7 @@ def op(
     reads_state: bool = True,
     needs_context: bool = False,
     same_dtype: bool | tuple[str, ...] = True,
+    dtypes: Collection[_dtypes.DType] | None = None,
     shape_fn: ShapeFn | None = None,
     num_outputs: int | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -187,6 +190,8 @@ def op(
       needs_context: the impl takes a :class:`LoweringContext` first.
       same_dtype: all tensor inputs (or the named ones) must share one dtype;
         Python values are converted to it.
+      dtypes: the element types the inputs may have (TF1's "allowed values"),
+        checked when the graph is built; ``None`` allows any.
       shape_fn: ``(input_specs, attrs) -> [(dtype, dims), ...]`` for ops that
         ``jax.eval_shape`` cannot infer.
       num_outputs: fixed output count; default is whatever the impl returns.
@@ -217,6 +222,7 @@ def op(
             reads_state=reads_state,
             needs_context=needs_context,
             same_dtype=same_dtype,
+            dtypes=None if dtypes is None else frozenset(dtypes),
             shape_fn=shape_fn,
             num_outputs=num_outputs,
             attr_names=tuple(p.name for p in keyword_only),
@@ -271,23 +277,39 @@ def add_op(
         raise TypeError(f"{opdef.type} got unexpected argument(s) {sorted(unknown)}")
     tensors: list[Tensor] = []
     hint = _dtype_hint(opdef, raw_inputs)
-    for input_name, raw in zip(opdef.input_names, raw_inputs, strict=True):
-        if input_name in opdef.static_inputs:
-            value = _fold_static(raw)
-            if value is not None:
-                attrs[input_name] = value
+    static_values = {
+        input_name: _fold_static(raw)
+        for input_name, raw in zip(opdef.input_names, raw_inputs, strict=True)
+        if input_name in opdef.static_inputs
+    }
+    # As TF1: Python values become constants inside the op's own name scope, named
+    # after the input (``tf.add(x, 2)`` makes ``Add/y``); the op takes the scope's name.
+    scope = contextlib.nullcontext(name)
+    if (name is None or not name.endswith("/")) and any(
+        static_values.get(n) is None and _holds_python_value(raw)
+        for n, raw in zip(opdef.input_names, raw_inputs, strict=True)
+    ):
+        scope = graph.name_scope(name or opdef.type)
+    with scope as name:
+        for input_name, raw in zip(opdef.input_names, raw_inputs, strict=True):
+            if static_values.get(input_name) is not None:
+                attrs[input_name] = static_values[input_name]
                 continue
-        wants_hint = opdef.same_dtype is True or (
-            isinstance(opdef.same_dtype, tuple) and input_name in opdef.same_dtype
-        )
-        if input_name == opdef.list_input:
-            items = [
-                _convert_input(v, hint if wants_hint else None, graph) for v in raw
-            ]
-            attrs["_list_len"] = len(items)
-            tensors.extend(items)
-        else:
-            tensors.append(_convert_input(raw, hint if wants_hint else None, graph))
+            wants_hint = opdef.same_dtype is True or (
+                isinstance(opdef.same_dtype, tuple) and input_name in opdef.same_dtype
+            )
+            target = hint if wants_hint else None
+            if input_name == opdef.list_input:
+                items = [_convert_input(v, target, graph, input_name) for v in raw]
+                attrs["_list_len"] = len(items)
+                tensors.extend(items)
+            else:
+                tensors.append(_convert_input(raw, target, graph, input_name))
+    if opdef.dtypes is not None:
+        for input_name, tensor in zip(
+            _input_positions(opdef, attrs), tensors, strict=True
+        ):
+            check_dtype(tensor, opdef.dtypes, opdef.type, input_name)
     _check_same_dtype(opdef, tensors, attrs, graph, name)
     output_specs = infer_outputs(opdef, tensors, attrs, graph, name)
     op_ = graph.create_op(
@@ -311,12 +333,44 @@ def add_op(
     return op_.outputs
 
 
-def _convert_input(raw: Any, hint: _dtypes.DType | None, graph: Graph) -> Tensor:
+def _convert_input(
+    raw: Any, hint: _dtypes.DType | None, graph: Graph, input_name: str
+) -> Tensor:
     """One op input as a Tensor: Python values adopt ``hint``; tensors keep their
     dtype, so a mismatch reaches ``_check_same_dtype`` (TypeError, as TF1)."""
     if _as_tensor_or_none(raw) is not None:
         return convert_to_tensor(raw, graph=graph)
-    return convert_to_tensor(raw, hint, graph=graph)
+    return convert_to_tensor(raw, hint, name=input_name, graph=graph)
+
+
+def convert_inputs(values: Sequence[Any], graph: Graph | None = None) -> list[Tensor]:
+    """Converts several inputs of one op as ``add_op`` does: Python values adopt the
+    dtype of the first tensor among them (as TF1)."""
+    graph = graph or _graph_of(values) or get_default_graph()
+    hint = next(
+        (t.dtype for t in map(_as_tensor_or_none, values) if t is not None), None
+    )
+    return [_convert_input(v, hint, graph, "x") for v in values]
+
+
+def check_dtype(
+    tensor: Tensor, allowed: Collection[_dtypes.DType], op_type: str, param: str
+) -> None:
+    """Raises TF1's ``TypeError`` when ``tensor``'s dtype is not ``allowed`` for the op."""
+    if tensor.dtype not in allowed:
+        order = {d: i for i, d in enumerate(_dtypes.ALL)}
+        names = ", ".join(d.name for d in sorted(allowed, key=order.__getitem__))
+        raise TypeError(
+            f"Value passed to parameter '{param}' of '{op_type}' ({tensor.name}) has"
+            f" DataType {tensor.dtype.name} not in list of allowed values: {names}"
+        )
+
+
+def _holds_python_value(raw: Any) -> bool:
+    """Whether building an input from ``raw`` creates a constant (not just a tensor)."""
+    if isinstance(raw, list | tuple):
+        return any(_holds_python_value(v) for v in raw)
+    return raw is not None and _as_tensor_or_none(raw) is None
 
 
 def _returns_tuple(opdef: OpDef) -> bool:

@@ -16,6 +16,9 @@ def test_names_deduplicate_ignoring_case():
     assert (a * b).name == "mul_1:0"
     assert tf.multiply(a, b).name == "Mul_2:0"
     assert (a * 2.0).op.inputs[1].name == "mul_3/y:0"
+    # Python values become constants in the op's own scope, named after the input.
+    added = tf.add(a, 2.0)
+    assert (added.name, added.op.inputs[1].name) == ("Add:0", "Add/y:0")
 
 
 def test_variable_names_and_collections():

@@ -13,7 +13,6 @@ dtypes TF1 allows for the op; otherwise building raises ``TypeError``.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
@@ -24,7 +23,13 @@ import numpy as np
 
 from jgraph import _dtypes
 from jgraph._graph import Tensor, bind_operators, get_default_graph
-from jgraph._registry import convert_to_tensor, is_known, op
+from jgraph._registry import (
+    check_dtype,
+    convert_inputs,
+    convert_to_tensor,
+    is_known,
+    op,
+)
 from jgraph.ops.array_ops import static_int, static_ints, static_value
 
 # -- dtype constraints ---------------------------------------------------------------
@@ -47,64 +52,6 @@ INTEGERS = frozenset(
 NUMBERS = FLOATS | INTEGERS
 BOOLS = frozenset({_dtypes.bool_})
 NUMBERS_AND_BOOLS = NUMBERS | BOOLS
-
-
-def _type_names(allowed: Collection[_dtypes.DType]) -> str:
-    order = {d: i for i, d in enumerate(_dtypes.ALL)}
-    return ", ".join(d.name for d in sorted(allowed, key=order.__getitem__))
-
-
-def check_dtype(
-    tensor: Tensor, allowed: Collection[_dtypes.DType], op_type: str, param: str
-) -> None:
-    """Raises TF1's ``TypeError`` when ``tensor``'s dtype is not ``allowed`` for the op.
-
-    >>> check_dtype(convert_to_tensor(1.0), FLOATS, "Sqrt", "x")
-    """
-    if tensor.dtype not in allowed:
-        raise TypeError(
-            f"Value passed to parameter '{param}' of '{op_type}' ({tensor.name}) has"
-            f" DataType {tensor.dtype.name} not in list of allowed values:"
-            f" {_type_names(allowed)}"
-        )
-
-
-def as_tensors(values: Sequence[Any]) -> list[Tensor]:
-    """Converts op inputs, Python values adopting the first tensor's dtype (as TF1)."""
-    hint = None
-    for value in values:
-        if _is_tensor_like(value):
-            hint = convert_to_tensor(value).dtype
-            break
-    return [
-        convert_to_tensor(v) if _is_tensor_like(v) else convert_to_tensor(v, hint)
-        for v in values
-    ]
-
-
-def _constrained(
-    builder: Any, allowed: Collection[_dtypes.DType]
-) -> Callable[..., Tensor]:
-    """``builder`` with its inputs' dtypes checked against ``allowed`` first.
-
-    Needed because ``jax.eval_shape`` would happily promote (``jnp.sqrt`` of an int
-    is a float), where TF1 rejects the graph.
-    """
-    opdef = builder.opdef
-
-    @functools.wraps(builder)
-    def checked(*args: Any, name: str | None = None, **kwargs: Any) -> Tensor:
-        bound = dict(zip(opdef.input_names, args, strict=False))
-        for key in opdef.input_names:
-            if key in kwargs:
-                bound[key] = kwargs.pop(key)
-        names = [n for n in opdef.input_names if n in bound]
-        tensors = as_tensors([bound[n] for n in names])
-        for param, tensor in zip(names, tensors, strict=True):
-            check_dtype(tensor, allowed, opdef.type, param)
-        return builder(*tensors, *args[len(opdef.input_names) :], name=name, **kwargs)
-
-    return checked
 
 
 def check_broadcast(*arrays: Any) -> None:
@@ -138,7 +85,7 @@ def _binary(
 
     impl.__doc__ = doc
     impl.__name__ = impl.__qualname__ = op_type
-    return _constrained(op(op_type)(impl), allowed)
+    return op(op_type, dtypes=allowed)(impl)
 
 
 def _unary(
@@ -152,7 +99,7 @@ def _unary(
 
     impl.__doc__ = doc
     impl.__name__ = impl.__qualname__ = op_type
-    return _constrained(op(op_type)(impl), allowed)
+    return op(op_type, dtypes=allowed)(impl)
 
 
 def _floor_div(x: Any, y: Any) -> Any:
@@ -281,7 +228,7 @@ def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
 def div(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x / y`` with Python 2 semantics, as TF1 ``tf.div``: floats divide, integers
     floor-divide."""
-    x, y = as_tensors([x, y])
+    x, y = convert_inputs([x, y])
     if x.dtype.is_floating:
         return realdiv(x, y, name=name or "div")
     return floordiv(x, y, name=name or "div")
@@ -350,7 +297,7 @@ def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
 # -- matrix products -----------------------------------------------------------------
 
 
-@op("MatMul")
+@op("MatMul", dtypes=NUMBERS)
 def _matmul_impl(
     a: Any, b: Any, *, transpose_a: bool = False, transpose_b: bool = False
 ) -> Any:
@@ -363,9 +310,6 @@ def _matmul_impl(
     if is_known(inner_a) and is_known(inner_b) and inner_a != inner_b:
         raise ValueError(f"Dimensions must be equal, but are {inner_a} and {inner_b}")
     return jnp.matmul(a, b)
-
-
-_matmul = _constrained(_matmul_impl, NUMBERS)
 
 
 def matmul(
@@ -383,7 +327,7 @@ def matmul(
 
     ``adjoint_*`` equal ``transpose_*`` (real dtypes); the sparsity hints are ignored.
     """
-    return _matmul(
+    return _matmul_impl(
         a,
         b,
         transpose_a=transpose_a or adjoint_a,
@@ -392,12 +336,9 @@ def matmul(
     )
 
 
-@op("Tensordot")
+@op("Tensordot", dtypes=NUMBERS)
 def _tensordot_impl(a: Any, b: Any, *, axes: Any) -> Any:
     return jnp.tensordot(a, b, axes=axes)
-
-
-_tensordot = _constrained(_tensordot_impl, NUMBERS)
 
 
 def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
@@ -411,23 +352,20 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
             static_ints(a_axes, "tensordot axes"),
             static_ints(b_axes, "tensordot axes"),
         )
-    return _tensordot(a, b, axes=static_axes, name=name)
+    return _tensordot_impl(a, b, axes=static_axes, name=name)
 
 
-@op("Einsum", list_input="inputs")
+@op("Einsum", list_input="inputs", dtypes=NUMBERS)
 def _einsum_impl(inputs: Sequence[Any], *, equation: str) -> Any:
     return jnp.einsum(equation, *inputs)
 
 
 def einsum(equation: str, *inputs: Any, name: str | None = None) -> Tensor:
     """Einstein summation, as TF1 ``tf.einsum`` (``...`` broadcasting included)."""
-    tensors = as_tensors(inputs)
-    for tensor in tensors:
-        check_dtype(tensor, NUMBERS, "Einsum", "inputs")
-    return _einsum_impl(tensors, equation=equation.replace(" ", ""), name=name)
+    return _einsum_impl(list(inputs), equation=equation.replace(" ", ""), name=name)
 
 
-@op("AddN", list_input="inputs")
+@op("AddN", list_input="inputs", dtypes=NUMBERS)
 def _add_n_impl(inputs: Sequence[Any]) -> Any:
     first = inputs[0]
     for x in inputs[1:]:
@@ -445,12 +383,9 @@ def _add_n_impl(inputs: Sequence[Any]) -> Any:
 
 def add_n(inputs: Sequence[Any], name: str | None = None) -> Tensor:
     """Sum of a list of tensors of one shape and dtype (no broadcasting, as TF1)."""
-    tensors = as_tensors(list(inputs))
-    if not tensors:
+    if not inputs:
         raise ValueError("inputs must be a non-empty list of tensors.")
-    for tensor in tensors:
-        check_dtype(tensor, NUMBERS, "AddN", "inputs")
-    return _add_n_impl(tensors, name=name)
+    return _add_n_impl(list(inputs), name=name)
 
 
 # -- reductions -------------------------------------------------------------------------
@@ -476,7 +411,7 @@ def _reduction(
 
     impl.__name__ = impl.__qualname__ = op_type
     impl.__doc__ = doc
-    builder = _constrained(op(op_type)(impl), allowed)
+    builder = op(op_type, dtypes=allowed)(impl)
 
     def reduce(
         input_tensor: Any,
@@ -554,7 +489,7 @@ def _arg_reduction(op_type: str, fn: Callable[..., Any]) -> Callable[..., Tensor
         return fn(input, axis=axis).astype(_dtypes.as_dtype(output_type).np)
 
     impl.__name__ = impl.__qualname__ = op_type
-    return _constrained(op(op_type, same_dtype=False)(impl), NUMBERS)
+    return op(op_type, same_dtype=False, dtypes=NUMBERS)(impl)
 
 
 _argmax = _arg_reduction("ArgMax", jnp.argmax)
@@ -611,7 +546,7 @@ def _scan(op_type: str, fn: Callable[..., Any], identity: int) -> Callable[..., 
         return jnp.flip(result, axis) if reverse else result
 
     impl.__name__ = impl.__qualname__ = op_type
-    return _constrained(op(op_type)(impl), NUMBERS)
+    return op(op_type, dtypes=NUMBERS)(impl)
 
 
 _cumsum = _scan("Cumsum", jnp.cumsum, 0)
@@ -681,20 +616,17 @@ def count_nonzero(
 # -- selection --------------------------------------------------------------------------
 
 
-@op("ClipByValue")
+@op("ClipByValue", dtypes=NUMBERS)
 def _clip_impl(t: Any, clip_value_min: Any, clip_value_max: Any) -> Any:
     check_broadcast(t, clip_value_min, clip_value_max)
     return jnp.clip(t, clip_value_min, clip_value_max)
-
-
-_clip = _constrained(_clip_impl, NUMBERS)
 
 
 def clip_by_value(
     t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None
 ) -> Tensor:
     """Clips ``t`` to ``[clip_value_min, clip_value_max]``, elementwise."""
-    return _clip(t, clip_value_min, clip_value_max, name=name)
+    return _clip_impl(t, clip_value_min, clip_value_max, name=name)
 
 
 def _check_same_shape(a: Any, b: Any) -> None:
@@ -738,7 +670,7 @@ def _where(builder: Any, condition: Any, x: Any, y: Any, name: str | None) -> Te
         raise ValueError("x and y must both be non-None or both be None.")
     condition = convert_to_tensor(condition)
     check_dtype(condition, BOOLS, builder.op_type, "condition")
-    x, y = as_tensors([x, y])
+    x, y = convert_inputs([x, y])
     check_dtype(x, NUMBERS_AND_BOOLS, builder.op_type, "x")
     return builder(condition, x, y, name=name)
 

@@ -19,7 +19,6 @@ from jgraph.ops.array_ops import static_int, static_ints
 from jgraph.ops.math_ops import (
     FLOATS,
     NUMBERS,
-    _constrained,
     cast,
     check_dtype,
     elu,
@@ -51,18 +50,14 @@ def _check_same_shape(a: Any, b: Any, what: str) -> None:
 # -- softmax -------------------------------------------------------------------------
 
 
-@op("Softmax")
+@op("Softmax", dtypes=FLOATS)
 def _softmax_impl(logits: Any, *, axis: int = -1) -> Any:
     return jax.nn.softmax(logits, axis=axis)
 
 
-@op("LogSoftmax")
+@op("LogSoftmax", dtypes=FLOATS)
 def _log_softmax_impl(logits: Any, *, axis: int = -1) -> Any:
     return jax.nn.log_softmax(logits, axis=axis)
-
-
-_softmax = _constrained(_softmax_impl, FLOATS)
-_log_softmax = _constrained(_log_softmax_impl, FLOATS)
 
 
 def _softmax_axis(axis: Any, dim: Any) -> int:
@@ -79,7 +74,7 @@ def softmax(
     dim: int | None = None,
 ) -> Tensor:
     """``exp(logits) / sum(exp(logits))`` along ``axis`` (default: the last)."""
-    return _softmax(logits, axis=_softmax_axis(axis, dim), name=name)
+    return _softmax_impl(logits, axis=_softmax_axis(axis, dim), name=name)
 
 
 def log_softmax(
@@ -89,13 +84,13 @@ def log_softmax(
     dim: int | None = None,
 ) -> Tensor:
     """``logits - log(sum(exp(logits)))`` along ``axis`` (default: the last)."""
-    return _log_softmax(logits, axis=_softmax_axis(axis, dim), name=name)
+    return _log_softmax_impl(logits, axis=_softmax_axis(axis, dim), name=name)
 
 
 # -- bias, leaky relu ------------------------------------------------------------------
 
 
-@op("BiasAdd")
+@op("BiasAdd", dtypes=NUMBERS)
 def _bias_add_impl(value: Any, bias: Any, *, data_format: str = "NHWC") -> Any:
     if bias.ndim != 1:
         raise ValueError(f"Shape must be rank 1 but is rank {bias.ndim} (bias)")
@@ -112,9 +107,6 @@ def _bias_add_impl(value: Any, bias: Any, *, data_format: str = "NHWC") -> Any:
     return value + bias
 
 
-_bias_add = _constrained(_bias_add_impl, NUMBERS)
-
-
 def bias_add(
     value: Any, bias: Any, data_format: str | None = None, name: str | None = None
 ) -> Tensor:
@@ -123,7 +115,7 @@ def bias_add(
     data_format = data_format or "NHWC"
     if data_format[:2] not in ("NC", "NH", "NW", "ND", "N"):
         raise ValueError(f"Unknown data_format {data_format!r}")
-    return _bias_add(value, bias, data_format=data_format, name=name)
+    return _bias_add_impl(value, bias, data_format=data_format, name=name)
 
 
 def xw_plus_b(x: Any, weights: Any, biases: Any, name: str | None = None) -> Tensor:
@@ -133,17 +125,14 @@ def xw_plus_b(x: Any, weights: Any, biases: Any, name: str | None = None) -> Ten
         return bias_add(matmul(x, weights), biases, name=scope)
 
 
-@op("LeakyRelu")
+@op("LeakyRelu", dtypes=FLOATS)
 def _leaky_relu_impl(features: Any, *, alpha: float = 0.2) -> Any:
     return jax.nn.leaky_relu(features, alpha)
 
 
-_leaky_relu = _constrained(_leaky_relu_impl, FLOATS)
-
-
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:
     """``x if x > 0 else alpha * x``."""
-    return _leaky_relu(features, alpha=float(alpha), name=name)
+    return _leaky_relu_impl(features, alpha=float(alpha), name=name)
 
 
 def zero_fraction(value: Any, name: str | None = None) -> Tensor:
@@ -230,15 +219,12 @@ class TopKV2(NamedTuple):
     indices: Tensor
 
 
-@op("TopKV2", num_outputs=2)
+@op("TopKV2", num_outputs=2, dtypes=NUMBERS)
 def _top_k_impl(input: Any, *, k: int, sorted: bool = True) -> Any:
     if is_known(input.shape[-1]) and k > input.shape[-1]:
         raise ValueError(f"input must have at least k={k} columns, got {input.shape}")
     values, indices = jax.lax.top_k(input, k)
     return values, indices.astype(jnp.int32)
-
-
-_top_k = _constrained(_top_k_impl, NUMBERS)
 
 
 def top_k(
@@ -248,7 +234,7 @@ def top_k(
 
     Ties go to the lower index, as TF1. ``sorted=False`` still returns them sorted.
     """
-    values, indices = _top_k(input, k=static_int(k, "k"), sorted=sorted, name=name)
+    values, indices = _top_k_impl(input, k=static_int(k, "k"), sorted=sorted, name=name)
     return TopKV2(values, indices)
 
 
@@ -275,13 +261,10 @@ def in_top_k(predictions: Any, targets: Any, k: Any, name: str | None = None) ->
 # -- losses -------------------------------------------------------------------------------
 
 
-@op("SoftmaxCrossEntropyWithLogits")
+@op("SoftmaxCrossEntropyWithLogits", dtypes=FLOATS)
 def _softmax_xent_impl(labels: Any, logits: Any, *, axis: int = -1) -> Any:
     _check_same_shape(labels, logits, "logits and labels")
     return -jnp.sum(labels * jax.nn.log_softmax(logits, axis=axis), axis=axis)
-
-
-_softmax_xent = _constrained(_softmax_xent_impl, FLOATS)
 
 
 def softmax_cross_entropy_with_logits_v2(
@@ -300,7 +283,7 @@ def softmax_cross_entropy_with_logits_v2(
             " (labels=..., logits=..., ...)"
         )
     axis = dim if axis is None else axis
-    return _softmax_xent(labels, logits, axis=static_int(axis, "axis"), name=name)
+    return _softmax_xent_impl(labels, logits, axis=static_int(axis, "axis"), name=name)
 
 
 def softmax_cross_entropy_with_logits(
@@ -376,16 +359,13 @@ def sparse_softmax_cross_entropy_with_logits(
     return _sparse_xent_impl(labels, logits, name=name)
 
 
-@op("SigmoidCrossEntropyWithLogits")
+@op("SigmoidCrossEntropyWithLogits", dtypes=FLOATS)
 def _sigmoid_xent_impl(labels: Any, logits: Any) -> Any:
     _check_same_shape(labels, logits, "logits and labels")
     # The stable form TF1 documents: max(x, 0) - x * z + log(1 + exp(-|x|)).
     return (
         jnp.maximum(logits, 0) - logits * labels + jnp.log1p(jnp.exp(-jnp.abs(logits)))
     )
-
-
-_sigmoid_xent = _constrained(_sigmoid_xent_impl, FLOATS)
 
 
 def sigmoid_cross_entropy_with_logits(
@@ -401,20 +381,17 @@ def sigmoid_cross_entropy_with_logits(
         )
     logits = convert_to_tensor(logits)
     labels = convert_to_tensor(labels, preferred_dtype=logits.dtype)
-    return _sigmoid_xent(labels, logits, name=name)
+    return _sigmoid_xent_impl(labels, logits, name=name)
 
 
-@op("L2Loss")
+@op("L2Loss", dtypes=FLOATS)
 def _l2_loss_impl(t: Any) -> Any:
     return jnp.sum(jnp.square(t)) / 2
 
 
-_l2_loss = _constrained(_l2_loss_impl, FLOATS)
-
-
 def l2_loss(t: Any, name: str | None = None) -> Tensor:
     """``sum(t ** 2) / 2``, a scalar of ``t``'s dtype."""
-    return _l2_loss(t, name=name)
+    return _l2_loss_impl(t, name=name)
 
 
 __all__ = [
