@@ -3,7 +3,8 @@
 1. ``feed_dict``: jgraph ``Session.run`` per step, batches fed from the host;
 2. ``iterator``: jgraph ``run`` per step, batches from a ``tf.data`` iterator (data on
    the device, only indices fed);
-3. ``fused``: jgraph ``Session.run_steps(train_op, 100)``: 100 steps in one call;
+3. ``fused``: jgraph ``Session.run_steps(train_op, 100)``: 100 steps in one call
+   (also ``fused_unrolled``: the same with ``unroll=10``);
 4. ``jax``: the reference, a hand-written per-step ``jax.jit`` + optax loop fed host
    batches every step.
 
@@ -35,6 +36,7 @@ from jgraph.examples.tutorials.mnist import input_data
 
 BATCH = 100
 FUSED = 100
+UNROLL = 10
 
 
 def softmax_regression(x: Any, y: Any) -> tuple[Any, Any]:
@@ -166,6 +168,10 @@ def measure(
         for _ in range(steps // FUSED):
             sess.run_steps(iterator_train, FUSED, return_all=False)
 
+    def run_fused_unrolled() -> None:
+        for _ in range(steps // FUSED):
+            sess.run_steps(iterator_train, FUSED, return_all=False, unroll=UNROLL)
+
     def run_jax() -> None:
         nonlocal reference_state
         for _ in range(steps):
@@ -177,6 +183,7 @@ def measure(
         "feed_dict": run_feed_dict,
         "iterator": run_iterator,
         "fused": run_fused,
+        "fused_unrolled": run_fused_unrolled,
         "jax": run_jax,
     }
     for run in modes.values():  # compile and warm up
@@ -193,7 +200,7 @@ def measure(
     sess.close()
     medians = {name: statistics.median(values) for name, values in rates.items()}
     result = {f"{name}_steps_per_s": round(value, 1) for name, value in medians.items()}
-    for name in ("feed_dict", "iterator", "fused"):
+    for name in ("feed_dict", "iterator", "fused", "fused_unrolled"):
         result[f"{name}_vs_jax"] = round(medians[name] / medians["jax"], 3)
     return result
 
@@ -221,9 +228,12 @@ def main() -> None:
         r = results[model]
         print(
             f"{model:20s} steps/s: feed_dict {r['feed_dict_steps_per_s']:8.1f}"
-            f"  iterator {r['iterator_steps_per_s']:8.1f}  fused {r['fused_steps_per_s']:8.1f}"
-            f"  jax {r['jax_steps_per_s']:8.1f}  | fused/jax {r['fused_vs_jax']:.2f}x"
-            f"  feed_dict/jax {r['feed_dict_vs_jax']:.2f}x"
+            f"  iterator {r['iterator_steps_per_s']:8.1f}"
+            f"  fused {r['fused_steps_per_s']:8.1f}"
+            f"  fused(unroll={UNROLL}) {r['fused_unrolled_steps_per_s']:8.1f}"
+            f"  jax {r['jax_steps_per_s']:8.1f}\n{'':20s} vs jax: fused"
+            f" {r['fused_vs_jax']:.2f}x, fused(unroll={UNROLL})"
+            f" {r['fused_unrolled_vs_jax']:.2f}x, feed_dict {r['feed_dict_vs_jax']:.2f}x"
         )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "fused.json").write_text(json.dumps(results, indent=2))

@@ -40,6 +40,16 @@ UNINITIALIZED_HELP = (
 )
 
 
+def uninitialized_error(name: str, reader: Operation | None) -> errors.OpError:
+    """``FailedPreconditionError`` for reading variable ``name`` before it has a value."""
+    where = f"\n  (read by {reader.describe()})" if reader is not None else ""
+    return errors.FailedPreconditionError(
+        None,
+        reader,
+        f"Attempting to use uninitialized value '{name}'. {UNINITIALIZED_HELP}{where}",
+    )
+
+
 @dataclass(frozen=True)
 class LoweredRun:
     """One fetch set's compiled run, plus what the session must pass and check."""
@@ -290,12 +300,7 @@ class _Interpreter:
         try:
             return source[name]
         except KeyError:
-            raise errors.FailedPreconditionError(
-                None,
-                op,
-                f"Attempting to use uninitialized value '{name}'. {UNINITIALIZED_HELP}\n"
-                f"  (read by {op.describe()})",
-            ) from None
+            raise uninitialized_error(name, op) from None
 
     def _op_key(self, op: Operation) -> Any:
         assert self.run_key is not None, "random ops make the run take a key"

@@ -27,7 +27,7 @@ from jgraph._graph import (
     _default_session_stack,
     get_default_graph,
 )
-from jgraph._lower import LoweredRun
+from jgraph._lower import LoweredRun, uninitialized_error
 from jgraph._placement import Placement, session_placement
 from jgraph._prune import prune
 from jgraph._registry import as_numpy, is_known
@@ -74,20 +74,17 @@ class _Plan:
         "resets",
         "ro_names",
         "stats",
-        "unique_index",
     )
 
     def __init__(
         self,
         lowered: LoweredRun,
         rebuild: Callable[[list], Any],
-        unique_index: list[int],
         stats: RunStats,
         num_user_feeds: int,
     ) -> None:
         self.lowered = lowered
         self.rebuild = rebuild
-        self.unique_index = unique_index
         self.stats = stats
         written = lowered.written_vars
         self.ro_names = tuple(n for n in lowered.required_vars if n not in written)
@@ -140,7 +137,7 @@ class Session:
         self._plans: dict[Any, _Plan] = {}
         self._constants: dict[Operation, jax.Array] = {}
         self._host_iterators: dict[Any, HostIterator] = {}
-        self._scanned: dict[tuple[int, _Plan], Any] = {}
+        self._scanned: dict[tuple[int, int, _Plan], Any] = {}
         self._lowered: dict[Any, LoweredRun] = {}
         self._stats: dict[Any, RunStats] = {}
         self._default_ctx: Any = None
@@ -351,23 +348,15 @@ class Session:
                 stacklevel=4,
             )
 
-    def _uninitialized(
-        self, lowered: LoweredRun, name: str
-    ) -> errors.FailedPreconditionError:
-        reader = lowered.first_reader.get(name)
-        where = f"\n  (read by {reader.describe()})" if reader is not None else ""
-        return errors.FailedPreconditionError(
-            None,
-            reader,
-            f"Attempting to use uninitialized value '{name}'. Run"
-            f" jg.global_variables_initializer() (or the variable's initializer) first.{where}",
-        )
+    @staticmethod
+    def _uninitialized(lowered: LoweredRun, name: str) -> errors.OpError:
+        return uninitialized_error(name, lowered.first_reader.get(name))
 
     @staticmethod
-    def _feed_values(plan: _Plan, raw_values: Iterable[Any], steps: int = 0) -> tuple:
-        """Checks and converts fed values (``steps`` > 0: each has a leading step axis)."""
+    def _feed_values(plan: _Plan, raw_values: Iterable[Any]) -> tuple:
+        """Checks and converts the user's fed values."""
         return tuple(
-            _checked_feed(check, value, steps)
+            _checked_feed(check, value)
             for check, value in zip(plan.feed_checks, raw_values, strict=True)
         )
 
@@ -419,7 +408,7 @@ class Session:
         if rebuild is _first:  # a single fetch: skip the nest machinery
             restructure = _first if unique_index[0] == 0 else _none  # type: ignore[assignment]
 
-        plan = _Plan(lowered, restructure, unique_index, stats, len(feeds))
+        plan = _Plan(lowered, restructure, stats, len(feeds))
         plan.constants = tuple(self._constant(op) for op in lowered.lifted_constants)
         plan.get_nexts = tuple(op for op in lowered.ops if op.type == "IteratorGetNext")
         advanced = {op.attrs["_iterator"] for op in plan.get_nexts}
@@ -508,6 +497,7 @@ class Session:
         feed_dict: Mapping[Any, Any] | None = None,
         stacked_feed_dict: Mapping[Any, Any] | None = None,
         return_all: bool = True,
+        unroll: int = 1,
     ) -> Any:
         """Runs ``fetches`` ``steps`` times inside ONE compiled call (``lax.scan``).
 
@@ -525,6 +515,9 @@ class Session:
           return_all: return every step's fetches stacked (leading axis ``steps``;
             summaries come back as a list of ``steps`` serialized protos); else only
             the last step's.
+          unroll: steps per iteration of the compiled loop (``lax.scan``'s
+            ``unroll``): larger values let XLA optimise across steps (small models
+            run faster) and compile longer.
 
         Returns:
           The fetched values in the structure of ``fetches``.
@@ -555,10 +548,10 @@ class Session:
             n: self._variables[n] if n in self._variables else self._zeros_for(n)
             for n in sorted(lowered.written_vars)
         }
-        scanned = self._scanned.get((steps, plan))
+        scanned = self._scanned.get((steps, unroll, plan))
         if scanned is None:
-            scanned = self._scanned[(steps, plan)] = _scan_steps(
-                lowered, steps, self._placement
+            scanned = self._scanned[(steps, unroll, plan)] = _scan_steps(
+                lowered, steps, unroll, self._placement
             )
         key = self._key if lowered.uses_rng else None
         context = (
@@ -699,7 +692,9 @@ def _fits(shape: tuple[int, ...], dims: tuple[int | None, ...]) -> bool:
     return True
 
 
-def _scan_steps(lowered: LoweredRun, steps: int, placement: Placement) -> Any:
+def _scan_steps(
+    lowered: LoweredRun, steps: int, unroll: int, placement: Placement
+) -> Any:
     """``steps`` runs of ``lowered`` as one jitted ``lax.scan`` over the state."""
     pure_fn = lowered.pure_fn
 
@@ -713,7 +708,9 @@ def _scan_steps(lowered: LoweredRun, steps: int, placement: Placement) -> Any:
             )
             return ({**state, **new_state}, next_key), outputs
 
-        (state, key), outputs = jax.lax.scan(body, (rw, key), stacked, length=steps)
+        (state, key), outputs = jax.lax.scan(
+            body, (rw, key), stacked, length=steps, unroll=unroll
+        )
         return state, outputs, key
 
     return placement.jit(multi, donate_argnums=(1,))

@@ -68,15 +68,15 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jgraph import errors
 from jgraph._graph import Operation, Tensor
 from jgraph._lower import LoweredRun, lower
-from jgraph._placement import (
-    Placement,
+from jgraph._placement import Placement
+from jgraph._registry import is_known
+from jgraph._tasks import (
     RemoteValue as RemoteValue,
     collective_error,
     describe_run,
     is_runtime_failure,
     sync_tasks,
 )
-from jgraph._registry import is_known
 from jgraph.config import DEFAULT_OPERATION_TIMEOUT_MS
 
 BATCH_AXIS = "batch"

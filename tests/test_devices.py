@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 import jgraph as tf
-from jgraph._placement import SoftPlacementWarning, _SegmentedRun
+from jgraph._devices import SoftPlacementWarning
+from jgraph._segments import _SegmentedRun
 from jgraph.config import ConfigProto, GPUOptions
 from jgraph.python.client import device_lib
 

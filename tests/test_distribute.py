@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import jgraph as tf
-from jgraph import _placement, distribute
+from jgraph import _tasks, distribute
 from jgraph.train.server import ClusterSpec, Server
 
 WORKER = Path(__file__).with_name("_dist_worker.py")
@@ -104,7 +104,7 @@ def test_server_must_come_before_jax_runs():
 def local_server():
     server = Server.create_local_server()
     yield server
-    _placement.set_cluster(None)
+    _tasks.set_cluster(None)
 
 
 def test_session_on_a_local_server_target(local_server):

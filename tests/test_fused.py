@@ -104,6 +104,17 @@ def test_fixed_feeds_apply_to_every_step():
         np.testing.assert_array_equal(values, [2.5, 5.0, 7.5, 10.0])
 
 
+def test_unrolled_loop_gives_the_same_steps():
+    v = tf.Variable(0)
+    bump = tf.assign_add(v, 3)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        np.testing.assert_array_equal(
+            sess.run_steps(bump, 6, unroll=4), np.arange(1, 7) * 3
+        )
+        assert sess.run(v) == 18
+
+
 def test_fused_steps_stop_at_the_end_of_the_data():
     v = tf.Variable(0, dtype=tf.int64)
     nxt = Dataset.range(5).make_one_shot_iterator().get_next()

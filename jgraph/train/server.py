@@ -3,7 +3,7 @@
 Where it sits: before everything else in a multi-process program. ``Server.start()``
 calls ``jax.distributed.initialize`` -- task 0 of the cluster (jobs in name order,
 tasks in index order) hosts the coordinator, bound to the address the cluster
-gives it -- and tells the session's placement (``_placement.set_cluster``) which
+gives it -- and tells the session's placement (``_tasks.set_cluster``) which
 JAX process each ``/job:NAME/task:K`` is, so device strings name the devices of
 that process. On CPU the tasks exchange values with gloo collectives bound to each
 task's host. There is no jgraph RPC layer.
@@ -30,7 +30,7 @@ from typing import Any
 
 import jax
 
-from jgraph import _placement
+from jgraph import _tasks
 from jgraph.config import heartbeat_timeout_ms, operation_timeout_ms
 
 
@@ -226,7 +226,7 @@ class Server:
         """
         if self._started:
             return
-        current = _placement._cluster
+        current = _tasks._cluster
         if current is not None:
             raise RuntimeError(
                 "A tf.train.Server already started in this process (as"
@@ -235,8 +235,8 @@ class Server:
         addresses = tuple(self._cluster.task_address(j, t) for j, t in self._order)
         if len(self._order) > 1:
             self._initialize_jax(addresses[0])
-        _placement.set_cluster(
-            _placement.ClusterLayout(tuple(self._order), addresses, self._process_id)
+        _tasks.set_cluster(
+            _tasks.ClusterLayout(tuple(self._order), addresses, self._process_id)
         )
         self._started = True
 

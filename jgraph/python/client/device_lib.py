@@ -1,6 +1,6 @@
 """``device_lib.list_local_devices()``: this process's JAX devices, named as TF1.
 
-Where it sits: a client of the placement's device table (``_placement.DeviceMap``),
+Where it sits: a client of the placement's device table (``_devices.DeviceMap``),
 so the names listed are exactly the ones ``tf.device`` accepts: ``/cpu:K`` is the
 K-th CPU device of this process (several with
 ``XLA_FLAGS=--xla_force_host_platform_device_count=N``), ``/gpu:K`` the K-th GPU.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import jax
 
-from jgraph._placement import DeviceMap, device_type
+from jgraph._devices import DeviceMap, device_type
 
 if TYPE_CHECKING:
     from jaxlib._jax import Device

@@ -1,51 +1,30 @@
-"""``tf.summary``: summary ops, the TensorBoard ``FileWriter`` and the graph export.
+"""The summary ops of ``tf.summary`` and their host finalizers.
 
-A client of the core (see DESIGN.md). Summary ops are ordinary graph ops whose
-numbers are computed inside the one jitted function of a run: a scalar's value, a
-histogram's bucket counts, an image batch already converted to ``uint8``, audio
-already quantised to 16 bits. Their outputs are string tensors, as in TF1; the
-serialized ``Summary`` protobuf is built on the host after the call by a host
-finalizer (``_registry.HOST_FINALIZERS``), so ``sess.run(summary_op)`` returns
-``bytes`` like TF1 while large tensors never travel to the host.
-
-``FileWriter`` writes those bytes (and the graph, as a ``GraphDef`` with scoped
-names, so TensorBoard groups nodes by name scope) to an event file with
-tensorboardX's event writer. Image (PNG) and audio (WAV) encoding happen on the
-host, off the jitted path.
+Summary ops are ordinary graph ops whose numbers are computed inside the one jitted
+function of a run: a scalar's value, a histogram's bucket counts, an image batch
+already converted to ``uint8``, audio already quantised to 16 bits. Their outputs
+are string tensors, as in TF1; the serialized ``Summary`` protobuf is built on the
+host after the call by a host finalizer (``_registry.HOST_FINALIZERS``), so
+``sess.run(summary_op)`` returns ``bytes`` like TF1 while large tensors never
+travel to the host. Image (PNG) and audio (WAV) encoding happen on the host, off
+the jitted path.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import io
 import logging
-import os
 import re
-import socket
-import threading
-import time
 import wave
-import weakref
 from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from google.protobuf.message import Message
-from tensorboardX.event_file_writer import EventsWriter
-from tensorboardX.proto import (
-    attr_value_pb2 as _attr_value_pb2,
-    event_pb2 as _event_pb2,
-    graph_pb2 as _graph_pb2,
-    node_def_pb2 as _node_def_pb2,
-    summary_pb2 as _summary_pb2,
-    tensor_pb2 as _tensor_pb2,
-    tensor_shape_pb2 as _tensor_shape_pb2,
-    types_pb2 as _types_pb2,
-    versions_pb2 as _versions_pb2,
-)
+from tensorboardX.proto import summary_pb2 as _summary_pb2
 
 from jgraph import _dtypes, errors
 from jgraph._graph import Graph, GraphKeys, Operation, Tensor, get_default_graph
@@ -56,29 +35,19 @@ from jgraph._registry import (
     is_known,
     op,
 )
+from jgraph.summary._graph_def import _tensor_proto
 
 # NOTE: protobuf makes its message classes at run time, so type checkers cannot see
 # them: the generated modules are typed ``Any``, and so are the public aliases.
-attr_value_pb2: Any = _attr_value_pb2
-event_pb2: Any = _event_pb2
-graph_pb2: Any = _graph_pb2
-node_def_pb2: Any = _node_def_pb2
 summary_pb2: Any = _summary_pb2
-tensor_pb2: Any = _tensor_pb2
-tensor_shape_pb2: Any = _tensor_shape_pb2
-types_pb2: Any = _types_pb2
-versions_pb2: Any = _versions_pb2
 
-# The protobuf messages of TF1's ``tf.summary`` namespace (tensorboardX's copies);
+# The ``Summary`` messages of TF1's ``tf.summary`` namespace (tensorboardX's copies);
 # annotations name their common base, ``Message``.
 Summary: Any = summary_pb2.Summary
 SummaryMetadata: Any = summary_pb2.SummaryMetadata
-Event: Any = event_pb2.Event
-SessionLog: Any = event_pb2.SessionLog
-TaggedRunMetadata: Any = event_pb2.TaggedRunMetadata
-GraphDef: Any = graph_pb2.GraphDef
 
-_log = logging.getLogger(__name__)
+# The logger keeps the name it had when ``jgraph.summary`` was one module.
+_log = logging.getLogger("jgraph.summary")
 
 
 def _string_output(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
@@ -568,19 +537,6 @@ def _tensor_summary_impl(
     return tensor if hasattr(tensor, "shape") else {}
 
 
-def _tensor_proto(array: np.ndarray, dtype: _dtypes.DType) -> Message:
-    shape = _shape_proto(array.shape)
-    if dtype is _dtypes.string:
-        flat = [v if isinstance(v, bytes) else str(v).encode() for v in array.flat]
-        return tensor_pb2.TensorProto(
-            dtype=types_pb2.DT_STRING, tensor_shape=shape, string_val=flat
-        )
-    little = np.ascontiguousarray(array, dtype.np.newbyteorder("<"))
-    return tensor_pb2.TensorProto(
-        dtype=_data_type(dtype), tensor_shape=shape, tensor_content=little.tobytes()
-    )
-
-
 def _finalize_tensor(op_: Operation, payload: Any) -> bytes:
     dtype = op_.attrs["dtype"]
     if isinstance(payload, dict):  # folded when the graph was built
@@ -770,406 +726,3 @@ _FINALIZERS = {
 }
 _SUMMARY_TYPES = frozenset(_FINALIZERS)
 HOST_FINALIZERS.update(_FINALIZERS)
-
-
-# -- the graph as a GraphDef ---------------------------------------------------------
-
-_DATA_TYPES = {
-    "float16": types_pb2.DT_HALF,
-    "bfloat16": types_pb2.DT_BFLOAT16,
-    "float32": types_pb2.DT_FLOAT,
-    "float64": types_pb2.DT_DOUBLE,
-    "int8": types_pb2.DT_INT8,
-    "int16": types_pb2.DT_INT16,
-    "int32": types_pb2.DT_INT32,
-    "int64": types_pb2.DT_INT64,
-    "uint8": types_pb2.DT_UINT8,
-    "uint16": types_pb2.DT_UINT16,
-    # tensorboardX's types.proto predates these; TF1 numbers them 22 and 23.
-    "uint32": 22,
-    "uint64": 23,
-    "bool": types_pb2.DT_BOOL,
-    "string": types_pb2.DT_STRING,
-}
-# Const values up to this many bytes go into the GraphDef; larger ones keep only
-# their dtype and shape (TensorBoard shows the attr; it never needs the numbers).
-_MAX_CONST_BYTES = 1024
-
-
-def _data_type(dtype: _dtypes.DType) -> int:
-    return _DATA_TYPES[dtype.name]
-
-
-def _shape_proto(dims: Sequence[Any] | None) -> Message:
-    if dims is None:
-        return tensor_shape_pb2.TensorShapeProto(unknown_rank=True)
-    return tensor_shape_pb2.TensorShapeProto(
-        dim=[
-            tensor_shape_pb2.TensorShapeProto.Dim(size=int(d) if is_known(d) else -1)
-            for d in dims
-        ]
-    )
-
-
-def _attr_value(value: Any) -> Message | None:
-    """An op attribute as an ``AttrValue``; ``None`` for kinds a GraphDef can't hold."""
-    if isinstance(value, _dtypes.DType):
-        return attr_value_pb2.AttrValue(type=_data_type(value))
-    if isinstance(value, np.ndarray):
-        dtype = _dtypes.as_dtype(value.dtype)
-        if value.nbytes > _MAX_CONST_BYTES:
-            proto = tensor_pb2.TensorProto(
-                dtype=_data_type(dtype), tensor_shape=_shape_proto(value.shape)
-            )
-        else:
-            proto = _tensor_proto(value, dtype)
-        return attr_value_pb2.AttrValue(tensor=proto)
-    scalar_value = _scalar_attr(value)
-    if scalar_value is not None:
-        return attr_value_pb2.AttrValue(**scalar_value)
-    if isinstance(value, list | tuple):
-        items = [_scalar_attr(v) for v in value]
-        kinds = {kind for item in items if item is not None for kind in item}
-        if any(item is None for item in items) or len(kinds) > 1:
-            return None
-        listed = {kind: [item[kind] for item in items if item] for kind in kinds}
-        return attr_value_pb2.AttrValue(
-            list=attr_value_pb2.AttrValue.ListValue(**listed)
-        )
-    return None
-
-
-def _scalar_attr(value: Any) -> dict[str, Any] | None:
-    if isinstance(value, bool | np.bool_):
-        return {"b": bool(value)}
-    if isinstance(value, int | np.integer):
-        return {"i": int(value)} if -(2**63) <= value < 2**63 else None
-    if isinstance(value, float | np.floating):
-        return {"f": float(value)}
-    if isinstance(value, str):
-        return {"s": value.encode()}
-    if isinstance(value, bytes):
-        return {"s": value}
-    if isinstance(value, _dtypes.DType):
-        return {"type": _data_type(value)}
-    return None
-
-
-def _input_name(tensor: Tensor) -> str:
-    index = tensor.value_index
-    return tensor.op.name if index == 0 else f"{tensor.op.name}:{index}"
-
-
-def _node_def(op_: Operation, add_shapes: bool) -> Message:
-    node = node_def_pb2.NodeDef(
-        name=op_.name,
-        op=op_.type,
-        input=[_input_name(t) for t in op_.inputs]
-        + [f"^{c.name}" for c in op_.control_inputs],
-        device=op_.device,
-    )
-    for key, value in op_.attrs.items():
-        if key.startswith("_") or value is None:
-            continue
-        if key == "shape" and op_.outputs:  # Placeholder, VariableV2: the real shape
-            node.attr[key].CopyFrom(
-                attr_value_pb2.AttrValue(shape=_shape_proto(op_.outputs[0]._dims))
-            )
-            continue
-        attr = _attr_value(value)
-        if attr is not None:
-            node.attr[key].CopyFrom(attr)
-    if "T" not in node.attr and "dtype" not in node.attr:
-        typed = op_.inputs or op_.outputs
-        if typed:
-            key = "T" if op_.inputs else "dtype"
-            node.attr[key].CopyFrom(
-                attr_value_pb2.AttrValue(type=_data_type(typed[0].dtype))
-            )
-    if add_shapes and op_.outputs:
-        shapes = [_shape_proto(t._dims) for t in op_.outputs]
-        node.attr["_output_shapes"].CopyFrom(
-            attr_value_pb2.AttrValue(
-                list=attr_value_pb2.AttrValue.ListValue(shape=shapes)
-            )
-        )
-    return node
-
-
-def graph_def(graph: Graph | None = None, add_shapes: bool = True) -> Message:
-    """The graph as a ``GraphDef`` protobuf, as TF1 ``graph.as_graph_def()``.
-
-    One ``NodeDef`` per op, in creation order, with its scoped name (TensorBoard
-    groups nodes by name scope), op type, inputs (``op``, ``op:1``; control inputs
-    as ``^op``), device and attributes: the op's static attributes, ``T`` or
-    ``dtype``, Const values (small ones) and, with ``add_shapes``, each output's
-    shape in ``_output_shapes`` (unknown dims as -1) for the edges.
-
-    Args:
-      graph: the graph (default: the default graph).
-      add_shapes: add the ``_output_shapes`` attribute.
-
-    >>> import jgraph as tf
-    >>> graph = tf.Graph()
-    >>> with graph.as_default():
-    ...     _ = tf.constant(1.0, name="one")
-    >>> [node.name for node in graph_def(graph).node]
-    ['one']
-    """
-    return _make_graph_def(
-        graph if graph is not None else get_default_graph(), add_shapes
-    )
-
-
-def _make_graph_def(graph: Graph, add_shapes: bool) -> Message:
-    nodes = [_node_def(op_, add_shapes) for op_ in graph.get_operations()]
-    return GraphDef(node=nodes, versions=versions_pb2.VersionDef(producer=22))
-
-
-# -- writing event files -------------------------------------------------------------
-
-
-def _as_summary(summary: Any) -> Message:
-    if isinstance(summary, bytes | np.bytes_):
-        parsed = Summary()
-        parsed.ParseFromString(bytes(summary))
-        return parsed
-    if isinstance(summary, Summary):
-        return summary
-    serialize = getattr(summary, "SerializeToString", None)
-    if serialize is None:
-        raise TypeError(
-            "add_summary takes a serialized Summary (bytes, what running a summary op"
-            f" returns) or a Summary proto, got {type(summary).__name__}."
-        )
-    return Summary.FromString(serialize())  # a Summary from another protobuf module
-
-
-class FileWriter:
-    """Writes summaries and the graph to an event file for TensorBoard, as TF1
-    ``tf.summary.FileWriter``.
-
-    Args:
-      logdir: directory for the event file (created if missing).
-      graph: a ``Graph`` to write (``sess.graph``), or ``None``.
-      max_queue: accepted for TF1 compatibility (see below).
-      flush_secs: how often, in seconds, buffered events are flushed to disk.
-      graph_def: a ``GraphDef`` to write instead of ``graph`` (TF1's deprecated form).
-      filename_suffix: appended to the event file's name.
-      session: not supported (raises ``NotImplementedError``).
-
-    >>> import tempfile, jgraph as tf
-    >>> with tf.summary.FileWriter(tempfile.mkdtemp()) as writer:  # doctest: +SKIP
-    ...     writer.add_summary(summary_bytes, global_step=0)
-
-    TF1 difference: events are encoded and buffered in the calling thread (no
-    writer thread); the buffer is flushed when ``flush_secs`` have passed at the
-    next ``add_*`` call, on ``flush()`` and on ``close()``, so ``max_queue`` is
-    unused. ``flush()`` returns only when every event added before it is on disk.
-    """
-
-    def __init__(
-        self,
-        logdir: str | os.PathLike,
-        graph: Graph | Message | None = None,
-        max_queue: int = 10,
-        flush_secs: float = 120,
-        graph_def: Message | None = None,
-        filename_suffix: str | None = None,
-        session: Any = None,
-    ) -> None:
-        if session is not None:
-            raise NotImplementedError(
-                "FileWriter(session=...) (TF1's session-based summary writer) is not"
-                " supported by jgraph; leave `session` out."
-            )
-        self._logdir = os.fspath(logdir)
-        self._max_queue = max_queue
-        self._flush_secs = float(flush_secs)
-        self._suffix = filename_suffix or ""
-        self._lock = threading.Lock()
-        self._seen_tags: set[str] = set()
-        self._events: EventsWriter | None = None
-        self._open()
-        _open_writers.add(self)
-        if graph is not None or graph_def is not None:
-            self.add_graph(graph, graph_def=graph_def)
-
-    def _open(self) -> None:
-        os.makedirs(self._logdir, exist_ok=True)
-        suffix = self._suffix
-        # Two writers opened in the same second would pick the same file name (and
-        # the second would truncate the first's file): make the name unique.
-        host = socket.gethostname()
-        count = 0
-        while os.path.exists(
-            os.path.join(
-                self._logdir,
-                f"events.out.tfevents.{str(time.time())[:10]}.{host}{suffix}",
-            )
-        ):
-            count += 1
-            suffix = f"{self._suffix}.{os.getpid()}.{count}"
-        self._events = EventsWriter(os.path.join(self._logdir, "events"), suffix)
-        self._last_flush = time.monotonic()
-
-    def get_logdir(self) -> str:
-        """The directory the event file is in."""
-        return self._logdir
-
-    def add_event(self, event: Message) -> None:
-        """Adds an ``Event`` protobuf to the event file."""
-        with self._lock:
-            if self._events is None:
-                raise RuntimeError(
-                    f"FileWriter for '{self._logdir}' is closed; call reopen() first."
-                )
-            self._events.write_event(event)
-            if time.monotonic() - self._last_flush >= self._flush_secs:
-                self._flush_locked()
-
-    def _add_event(self, event: Any, step: Any) -> None:
-        event.wall_time = time.time()
-        if step is not None:
-            event.step = int(step)
-        self.add_event(event)
-
-    def add_summary(self, summary: Any, global_step: Any = None) -> None:
-        """Adds a summary: the bytes ``sess.run(summary_op)`` returned, or a
-        ``Summary`` proto, at step ``global_step``.
-
-        As TF1, plugin metadata is kept only on the first value of each tag.
-        """
-        summary = _as_summary(summary)
-        for value in summary.value:
-            if not value.HasField("metadata"):
-                continue
-            if value.tag in self._seen_tags:
-                value.ClearField("metadata")
-            else:
-                self._seen_tags.add(value.tag)
-        self._add_event(Event(summary=summary), global_step)
-
-    def add_graph(
-        self,
-        graph: Graph | Message | None,
-        global_step: Any = None,
-        graph_def: Message | None = None,
-    ) -> None:
-        """Adds a graph (a ``Graph``, or a ``GraphDef``) for TensorBoard's Graphs tab."""
-        if graph is not None and graph_def is not None:
-            raise ValueError("Please pass only graph or graph_def, but not both.")
-        proto: Any = graph if graph is not None else graph_def
-        if isinstance(proto, Graph):
-            proto = _make_graph_def(proto, add_shapes=True)
-        elif proto is None:
-            raise ValueError("add_graph needs a graph or a graph_def.")
-        elif not hasattr(proto, "SerializeToString"):
-            raise TypeError(
-                "add_graph takes a jgraph Graph or a GraphDef protobuf, got"
-                f" {type(proto).__name__}."
-            )
-        self._add_event(Event(graph_def=proto.SerializeToString()), global_step)
-
-    def add_session_log(self, session_log: Message, global_step: Any = None) -> None:
-        """Adds a ``SessionLog`` (e.g. ``SessionLog(status=SessionLog.START)``)."""
-        self._add_event(Event(session_log=session_log), global_step)
-
-    def add_run_metadata(
-        self, run_metadata: Any, tag: str, global_step: Any = None
-    ) -> None:
-        """Adds serialized ``RunMetadata`` (bytes or a proto) under ``tag``."""
-        data = (
-            run_metadata
-            if isinstance(run_metadata, bytes)
-            else run_metadata.SerializeToString()
-        )
-        tagged = TaggedRunMetadata(tag=tag, run_metadata=data)
-        self._add_event(Event(tagged_run_metadata=tagged), global_step)
-
-    def flush(self) -> None:
-        """Writes every event added so far to disk."""
-        with self._lock:
-            if self._events is not None:
-                self._flush_locked()
-
-    def _flush_locked(self) -> None:
-        assert self._events is not None
-        self._events.flush()
-        self._last_flush = time.monotonic()
-
-    def close(self) -> None:
-        """Flushes and closes the event file; ``reopen()`` starts a new one."""
-        with self._lock:
-            if self._events is not None:
-                self._events.close()
-                self._events = None
-
-    def reopen(self) -> None:
-        """After ``close()``, continues writing into a new event file in ``logdir``."""
-        with self._lock:
-            if self._events is None:
-                self._open()
-
-    def __enter__(self) -> FileWriter:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-
-# Writers still open when the program ends are closed, so buffered events reach disk.
-_open_writers: weakref.WeakSet[FileWriter] = weakref.WeakSet()
-
-
-@atexit.register
-def _close_open_writers() -> None:
-    for writer in list(_open_writers):
-        writer.close()
-
-
-class FileWriterCache:
-    """One ``FileWriter`` per log directory, shared, as TF1 ``FileWriterCache``."""
-
-    _cache: ClassVar[dict[str, FileWriter]] = {}
-    _lock = threading.Lock()
-
-    @staticmethod
-    def get(logdir: str | os.PathLike) -> FileWriter:
-        """The cached writer for ``logdir`` (made, with the default graph, if new)."""
-        key = os.fspath(logdir)
-        with FileWriterCache._lock:
-            writer = FileWriterCache._cache.get(key)
-            if writer is None:
-                writer = FileWriter(key, graph=get_default_graph())
-                FileWriterCache._cache[key] = writer
-            return writer
-
-    @staticmethod
-    def clear() -> None:
-        """Closes and forgets all cached writers."""
-        with FileWriterCache._lock:
-            for writer in FileWriterCache._cache.values():
-                writer.close()
-            FileWriterCache._cache.clear()
-
-
-__all__ = [
-    "Event",
-    "FileWriter",
-    "FileWriterCache",
-    "GraphDef",
-    "SessionLog",
-    "Summary",
-    "SummaryMetadata",
-    "TaggedRunMetadata",
-    "audio",
-    "graph_def",
-    "histogram",
-    "image",
-    "merge",
-    "merge_all",
-    "scalar",
-    "tensor_summary",
-    "text",
-]
