@@ -54,12 +54,11 @@ def _expected_w(step: int) -> np.ndarray:
     return base + np.float32(step)
 
 
-@pytest.mark.slow
-def test_sigkill_mid_save_keeps_earlier_checkpoints(tmp_path):
-    directory = tmp_path / "train"
-    directory.mkdir()
+def _kill_during_third_save(directory, log) -> bool:
+    """Runs the saving child and SIGKILLs it as soon as the third save starts
+    writing; True when the kill landed mid-write (a loaded machine can deschedule
+    this process long enough for the save to finish first)."""
     prefix = str(directory / "model.ckpt")
-    log = tmp_path / "child.log"
     with open(log, "w") as stderr:
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(directory), str(SIZE)],
@@ -86,7 +85,19 @@ def test_sigkill_mid_save_keeps_earlier_checkpoints(tmp_path):
             child.wait()
         child.stdout.close()
     assert lines == ["start 1", "done 1", "start 2", "done 2", "start 3"]
-    assert glob.glob(prefix + "-3.orbax-checkpoint-tmp*"), "killed after the write"
+    return bool(glob.glob(prefix + "-3.orbax-checkpoint-tmp*"))
+
+
+@pytest.mark.slow
+def test_sigkill_mid_save_keeps_earlier_checkpoints(tmp_path):
+    for attempt in range(3):
+        directory = tmp_path / f"train{attempt}"
+        directory.mkdir()
+        if _kill_during_third_save(directory, tmp_path / f"child{attempt}.log"):
+            break
+    else:
+        pytest.fail("three kills in a row landed after the third save finished")
+    prefix = str(directory / "model.ckpt")
     assert not os.path.exists(prefix + "-3")
 
     # Every earlier checkpoint is intact and the index points at a complete one.
