@@ -3,7 +3,9 @@
 - broadcast inference matches ``np.broadcast_shapes``, with unknown dims too;
 - on random DAGs of elementwise ops, the pruned, lowered session result equals a
   naive op-by-op numpy evaluation (and ops outside the fetches never run);
-- repeated runs with the same fetches and feed shapes trace exactly once.
+- repeated runs with the same fetches and feed shapes trace exactly once;
+- ``n`` runs of ``assign_add(v, d)`` give ``v0 + n * d``;
+- save then restore is the identity, for any array.
 """
 
 from __future__ import annotations
@@ -166,3 +168,48 @@ def test_repeated_runs_of_one_fetch_set_trace_once() -> None:
             assert run(np.full(4, float(value), np.float32)) == pytest.approx(value**2)
         (stats,) = sess.stats()
     assert stats.traces == 1 and stats.calls == 8
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(-1000, 1000),
+    st.lists(st.integers(-50, 50), min_size=1, max_size=3),
+    st.integers(0, 12),
+)
+def test_n_assign_adds_give_v0_plus_n_times_d(v0, delta, n) -> None:
+    graph = tf.Graph()
+    with graph.as_default():
+        v = tf.Variable(np.full(len(delta), v0, np.int32))
+        bump = tf.assign_add(v, np.array(delta, np.int32))
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+            for _ in range(n):
+                sess.run(bump)
+            value = sess.run(v)
+    np.testing.assert_array_equal(value, v0 + n * np.array(delta))
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    hnp.arrays(
+        st.sampled_from([np.float32, np.int64, np.bool_, np.float16]),
+        hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
+    )
+)
+def test_save_then_restore_is_the_identity(tmp_path, value) -> None:
+    graph = tf.Graph()
+    with graph.as_default():
+        v = tf.Variable(np.zeros_like(value), name="v")
+        saver = tf.train.Saver()
+        with tf.Session() as sess:
+            sess.run(tf.assign(v, value))
+            path = saver.save(sess, str(tmp_path / f"ckpt-{value.dtype}-{value.shape}"))
+        with tf.Session() as sess:
+            saver.restore(sess, path)
+            restored = sess.run(v)
+    np.testing.assert_array_equal(np.asarray(restored), value)
+    assert np.asarray(restored).dtype == value.dtype
