@@ -85,3 +85,21 @@ def scaling(session: nox.Session) -> None:
     """MNIST training throughput on 1, 2, 4 CPU devices and 1, 2 processes."""
     session.install("-e", ".")
     session.run("python", "experiments/scaling.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def wheel(session: nox.Session) -> None:
+    """Build the wheel, install it, and run a graph from outside the source tree."""
+    tmp = session.create_tmp()
+    session.install("build")
+    session.run("python", "-m", "build", "--wheel", "--outdir", tmp)
+    (wheel_file,) = (f for f in os.listdir(tmp) if f.endswith(".whl"))
+    session.install(os.path.join(tmp, wheel_file))
+    session.chdir(tmp)
+    session.run(
+        "python",
+        "-c",
+        "import jgraph as tf; c = tf.Variable(3) * 4; s = tf.Session();"
+        " s.run(tf.global_variables_initializer()); assert s.run(c) == 12;"
+        " print('wheel ok:', c)",
+    )
