@@ -68,38 +68,37 @@ class Initializer:
         return _dtypes.as_dtype(self.dtype if dtype is None else dtype)
 
 
-class Zeros(Initializer):
+class _Filled(Initializer):
+    """A variable filled with one value (``_fill`` builds it)."""
+
+    _fill: Any
+
+    def __init__(self, dtype: Any = _dtypes.float32) -> None:
+        self.dtype = _dtypes.as_dtype(dtype)
+
+    def __call__(
+        self, shape: Sequence[int], dtype: Any = None, partition_info: Any = None
+    ) -> Tensor:
+        return self._fill(_shape_list(shape), self._dtype(dtype))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"dtype": self.dtype.name}
+
+
+class Zeros(_Filled):
     """Zeros, as ``tf.zeros_initializer``.
 
     >>> Zeros()([2, 3]).shape.as_list()
     [2, 3]
     """
 
-    def __init__(self, dtype: Any = _dtypes.float32) -> None:
-        self.dtype = _dtypes.as_dtype(dtype)
-
-    def __call__(
-        self, shape: Sequence[int], dtype: Any = None, partition_info: Any = None
-    ) -> Tensor:
-        return array_ops.zeros(_shape_list(shape), self._dtype(dtype))
-
-    def get_config(self) -> dict[str, Any]:
-        return {"dtype": self.dtype.name}
+    _fill = staticmethod(array_ops.zeros)
 
 
-class Ones(Initializer):
+class Ones(_Filled):
     """Ones, as ``tf.ones_initializer``."""
 
-    def __init__(self, dtype: Any = _dtypes.float32) -> None:
-        self.dtype = _dtypes.as_dtype(dtype)
-
-    def __call__(
-        self, shape: Sequence[int], dtype: Any = None, partition_info: Any = None
-    ) -> Tensor:
-        return array_ops.ones(_shape_list(shape), self._dtype(dtype))
-
-    def get_config(self) -> dict[str, Any]:
-        return {"dtype": self.dtype.name}
+    _fill = staticmethod(array_ops.ones)
 
 
 class Constant(Initializer):
