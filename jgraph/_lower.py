@@ -27,7 +27,7 @@ import jax
 import numpy as np
 from jax import core as jax_core
 
-from jgraph import _dtypes, errors
+from jgraph import _dtypes, _rng, errors
 from jgraph._graph import Operation, Tensor
 from jgraph._prune import prune, variables_touched
 from jgraph._registry import HOST_FETCHES, HOST_FINALIZERS, REGISTRY, OpDef
@@ -217,7 +217,7 @@ class _Interpreter:
         self.env: dict[Tensor, Any] = dict(zip(feeds, feed_values, strict=True))
         self.fed = frozenset(feeds)
         if key is not None:
-            self.run_key, self.next_key = jax.random.split(key)
+            self.run_key, self.next_key = _rng.split(key)
         else:
             self.run_key = self.next_key = None
         self.op: Operation | None = None
@@ -304,10 +304,7 @@ class _Interpreter:
 
     def _op_key(self, op: Operation) -> Any:
         assert self.run_key is not None, "random ops make the run take a key"
-        seed = op.attrs.get("seed")
-        if seed is None:
-            return jax.random.fold_in(jax.random.fold_in(self.run_key, 0), op._id)
-        return jax.random.fold_in(jax.random.fold_in(self.run_key, 1), seed)
+        return _rng.op_key(self.run_key, op._id, op.attrs.get("seed"))
 
     # -- LoweringContext ---------------------------------------------------------
     def value(self, tensor: Tensor) -> Any:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 
-from jgraph import errors
+from jgraph import _rng, errors
 from jgraph._devices import DeviceMap, device_type
 from jgraph._graph import Operation, Tensor
 from jgraph._lower import LoweredRun, _Interpreter
@@ -299,4 +299,4 @@ class _SegmentedRun:
 @jax.jit
 def _next_key(key: Any) -> Any:
     # The same split the one-jit run makes (``_Interpreter``): its second half.
-    return jax.random.split(key)[1]
+    return _rng.split(key)[1]

@@ -10,7 +10,6 @@ independent of graph size.
 from __future__ import annotations
 
 import contextlib
-import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from jgraph import errors
+from jgraph import _rng, errors
 from jgraph._graph import (
     Graph,
     Operation,
@@ -130,10 +129,7 @@ class Session:
         self._placement = session_placement(self._graph, target, config, placement)
         self._closed = False
         self._variables: dict[str, jax.Array] = {}
-        seed = self._graph.seed
-        if seed is None:
-            seed = int.from_bytes(os.urandom(4), "little")
-        self._key = jax.random.PRNGKey(seed)
+        self._key = _rng.initial_key(self._graph.seed)
         self._plans: dict[Any, _Plan] = {}
         self._constants: dict[Operation, jax.Array] = {}
         self._host_iterators: dict[Any, HostIterator] = {}
@@ -198,7 +194,8 @@ class Session:
         return SessionState(variables, self._key)
 
     def set_state(self, variables: Mapping[str, Any], key: Any = None) -> None:
-        """Sets variable values by name (all checked first: all or nothing), and the key."""
+        """Sets variable values by name (all checked first: all or nothing), and the
+        RNG key: a pair from :meth:`get_state`, or one ``jax.random.PRNGKey``."""
         self._check_open()
         checked = {}
         for name, value in variables.items():
@@ -230,7 +227,7 @@ class Session:
             put = self._placement.put_state
             self._variables.update({k: put(k, v) for k, v in checked.items()})
             if key is not None:
-                self._key = jax.device_put(key)
+                self._key = jax.device_put(_rng.as_state_key(key))
 
     def load_variables(self, values: Mapping[str, Any]) -> None:
         """Like :meth:`set_state`, converting values to each variable's dtype first."""
@@ -612,7 +609,9 @@ class Session:
         def fn(variables: dict, *feed_values: Any, key: Any = None) -> tuple[Any, dict]:
             ro = {n: variables[n] for n in plan.ro_names}
             rw = {n: variables[n] for n in plan.required_rw}
-            run_key = key if key is not None else jax.random.PRNGKey(0)
+            run_key = _rng.as_state_key(
+                key if key is not None else jax.random.PRNGKey(0)
+            )
             new_rw, outputs, _ = lowered.pure_fn(
                 ro,
                 rw,

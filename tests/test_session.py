@@ -188,6 +188,37 @@ def test_op_seed_selects_an_independent_stream(sess):
     assert not np.array_equal(xv, zv)
 
 
+def test_op_seed_alone_is_reproducible_across_sessions_as_tf1():
+    def draw(graph_seed: int | None) -> tuple[np.ndarray, ...]:
+        with tf.Graph().as_default():
+            if graph_seed is not None:
+                tf.set_random_seed(graph_seed)
+            seeded = tf.random_uniform([4], seed=7)
+            unseeded = tf.random_uniform([4])
+            with tf.Session() as s:
+                first, free = s.run([seeded, unseeded])
+                return first, s.run(seeded), free
+
+    first, second, free = draw(None)
+    again_first, again_second, again_free = draw(None)
+    np.testing.assert_array_equal(first, again_first)
+    np.testing.assert_array_equal(second, again_second)
+    assert not np.array_equal(first, second)  # still a new draw every run
+    assert not np.array_equal(free, again_free)  # no seed at all: random
+    # A graph seed changes the seeded op's stream, as TF1's does.
+    assert not np.array_equal(draw(1)[0], first)
+
+
+def test_set_state_takes_a_single_jax_key(sess):
+    noise = tf.random_uniform([3])
+    sess.set_state({}, key=jax.random.PRNGKey(5))
+    a = sess.run(noise)
+    sess.set_state({}, key=jax.random.PRNGKey(5))
+    np.testing.assert_array_equal(sess.run(noise), a)
+    with pytest.raises(ValueError, match="shape \\[3, 2\\]"):
+        sess.set_state({}, key=np.zeros((3, 2), np.uint32))
+
+
 def test_64bit_types_without_global_x64(sess):
     big = tf.constant(2**40, dtype=tf.int64)
     precise = tf.constant(1.0, dtype=tf.float64) + 1e-12

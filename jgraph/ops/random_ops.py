@@ -2,13 +2,11 @@
 multinomial.
 
 Stage 2 of the pipeline (ops). Each random op draws from its own key: the
-session's run key folded with the op's seed (or, without one, its creation index),
-so a graph seed set with ``set_random_seed`` makes a whole program reproducible
-bit for bit, and each run draws new numbers.
-
-TF1 difference: an op-level ``seed`` without a graph-level seed does not make the
-op reproducible across sessions (the session key is random then); set a graph seed.
-The numbers themselves differ from TF1's (another generator).
+session's run key folded with the op's seed (or, without one, its creation index).
+TF1's seeding rules hold (see ``_rng.py``): a graph seed set with
+``set_random_seed`` makes a whole program reproducible bit for bit, an op seed alone
+makes that op reproducible, and each run draws new numbers. The numbers themselves
+differ from TF1's (another generator).
 """
 
 from __future__ import annotations
@@ -23,8 +21,6 @@ from jgraph._graph import Tensor, get_default_graph
 from jgraph._registry import convert_to_tensor, op
 from jgraph.ops.array_ops import static_int, static_ints
 from jgraph.ops.math_ops import FLOATS, INTEGERS, check_dtype
-
-DEFAULT_GRAPH_SEED = 87654321
 
 
 def set_random_seed(seed: int | None) -> None:
