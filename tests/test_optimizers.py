@@ -76,13 +76,11 @@ def rmsprop_ref(lr: float, decay=0.9, momentum=0.0, eps=1e-10, centered=False):
             mg = decay * s["mg"] + (1 - decay) * g
             new["mg"] = mg
             denom = ms - mg * mg + eps
-        mom = momentum * s["mom"] + lr * g / np.sqrt(denom)
-        # optax keeps the negated TF1 momentum (documented in RMSPropOptimizer).
-        new["mom"] = mom
-        new["momentum"] = -mom
+        mom = momentum * s["momentum"] + lr * g / np.sqrt(denom)
+        new["momentum"] = mom
         return w - mom, new
 
-    state = {"rms": np.ones_like(W0), "mom": np.zeros_like(W0)}
+    state = {"rms": np.ones_like(W0), "momentum": np.zeros_like(W0)}
     if centered:
         state["mg"] = np.zeros_like(W0)
     return step, state

@@ -186,16 +186,13 @@ class AdagradOptimizer(Optimizer):
 
 
 class RMSPropOptimizer(Optimizer):
-    """RMSProp with TF1's formula and defaults (``optax.rmsprop``).
+    """RMSProp with TF1's formula and defaults (optax's ``rmsprop`` parts).
 
     ``ms = decay * ms + (1 - decay) * grad^2`` (``ms`` starts at 1, as TF1;
     centered: ``mg = decay * mg + (1 - decay) * grad`` and ``ms - mg^2`` below);
     ``mom = momentum * mom + lr * grad / sqrt(ms + epsilon); var -= mom``.
 
     Slots: ``"rms"`` (``<var>/RMSProp``), ``"mg"`` if centered, ``"momentum"``.
-
-    TF1 difference: the ``"momentum"`` slot holds ``-mom`` (optax accumulates the
-    update, TF1 the step it subtracts); the parameters follow TF1 exactly.
 
     >>> opt = RMSPropOptimizer(0.01)
     """
@@ -221,14 +218,21 @@ class RMSPropOptimizer(Optimizer):
         self._centered = bool(centered)
 
     def _optax(self, learning_rate: Any, state: Any) -> optax.GradientTransformation:
-        return optax.rmsprop(
-            learning_rate,
-            decay=self._decay,
-            eps=self._epsilon,
-            initial_scale=1.0,
-            eps_in_sqrt=True,
-            centered=self._centered,
-            momentum=self._momentum,
+        # optax.rmsprop's chain, with the sign flipped after the momentum trace
+        # instead of before it, so the "momentum" slot holds TF1's ``mom``.
+        scale_by_second_moment = (
+            optax.scale_by_stddev if self._centered else optax.scale_by_rms
+        )
+        return optax.chain(
+            scale_by_second_moment(
+                decay=self._decay,
+                eps=self._epsilon,
+                initial_scale=1.0,
+                eps_in_sqrt=True,
+            ),
+            optax.scale_by_learning_rate(learning_rate, flip_sign=False),
+            optax.trace(decay=self._momentum),
+            optax.scale(-1.0),
         )
 
 
