@@ -1269,3 +1269,26 @@ def load_variable(ckpt_dir_or_file: str, name: str) -> np.ndarray:
       name: the variable's name in the checkpoint (a trailing ``:0`` is ignored).
     """
     return CheckpointReader(ckpt_dir_or_file).get_tensor(name)
+
+
+def import_meta_graph(meta_graph_or_file: Any, *args: Any, **kwargs: Any) -> Saver:
+    """Not supported: jgraph writes no ``.meta`` graphs (op attributes include
+    Python functions, which have no portable encoding)."""
+    raise errors.UnimplementedError(
+        None,
+        None,
+        f"tf.train.import_meta_graph({meta_graph_or_file!r}): jgraph writes and reads"
+        " no .meta graph files. Rebuild the graph with the code that built it, then"
+        " restore the weights with tf.train.Saver().restore(sess, checkpoint);"
+        " tf.train.list_variables(checkpoint) lists the names and shapes saved.",
+    )
+
+
+def export_meta_graph(filename: str | None = None, *args: Any, **kwargs: Any) -> Any:
+    """Not supported; see :func:`import_meta_graph`."""
+    raise errors.UnimplementedError(
+        None,
+        None,
+        f"tf.train.export_meta_graph({filename!r}): jgraph writes no .meta graph"
+        " files; save the weights with tf.train.Saver and keep the model code.",
+    )

@@ -642,3 +642,13 @@ def test_restored_values_land_on_the_current_device(tmp_path):
         state = sess.get_state(copy=False).variables
         assert state["dense/kernel"].sharding == placement
         assert state["dense/bias"].devices() == {jax.devices()[0]}
+
+
+def test_meta_graphs_are_refused_with_a_way_forward(tmp_path):
+    meta = str(tmp_path / "model.ckpt.meta")
+    with pytest.raises(
+        NotImplementedError, match=r"model\.ckpt\.meta.*Saver\(\)\.restore"
+    ):
+        tf.train.import_meta_graph(meta)
+    with pytest.raises(tf.errors.UnimplementedError, match=r"no \.meta graph"):
+        tf.train.export_meta_graph(meta)
