@@ -52,7 +52,7 @@ writes them, then updates the index. ``Saver.wait_until_finished()`` waits and
 raises the write's error, if any; the next ``save``/``restore`` waits too.
 
 TF1 difference: no ``.meta`` graph file is written (``write_meta_graph`` is
-accepted and ignored); the index file stores paths relative to its directory
+accepted and ignored; ``import_meta_graph`` raises ``UnimplementedError``); the index file stores paths relative to its directory
 (TF1's ``save_relative_paths=True``); ``max_to_keep`` holds across restarts: a new
 ``Saver`` adopts the checkpoints listed in the directory's index file on its first
 save there; the session RNG key is saved and, when the ``Saver`` covers all
