@@ -455,6 +455,19 @@ class Conv2D(Layer):
         self.bias_constraint = bias_constraint
 
     def build(self, input_shape: TensorShape) -> None:
+        input_dim = self._input_channels(input_shape)
+        self.kernel = self.add_weight(
+            "kernel",
+            shape=[*self.kernel_size, input_dim, self.filters],
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            trainable=True,
+        )
+        self._build_bias()
+
+    def _input_channels(self, input_shape: TensorShape) -> int:
+        """The inputs' channel count, checking they are 4-D with known channels."""
         if input_shape.ndims != 4:
             raise ValueError(
                 f"Input 0 of layer {self.name} is incompatible with the layer:"
@@ -467,14 +480,9 @@ class Conv2D(Layer):
             raise ValueError(
                 "The channel dimension of the inputs should be defined. Found `None`."
             )
-        self.kernel = self.add_weight(
-            "kernel",
-            shape=[*self.kernel_size, input_dim, self.filters],
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            trainable=True,
-        )
+        return input_dim
+
+    def _build_bias(self) -> None:
         self.bias = (
             self.add_weight(
                 "bias",
@@ -489,21 +497,228 @@ class Conv2D(Layer):
         )
 
     def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
-        data_format = _nhwc(self.data_format)
         outputs = conv_ops.conv2d(
             self._cast_inputs(inputs),
             self.kernel,
             strides=list(self.strides),
             padding=self.padding,
-            data_format=data_format,
+            data_format=_nhwc(self.data_format),
             dilations=list(self.dilation_rate),
             name="Conv2D",
         )
+        return self._bias_and_activation(outputs)
+
+    def _bias_and_activation(self, outputs: Tensor) -> Tensor:
         if self.bias is not None:
-            outputs = nn_ops.bias_add(outputs, self.bias, data_format=data_format)
+            outputs = nn_ops.bias_add(
+                outputs, self.bias, data_format=_nhwc(self.data_format)
+            )
         if self.activation is not None:
             outputs = self.activation(outputs)
         return outputs
+
+
+def _deconv_output_length(
+    size: int, kernel: int, padding: str, stride: int, dilation: int
+) -> int:
+    """Keras' ``deconv_output_length``: ``conv2d_transpose``'s output size."""
+    kernel = kernel + (kernel - 1) * (dilation - 1)
+    if padding == "VALID":
+        return size * stride + max(kernel - stride, 0)
+    return size * stride
+
+
+class Conv2DTranspose(Conv2D):
+    """Transposed 2-D convolution layer (``tf.layers.Conv2DTranspose``):
+    ``activation(conv2d_transpose(inputs, kernel) + bias)``.
+
+    The kernel has shape ``kernel_size + (filters, input_channels)``; each output
+    spatial size is ``n * stride`` (``"same"``) or ``n * stride + max(k - stride, 0)``
+    (``"valid"``). The inputs' spatial sizes must be known when the graph is built.
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = (1, 1),
+        padding: str = "valid",
+        data_format: str = "channels_last",
+        activation: Callable[[Tensor], Tensor] | None = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = None,
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            filters,
+            kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            trainable=trainable,
+            name=name,
+            **kwargs,
+        )
+
+    def build(self, input_shape: TensorShape) -> None:
+        input_dim = self._input_channels(input_shape)
+        self.kernel = self.add_weight(
+            "kernel",
+            shape=[*self.kernel_size, self.filters, input_dim],
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            trainable=True,
+        )
+        self._build_bias()
+
+    def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
+        inputs = self._cast_inputs(inputs)
+        channels_last = self.data_format == "channels_last"
+        dims = inputs.shape.as_list()
+        spatial = [
+            d for d in (dims[1:3] if channels_last else dims[2:4]) if d is not None
+        ]
+        if len(spatial) != 2:
+            raise ValueError(
+                f"The spatial dimensions of the inputs to {self.name} must be known"
+                f" when the graph is built, got shape {inputs.shape}."
+            )
+        out_h, out_w = (
+            _deconv_output_length(n, k, self.padding, s, d)
+            for n, k, s, d in zip(
+                spatial, self.kernel_size, self.strides, self.dilation_rate, strict=True
+            )
+        )
+        batch = array_ops.shape(inputs)[0]
+        if channels_last:
+            output_shape = [batch, out_h, out_w, self.filters]
+        else:
+            output_shape = [batch, self.filters, out_h, out_w]
+        outputs = conv_ops.conv2d_transpose(
+            inputs,
+            self.kernel,
+            array_ops.stack(output_shape),
+            strides=list(self.strides),
+            padding=self.padding,
+            data_format=_nhwc(self.data_format),
+            dilations=list(self.dilation_rate),
+        )
+        return self._bias_and_activation(outputs)
+
+
+class SeparableConv2D(Conv2D):
+    """Depthwise separable 2-D convolution layer (``tf.layers.SeparableConv2D``):
+    ``activation(separable_conv2d(inputs, depthwise_kernel, pointwise_kernel) +
+    bias)``.
+
+    Weights: ``depthwise_kernel`` ``kernel_size + (input_channels,
+    depth_multiplier)``, ``pointwise_kernel`` ``(1, 1, input_channels *
+    depth_multiplier, filters)`` and ``bias``.
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = (1, 1),
+        padding: str = "valid",
+        data_format: str = "channels_last",
+        dilation_rate: Any = (1, 1),
+        depth_multiplier: int = 1,
+        activation: Callable[[Tensor], Tensor] | None = None,
+        use_bias: bool = True,
+        depthwise_initializer: Any = None,
+        pointwise_initializer: Any = None,
+        bias_initializer: Any = None,
+        depthwise_regularizer: Any = None,
+        pointwise_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        depthwise_constraint: Any = None,
+        pointwise_constraint: Any = None,
+        bias_constraint: Any = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            filters,
+            kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            bias_initializer=bias_initializer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            bias_constraint=bias_constraint,
+            trainable=trainable,
+            name=name,
+            **kwargs,
+        )
+        self.depth_multiplier = int(depth_multiplier)
+        self.depthwise_initializer = depthwise_initializer
+        self.pointwise_initializer = pointwise_initializer
+        self.depthwise_regularizer = depthwise_regularizer
+        self.pointwise_regularizer = pointwise_regularizer
+        self.depthwise_constraint = depthwise_constraint
+        self.pointwise_constraint = pointwise_constraint
+
+    def build(self, input_shape: TensorShape) -> None:
+        input_dim = self._input_channels(input_shape)
+        self.depthwise_kernel = self.add_weight(
+            "depthwise_kernel",
+            shape=[*self.kernel_size, input_dim, self.depth_multiplier],
+            initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+            trainable=True,
+        )
+        self.pointwise_kernel = self.add_weight(
+            "pointwise_kernel",
+            shape=[1, 1, input_dim * self.depth_multiplier, self.filters],
+            initializer=self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint,
+            trainable=True,
+        )
+        self._build_bias()
+
+    def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
+        if self.data_format == "channels_last":
+            strides = [1, *self.strides, 1]
+        else:
+            strides = [1, 1, *self.strides]
+        outputs = conv_ops.separable_conv2d(
+            self._cast_inputs(inputs),
+            self.depthwise_kernel,
+            self.pointwise_kernel,
+            strides=strides,
+            padding=self.padding,
+            rate=list(self.dilation_rate),
+            data_format=_nhwc(self.data_format),
+        )
+        return self._bias_and_activation(outputs)
 
 
 class _Pooling2D(Layer):
@@ -944,6 +1159,114 @@ def conv2d(
     return layer.apply(inputs)
 
 
+def conv2d_transpose(
+    inputs: Any,
+    filters: int,
+    kernel_size: Any,
+    strides: Any = (1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    activation: Callable[[Tensor], Tensor] | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = None,
+    kernel_regularizer: Any = None,
+    bias_regularizer: Any = None,
+    activity_regularizer: Any = None,
+    kernel_constraint: Any = None,
+    bias_constraint: Any = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+) -> Tensor:
+    """Transposed 2-D convolution layer, as TF1 ``tf.layers.conv2d_transpose``
+    (variables ``conv2d_transpose/kernel`` ``[kh, kw, filters, in]`` and
+    ``conv2d_transpose/bias``).
+
+    >>> import jgraph as jg
+    >>> x = jg.placeholder(jg.float32, [None, 4, 4, 3])
+    >>> conv2d_transpose(x, 2, 3, strides=2).shape.as_list()
+    [None, 9, 9, 2]
+    """
+    layer = Conv2DTranspose(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _scope=name,
+        _reuse=reuse,
+    )
+    return layer.apply(inputs)
+
+
+def separable_conv2d(
+    inputs: Any,
+    filters: int,
+    kernel_size: Any,
+    strides: Any = (1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    dilation_rate: Any = (1, 1),
+    depth_multiplier: int = 1,
+    activation: Callable[[Tensor], Tensor] | None = None,
+    use_bias: bool = True,
+    depthwise_initializer: Any = None,
+    pointwise_initializer: Any = None,
+    bias_initializer: Any = None,
+    depthwise_regularizer: Any = None,
+    pointwise_regularizer: Any = None,
+    bias_regularizer: Any = None,
+    activity_regularizer: Any = None,
+    depthwise_constraint: Any = None,
+    pointwise_constraint: Any = None,
+    bias_constraint: Any = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+) -> Tensor:
+    """Depthwise separable 2-D convolution layer, as TF1
+    ``tf.layers.separable_conv2d`` (variables ``separable_conv2d/depthwise_kernel``,
+    ``separable_conv2d/pointwise_kernel`` and ``separable_conv2d/bias``)."""
+    layer = SeparableConv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+        depth_multiplier=depth_multiplier,
+        activation=activation,
+        use_bias=use_bias,
+        depthwise_initializer=depthwise_initializer,
+        pointwise_initializer=pointwise_initializer,
+        bias_initializer=bias_initializer,
+        depthwise_regularizer=depthwise_regularizer,
+        pointwise_regularizer=pointwise_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        depthwise_constraint=depthwise_constraint,
+        pointwise_constraint=pointwise_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _scope=name,
+        _reuse=reuse,
+    )
+    return layer.apply(inputs)
+
+
 def max_pooling2d(
     inputs: Any,
     pool_size: Any,
@@ -1062,16 +1385,20 @@ __all__ = [
     "AveragePooling2D",
     "BatchNormalization",
     "Conv2D",
+    "Conv2DTranspose",
     "Dense",
     "Dropout",
     "Flatten",
     "Layer",
     "MaxPooling2D",
+    "SeparableConv2D",
     "average_pooling2d",
     "batch_normalization",
     "conv2d",
+    "conv2d_transpose",
     "dense",
     "dropout",
     "flatten",
     "max_pooling2d",
+    "separable_conv2d",
 ]

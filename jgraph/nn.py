@@ -9,11 +9,14 @@ from jgraph.ops.conv_ops import (
     batch_normalization as batch_normalization,
     conv1d as conv1d,
     conv2d as conv2d,
+    conv2d_transpose as conv2d_transpose,
+    depthwise_conv2d as depthwise_conv2d,
     embedding_lookup as embedding_lookup,
     l2_normalize as l2_normalize,
     max_pool as max_pool,
     max_pool2d as max_pool2d,
     moments as moments,
+    separable_conv2d as separable_conv2d,
 )
 from jgraph.ops.nn_ops import (
     bias_add as bias_add,

@@ -232,7 +232,7 @@ def test_pooling_layers():
     with tf.Session() as sess:
         got_m, got_a = sess.run([m, a])
     np.testing.assert_allclose(got_m, blocks.max((3, 4)))
-    np.testing.assert_allclose(got_a, blocks.mean((3, 4)), rtol=1e-6)
+    np.testing.assert_allclose(got_a, blocks.mean((3, 4)), rtol=1e-6, atol=1e-6)
 
 
 def test_flatten():
@@ -249,6 +249,180 @@ def test_flatten():
     np.testing.assert_array_equal(got_y, xv.reshape(2, -1))
     np.testing.assert_array_equal(got_z, np.transpose(xv, (0, 2, 3, 1)).reshape(2, -1))
     assert got_w.shape == (2, 15)
+
+
+# -- conv2d_transpose and separable_conv2d ---------------------------------------------------
+
+
+def _rng():
+    """A private generator, so these tests leave the shared ``RNG`` sequence alone."""
+    return np.random.RandomState(7)
+
+
+def test_conv2d_transpose_layer_names_shapes_and_values():
+    x = tf.placeholder(tf.float32, [None, 4, 4, 3])
+    valid = layers.conv2d_transpose(x, 2, 3, strides=2, activation=tf.nn.relu)
+    same = layers.conv2d_transpose(x, 5, [2, 3], strides=(2, 1), padding="same")
+    unit = layers.conv2d_transpose(x, 1, 1, strides=2, use_bias=False)
+    assert names(tf.global_variables()) == [
+        "conv2d_transpose/kernel:0",
+        "conv2d_transpose/bias:0",
+        "conv2d_transpose_1/kernel:0",
+        "conv2d_transpose_1/bias:0",
+        "conv2d_transpose_2/kernel:0",
+    ]
+    assert [v.shape.as_list() for v in tf.global_variables()] == [
+        [3, 3, 2, 3],
+        [2],
+        [2, 3, 5, 3],
+        [5],
+        [1, 1, 1, 3],
+    ]
+    # valid: n * s + max(k - s, 0); same: n * s.
+    assert valid.shape.as_list() == [None, 9, 9, 2]
+    assert same.shape.as_list() == [None, 8, 4, 5]
+    assert unit.shape.as_list() == [None, 8, 8, 1]
+    assert {
+        "conv2d_transpose/conv2d_transpose",
+        "conv2d_transpose/BiasAdd",
+        "conv2d_transpose/Relu",
+    } <= set(op_names())
+    assert valid.op.inputs[0].op.inputs[0].op.type == "Conv2DBackpropInput"
+    xv = _rng().randn(2, 4, 4, 3).astype(np.float32)
+    kernel = tf.global_variables()[0]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(tf.global_variables()[1].assign([0.5, -0.5]))
+        reference = tf.nn.conv2d_transpose(x, kernel, [2, 9, 9, 2], 2, "VALID")
+        got, plain, bias = sess.run(
+            [valid, reference, tf.global_variables()[1]], {x: xv}
+        )
+    np.testing.assert_allclose(got, np.maximum(plain + bias, 0), rtol=1e-5, atol=1e-6)
+    assert np.any(got > 0) and np.any(got == 0)
+
+
+def test_conv2d_transpose_layer_channels_first_matches_channels_last():
+    xv = _rng().randn(2, 3, 3, 2).astype(np.float32)
+    init = init_ops.glorot_uniform_initializer(seed=5)
+    last = layers.conv2d_transpose(xv, 3, 3, 2, padding="same", kernel_initializer=init)
+    first = layers.conv2d_transpose(
+        np.transpose(xv, (0, 3, 1, 2)),
+        3,
+        3,
+        2,
+        padding="same",
+        data_format="channels_first",
+        kernel_initializer=init,
+    )
+    assert first.shape.as_list() == [2, 3, 6, 6]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got_last, got_first = sess.run([last, first])
+    np.testing.assert_allclose(
+        np.transpose(got_first, (0, 2, 3, 1)), got_last, rtol=1e-5, atol=1e-6
+    )
+
+
+def test_conv2d_transpose_layer_reuse():
+    x = tf.placeholder(tf.float32, [None, 3, 3, 2])
+    with variable_scope("decoder"):
+        a = layers.conv2d_transpose(x, 4, 3, strides=2)
+    with variable_scope("decoder", reuse=True):
+        b = layers.conv2d_transpose(x, 4, 3, strides=2)
+    layers.conv2d_transpose(x, 4, 3, name="up")
+    c = layers.conv2d_transpose(x, 4, 3, name="up", reuse=True)
+    assert names(tf.global_variables()) == [
+        "decoder/conv2d_transpose/kernel:0",
+        "decoder/conv2d_transpose/bias:0",
+        "up/kernel:0",
+        "up/bias:0",
+    ]
+    assert c.op.name == "up_1/BiasAdd"
+    xv = _rng().randn(1, 3, 3, 2).astype(np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got_a, got_b = sess.run([a, b], {x: xv})
+    np.testing.assert_array_equal(got_a, got_b)
+    with pytest.raises(ValueError, match="Variable up/kernel already exists"):
+        layers.conv2d_transpose(x, 4, 3, name="up")
+
+
+def test_conv2d_transpose_layer_dilation_rate_keyword():
+    # TF1's tf.layers.Conv2DTranspose passes extra keywords on to Keras, which
+    # dilates the kernel: output n * s + max((k - 1) * d + 1 - s, 0).
+    x = tf.placeholder(tf.float32, [None, 4, 4, 3])
+    layer = layers.Conv2DTranspose(2, 3, dilation_rate=2, use_bias=False)
+    y = layer(x)
+    assert y.shape.as_list() == [None, 8, 8, 2]
+    reference = tf.nn.conv2d_transpose(
+        x, layer.kernel, [tf.shape(x)[0], 8, 8, 2], 1, "VALID", dilations=2
+    )
+    xv = _rng().randn(2, 4, 4, 3).astype(np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got, want = sess.run([y, reference], {x: xv})
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_conv2d_transpose_layer_errors():
+    with pytest.raises(ValueError, match="expected ndim=4, found ndim=3"):
+        layers.conv2d_transpose(tf.placeholder(tf.float32, [None, 4, 3]), 2, 3)
+    with pytest.raises(ValueError, match="spatial dimensions of the inputs"):
+        layers.conv2d_transpose(tf.placeholder(tf.float32, [None, None, 4, 3]), 2, 3)
+
+
+def test_conv2d_transpose_layer_trains():
+    """conv2d (stride 2) then conv2d_transpose (stride 2) learn to reconstruct."""
+    from jgraph.train import AdamOptimizer
+
+    tf.set_random_seed(0)
+    x = tf.placeholder(tf.float32, [None, 6, 6, 1])
+    h = layers.conv2d(x, 4, 3, strides=2, padding="same", activation=tf.nn.relu)
+    y = layers.conv2d_transpose(h, 1, 3, strides=2, padding="same")
+    assert y.shape.as_list() == [None, 6, 6, 1]
+    loss = tf.reduce_mean(tf.square(y - x))
+    train_op = AdamOptimizer(0.05).minimize(loss)
+    xv = np.random.RandomState(2).rand(8, 6, 6, 1).astype(np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        before = sess.run(loss, {x: xv})
+        for _ in range(30):
+            sess.run(train_op, {x: xv})
+        after = sess.run(loss, {x: xv})
+    assert after < 0.5 * before
+
+
+def test_separable_conv2d_layer():
+    x = tf.placeholder(tf.float32, [None, 6, 6, 3])
+    y = layers.separable_conv2d(x, 4, 3, depth_multiplier=2, padding="same")
+    z = layers.separable_conv2d(x, 2, (3, 2), strides=2)
+    assert names(tf.global_variables()) == [
+        "separable_conv2d/depthwise_kernel:0",
+        "separable_conv2d/pointwise_kernel:0",
+        "separable_conv2d/bias:0",
+        "separable_conv2d_1/depthwise_kernel:0",
+        "separable_conv2d_1/pointwise_kernel:0",
+        "separable_conv2d_1/bias:0",
+    ]
+    assert [v.shape.as_list() for v in tf.global_variables()[:3]] == [
+        [3, 3, 3, 2],
+        [1, 1, 6, 4],
+        [4],
+    ]
+    assert {
+        "separable_conv2d/separable_conv2d/depthwise",
+        "separable_conv2d/separable_conv2d",
+        "separable_conv2d/BiasAdd",
+    } <= set(op_names())
+    assert y.shape.as_list() == [None, 6, 6, 4]
+    assert z.shape.as_list() == [None, 2, 3, 2]
+    xv = _rng().randn(2, 6, 6, 3).astype(np.float32)
+    depthwise, pointwise, bias = tf.global_variables()[:3]
+    reference = tf.nn.separable_conv2d(x, depthwise, pointwise, 1, "SAME") + bias
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got, want = sess.run([y, reference], {x: xv})
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 # -- dropout -----------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""Convolution, pooling and normalisation ops of ``tf.nn``: ``conv2d``, ``max_pool``,
+"""Convolution, pooling and normalisation ops of ``tf.nn``: ``conv2d``,
+``conv2d_transpose``, ``depthwise_conv2d``, ``separable_conv2d``, ``max_pool``,
 ``avg_pool``, ``moments``, ``l2_normalize``, ``batch_normalization``,
 ``embedding_lookup``.
 
-Stage 2 of the pipeline (ops). Convolutions lower to ``jax.lax.conv_general_dilated`` and pooling to
+Stage 2 of the pipeline (ops). Convolutions lower to ``jax.lax.conv_general_dilated``
+(``conv2d_transpose`` to its linear transpose, so JAX differentiates it) and pooling to
 ``jax.lax.reduce_window``; both use TF's ``SAME`` padding rule (pad
 ``max((ceil(n / s) - 1) * s + k - n, 0)`` in total, the extra one after), so
 output shapes and values match TF1. The composite functions (``moments``, ...)
@@ -14,13 +16,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
 from jgraph import _dtypes
 from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import constant_value, convert_to_tensor, op
+from jgraph._registry import (
+    constant_value,
+    convert_to_tensor,
+    fresh_dim,
+    is_known,
+    op,
+)
+from jgraph._shape import format_shape
 from jgraph.ops import array_ops, math_ops
 
 Padding = str | tuple[tuple[int, int], ...]
@@ -106,6 +116,29 @@ def _require_rank(x: Any, rank: int, what: str) -> None:
 # -- convolution ------------------------------------------------------------------------
 
 
+def _conv_forward(
+    input: Any,
+    filter: Any,
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str,
+    dilations: tuple[int, ...],
+    feature_group_count: int = 1,
+) -> Any:
+    """The forward convolution every conv op lowers to (``HWIO`` filters)."""
+    spatial = _spatial_axes(data_format)
+    pads = padding if isinstance(padding, str) else tuple(padding[a] for a in spatial)
+    return lax.conv_general_dilated(
+        input,
+        filter,
+        window_strides=tuple(strides[a] for a in spatial),
+        padding=pads,
+        rhs_dilation=tuple(dilations[a] for a in spatial),
+        dimension_numbers=(data_format, "HWIO", data_format),
+        feature_group_count=feature_group_count,
+    )
+
+
 @op("Conv2D")
 def _conv2d_impl(
     input: Any,
@@ -125,15 +158,13 @@ def _conv2d_impl(
             f"Depth of input ({in_depth}) is not a multiple of input depth of filter"
             f" ({filter_depth})"
         )
-    spatial = _spatial_axes(data_format)
-    pads = padding if isinstance(padding, str) else tuple(padding[a] for a in spatial)
-    return lax.conv_general_dilated(
+    return _conv_forward(
         input,
         filter,
-        window_strides=tuple(strides[a] for a in spatial),
-        padding=pads,
-        rhs_dilation=tuple(dilations[a] for a in spatial),
-        dimension_numbers=(data_format, "HWIO", data_format),
+        strides,
+        padding,
+        data_format,
+        dilations,
         feature_group_count=in_depth // filter_depth,
     )
 
@@ -239,6 +270,440 @@ def _conv1d_value(value: Any, spatial: int, what: str) -> int:
     if len(values) == 3:
         return values[spatial]
     raise ValueError(f"conv1d {what} should be of length 1 or 3, got {values}.")
+
+
+# -- transposed, depthwise and separable convolutions -----------------------------------
+
+# TF1's "allowed values" of these ops' ``T`` attr.
+_CONV_DTYPES = frozenset(
+    {_dtypes.float16, _dtypes.bfloat16, _dtypes.float32, _dtypes.float64}
+)
+
+Dims = Sequence[Any]  # a shape whose entries may be None (unknown)
+
+
+def _argument_alias(new_name: str, new: Any, old_name: str, old: Any) -> Any:
+    """TF1's ``deprecated_argument_lookup``: an argument that has two names."""
+    if new is not None and old is not None:
+        raise ValueError(f"Cannot specify both '{new_name}' and '{old_name}'")
+    return old if new is None else new
+
+
+def _is_tensor(value: Any) -> bool:
+    return isinstance(value, Tensor) or hasattr(value, "_as_tensor")
+
+
+def _check_2d_format(data_format: str) -> str:
+    if data_format not in ("NHWC", "NCHW"):
+        raise ValueError(f"data_format must be 'NHWC' or 'NCHW', got {data_format!r}.")
+    return data_format
+
+
+def _forward_size(size: int, k: int, stride: int, dilation: int, pad: Any) -> int:
+    """The forward convolution's output size along one spatial dimension (TF's rules:
+    ``SAME`` gives ``ceil(size / stride)``)."""
+    if pad == "SAME":
+        return -(-size // stride)
+    low, high = (0, 0) if pad == "VALID" else pad
+    return max((size + low + high - (k - 1) * dilation - 1) // stride + 1, 0)
+
+
+def _transpose_problem(
+    sizes: Dims,
+    filter_shape: Dims | None,
+    value_shape: Dims | None,
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str,
+    dilations: tuple[int, ...],
+) -> str | None:
+    """Why ``conv2d`` of an input of shape ``sizes`` cannot have ``value_shape``
+    (``None`` if it can); unknown (``None``) dims are not checked."""
+    for dims in (sizes, filter_shape, value_shape):
+        if dims is not None and len(dims) != 4:
+            return f"Shape must be rank 4 but is rank {len(dims)}"
+    unknown = (None,) * 4
+    f = unknown if filter_shape is None else tuple(filter_shape)
+    v = unknown if value_shape is None else tuple(value_shape)
+    channel = _channel_index(data_format) % 4
+
+    def differ(a: Any, b: Any) -> bool:
+        return a is not None and b is not None and a != b
+
+    if differ(sizes[channel], f[2]):
+        return (
+            "output_shape does not match filter's output channels,"
+            f" {sizes[channel]} != {f[2]}"
+        )
+    if differ(v[channel], f[3]):
+        return f"input channels does not match filter's input channels, {v[channel]} != {f[3]}"
+    if differ(sizes[0], v[0]):
+        return (
+            "input and out_backprop must have the same batch size, output_shape"
+            f" batch {sizes[0]} != value batch {v[0]}"
+        )
+    for i, axis in enumerate(_spatial_axes(data_format)):
+        size, k, out = sizes[axis], f[i], v[axis]
+        if size is None or k is None or out is None:
+            continue
+        pad = padding if isinstance(padding, str) else padding[axis]
+        computed = _forward_size(size, k, strides[axis], dilations[axis], pad)
+        if computed != out:
+            return (
+                "Size of out_backprop doesn't match computed: actual ="
+                f" {out}, computed = {computed} spatial_dim: {axis} input: {size}"
+                f" filter: {k} output: {out} stride: {strides[axis]} dilation:"
+                f" {dilations[axis]}"
+            )
+    return None
+
+
+def _backprop_input_spec(specs: Any, attrs: dict[str, Any]) -> Any:
+    """TF1's shape function: the output has shape ``input_sizes``; its batch is the
+    value's (run-time) batch."""
+    value = specs[1]
+    sizes = attrs["input_sizes"]
+    if value is not None and len(value.shape) == 4:
+        batch = value.shape[0]
+    elif sizes[0] >= 0:
+        batch = sizes[0]
+    else:
+        batch = fresh_dim(get_default_graph())
+    return [(attrs["_dtype"], (batch, *sizes[1:]))]
+
+
+@op(
+    "Conv2DBackpropInput",
+    static_inputs=("input_sizes",),
+    dtypes=_CONV_DTYPES,
+    shape_fn=_backprop_input_spec,
+)
+def _conv2d_backprop_input_impl(
+    input_sizes: tuple[int, ...],
+    filter: Any,
+    out_backprop: Any,
+    *,
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NHWC",
+    dilations: tuple[int, ...] = (1, 1, 1, 1),
+) -> Any:
+    """The gradient of ``conv2d`` w.r.t. an input of shape ``input_sizes`` (batch
+    ``-1``: the value's): the linear transpose of the forward convolution."""
+    _require_rank(filter, 4, "filter")
+    _require_rank(out_backprop, 4, "out_backprop")
+    sizes = tuple(None if d < 0 else d for d in input_sizes)
+    problem = _transpose_problem(
+        sizes,
+        filter.shape,
+        out_backprop.shape,
+        strides,
+        padding,
+        data_format,
+        dilations,
+    )
+    if problem is not None:
+        raise ValueError(problem)
+    input_spec = jax.ShapeDtypeStruct(
+        (out_backprop.shape[0], *input_sizes[1:]), out_backprop.dtype
+    )
+
+    def forward(x: Any) -> Any:
+        return _conv_forward(x, filter, strides, padding, data_format, dilations)
+
+    (grad,) = jax.linear_transpose(forward, input_spec)(out_backprop)
+    return grad
+
+
+def _static_entry(value: Any) -> int | None:
+    if not _is_tensor(value):
+        return int(value)
+    folded = constant_value(value)
+    return None if folded is None else int(folded)
+
+
+def _output_shape_entries(output_shape: Any) -> list[int | None]:
+    """The entries of ``output_shape`` known when the graph is built (``None`` for
+    those only known at run time, such as ``tf.shape(x)[0]``)."""
+    if isinstance(output_shape, list | tuple):
+        return [_static_entry(v) for v in output_shape]
+    if not _is_tensor(output_shape):
+        array = np.asarray(output_shape)
+        if array.ndim != 1:
+            raise ValueError(
+                f"Shape must be rank 1 but is rank {array.ndim} (output_shape)"
+            )
+        return [int(v) for v in array]
+    tensor = convert_to_tensor(output_shape)
+    rank = tensor.shape.ndims
+    if rank is not None and rank != 1:
+        raise ValueError(f"Shape must be rank 1 but is rank {rank} (output_shape)")
+    folded = constant_value(tensor)
+    if folded is not None:
+        return [int(v) for v in np.reshape(folded, -1)]
+    if tensor.op.type == "Pack" and tensor.op.attrs["axis"] == 0:
+        return [_static_entry(t) for t in tensor.op.inputs]
+    length = None if rank is None else tensor.shape.as_list()[0]
+    if length is None:
+        raise ValueError(
+            f"The length of output_shape ({tensor.name}) must be known when the graph"
+            " is built."
+        )
+    return [None] * length
+
+
+def _known_dims(tensor: Tensor) -> list[int | None] | None:
+    return None if tensor.shape.ndims is None else tensor.shape.as_list()
+
+
+def conv2d_transpose(
+    value: Any = None,
+    filter: Any = None,
+    output_shape: Any = None,
+    strides: Any = None,
+    padding: Any = "SAME",
+    data_format: str = "NHWC",
+    name: str | None = None,
+    input: Any = None,
+    filters: Any = None,
+    dilations: Any = None,
+) -> Tensor:
+    """The transpose (gradient) of ``conv2d``, as TF1 ``tf.nn.conv2d_transpose``.
+
+    One ``Conv2DBackpropInput`` op (named ``conv2d_transpose`` by default): the
+    gradient of ``conv2d(x, filter, strides, padding)`` w.r.t. an ``x`` of shape
+    ``output_shape``, applied to ``value``.
+
+    Args:
+      value: ``[batch, height, width, in_channels]`` (``NCHW``: channels second).
+      filter: ``[height, width, output_channels, in_channels]``.
+      output_shape: the output's shape, 4 entries in ``data_format`` order: a list,
+        tuple, array or 1-D int tensor. All but the batch must be known when the
+        graph is built; the batch is always the value's.
+      strides: an int, 2 spatial ints, or 4 ints with 1 on batch and channel.
+      padding: ``"SAME"``, ``"VALID"`` or explicit pairs (as :func:`conv2d`).
+      data_format: ``"NHWC"`` or ``"NCHW"``.
+      name: op name.
+      input: alias of ``value``.
+      filters: alias of ``filter``.
+      dilations: like ``strides``.
+
+    Raises:
+      ValueError: ``output_shape`` is not 4 long or its height, width or channels
+        are unknown, the channels do not match ``filter``, or ``conv2d`` of
+        ``output_shape`` would not have ``value``'s spatial shape.
+
+    >>> import jgraph as jg
+    >>> x = jg.placeholder(jg.float32, [None, 4, 4, 3])
+    >>> out = [jg.shape(x)[0], 8, 8, 2]
+    >>> y = conv2d_transpose(x, jg.ones([3, 3, 2, 3]), out, strides=2)
+    >>> y.op.type, y.op.name, y.shape.as_list()
+    ('Conv2DBackpropInput', 'conv2d_transpose', [None, 8, 8, 2])
+    """
+    value = _argument_alias("input", input, "value", value)
+    filter = _argument_alias("filters", filters, "filter", filter)
+    if value is None or filter is None or output_shape is None:
+        raise ValueError(
+            "conv2d_transpose needs a value, a filter and an output_shape."
+        )
+    data_format = _check_2d_format(data_format or "NHWC")
+    strides_t = _sequence(strides, 2, data_format, "strides")
+    dilations_t = _sequence(dilations, 2, data_format, "dilations")
+    _check_batch_and_depth(strides_t, data_format, "strides")
+    _check_batch_and_depth(dilations_t, data_format, "dilations")
+    pads = _padding(padding, data_format)
+    graph = get_default_graph()
+    with graph.name_scope(name or "conv2d_transpose") as scope:
+        # Inputs converted as TF1's generated op does: the filter first.
+        filter = convert_to_tensor(filter, name="filter")
+        hint = None if isinstance(value, np.ndarray) else filter.dtype
+        value = convert_to_tensor(value, name="out_backprop", preferred_dtype=hint)
+        sizes = _output_shape_entries(output_shape)
+        filter_dims, value_dims = _known_dims(filter), _known_dims(value)
+        problem = _transpose_problem(
+            sizes, filter_dims, value_dims, strides_t, pads, data_format, dilations_t
+        )
+        if problem is None and any(d is None for d in sizes[1:]):
+            problem = (
+                "conv2d_transpose needs output_shape's height, width and channels when"
+                " the graph is built (only the batch may be dynamic), got"
+                f" {format_shape(sizes)}"
+            )
+        if problem is not None:
+            raise ValueError(
+                f"{problem} for '{scope[:-1]}' (op: 'Conv2DBackpropInput') with"
+                f" output_shape {format_shape(sizes)}, filter shape"
+                f" {format_shape(filter_dims)} and value shape"
+                f" {format_shape(value_dims)}."
+            )
+        return _conv2d_backprop_input_impl(
+            tuple(-1 if d is None else d for d in sizes),
+            filter,
+            value,
+            strides=strides_t,
+            padding=pads,
+            data_format=data_format,
+            dilations=dilations_t,
+            _dtype=value.dtype,
+            name=scope,
+        )
+
+
+@op("DepthwiseConv2dNative", dtypes=_CONV_DTYPES)
+def _depthwise_conv2d_native_impl(
+    input: Any,
+    filter: Any,
+    *,
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NHWC",
+    dilations: tuple[int, ...] = (1, 1, 1, 1),
+) -> Any:
+    _require_rank(input, 4, "input")
+    _require_rank(filter, 4, "filter")
+    in_depth = input.shape[_channel_index(data_format)]
+    height, width, filter_depth, multiplier = filter.shape
+    if is_known(in_depth) and is_known(filter_depth) and in_depth != filter_depth:
+        raise ValueError(
+            f"Dimensions must be equal, but are {in_depth} and {filter_depth}"
+        )
+    # One group per input channel c, whose outputs c * multiplier + m use
+    # filter[:, :, c, m] (TF's channel order).
+    kernel = jnp.reshape(filter, (height, width, 1, filter_depth * multiplier))
+    return _conv_forward(
+        input,
+        kernel,
+        strides,
+        padding,
+        data_format,
+        dilations,
+        feature_group_count=filter_depth,
+    )
+
+
+def _depthwise(
+    input: Tensor,
+    filter: Tensor,
+    strides: Any,
+    padding: Any,
+    rate: Any,
+    data_format: str,
+    name: str,
+) -> Tensor:
+    strides_t = _sequence(strides, 2, data_format, "strides")
+    rate_t = _sequence(rate, 2, data_format, "rate")
+    _check_batch_and_depth(strides_t, data_format, "strides")
+    _check_batch_and_depth(rate_t, data_format, "rate")
+    if max(strides_t) > 1 and max(rate_t) > 1:
+        raise ValueError(
+            "strides > 1 not supported in conjunction with dilation_rate > 1"
+        )
+    return _depthwise_conv2d_native_impl(
+        input,
+        filter,
+        strides=strides_t,
+        padding=_padding(padding, data_format),
+        data_format=data_format,
+        dilations=rate_t,
+        name=name,
+    )
+
+
+def depthwise_conv2d(
+    input: Any,
+    filter: Any,
+    strides: Any,
+    padding: Any,
+    rate: Any = None,
+    name: str | None = None,
+    data_format: str | None = None,
+    dilations: Any = None,
+) -> Tensor:
+    """Depthwise 2-D convolution, as TF1 ``tf.nn.depthwise_conv2d``.
+
+    Each input channel ``c`` is convolved with its own ``filter[:, :, c, :]``;
+    output channel ``c * channel_multiplier + m`` is ``c`` convolved with
+    ``filter[:, :, c, m]``. One ``DepthwiseConv2dNative`` op, named ``depthwise``.
+
+    Args:
+      input: ``[batch, height, width, in_channels]`` (``NCHW``: channels second).
+      filter: ``[height, width, in_channels, channel_multiplier]``.
+      strides: an int, 2 spatial ints, or 4 ints with 1 on batch and channel.
+      padding: ``"SAME"`` or ``"VALID"`` (or explicit pairs).
+      rate: the dilation rate (2 ints, or an int); > 1 needs stride 1.
+      name: op name.
+      data_format: ``"NHWC"`` (default) or ``"NCHW"``.
+      dilations: alias of ``rate``.
+
+    >>> import jgraph as jg
+    >>> x = jg.placeholder(jg.float32, [None, 6, 6, 3])
+    >>> depthwise_conv2d(x, jg.ones([3, 3, 3, 2]), [1, 2, 2, 1], "SAME").shape.as_list()
+    [None, 3, 3, 6]
+    """
+    rate = _argument_alias("dilations", dilations, "rate", rate)
+    data_format = _check_2d_format(data_format or "NHWC")
+    graph = get_default_graph()
+    with graph.name_scope(name or "depthwise") as scope:
+        input = convert_to_tensor(input, name="tensor_in")
+        filter = convert_to_tensor(filter, name="filter_in")
+        return _depthwise(input, filter, strides, padding, rate, data_format, scope)
+
+
+def separable_conv2d(
+    input: Any,
+    depthwise_filter: Any,
+    pointwise_filter: Any,
+    strides: Any,
+    padding: Any,
+    rate: Any = None,
+    name: str | None = None,
+    data_format: str | None = None,
+    dilations: Any = None,
+) -> Tensor:
+    """A depthwise convolution then a 1x1 ``conv2d``, as TF1
+    ``tf.nn.separable_conv2d`` (ops ``separable_conv2d/depthwise`` and
+    ``separable_conv2d``).
+
+    Args:
+      input: ``[batch, height, width, in_channels]`` (``NCHW``: channels second).
+      depthwise_filter: ``[height, width, in_channels, channel_multiplier]``.
+      pointwise_filter: ``[1, 1, in_channels * channel_multiplier, out_channels]``.
+      strides: the depthwise convolution's strides (as :func:`depthwise_conv2d`).
+      padding: the depthwise convolution's padding.
+      rate: the depthwise convolution's dilation rate.
+      name: name scope.
+      data_format: ``"NHWC"`` (default) or ``"NCHW"``.
+      dilations: alias of ``rate``.
+    """
+    rate = _argument_alias("dilations", dilations, "rate", rate)
+    data_format = _check_2d_format(data_format or "NHWC")
+    graph = get_default_graph()
+    with graph.name_scope(name or "separable_conv2d") as scope:
+        input = convert_to_tensor(input, name="tensor_in")
+        depthwise_filter = convert_to_tensor(depthwise_filter, name="depthwise_filter")
+        pointwise_filter = convert_to_tensor(pointwise_filter, name="pointwise_filter")
+        dims = _known_dims(pointwise_filter)
+        if dims is not None and len(dims) != 4:
+            raise ValueError(
+                f"Shape {pointwise_filter.shape} must have rank 4 (pointwise_filter)"
+            )
+        for d in (dims or [None, None])[:2]:
+            if d is not None and d != 1:
+                raise ValueError(
+                    f"Dimensions {d} and 1 are not compatible (pointwise_filter must"
+                    " be 1x1)"
+                )
+        depthwise = _depthwise(
+            input, depthwise_filter, strides, padding, rate, data_format, "depthwise"
+        )
+        return conv2d(
+            depthwise,
+            pointwise_filter,
+            [1, 1, 1, 1],
+            padding="VALID",
+            data_format=data_format,
+            name=scope,
+        )
 
 
 # -- pooling ------------------------------------------------------------------------------
@@ -566,9 +1031,12 @@ __all__ = [
     "batch_normalization",
     "conv1d",
     "conv2d",
+    "conv2d_transpose",
+    "depthwise_conv2d",
     "embedding_lookup",
     "l2_normalize",
     "max_pool",
     "max_pool2d",
     "moments",
+    "separable_conv2d",
 ]

@@ -1,4 +1,5 @@
-"""Convolution, pooling and normalisation ops against plain numpy references."""
+"""Convolution (plain, transposed, depthwise, separable), pooling and normalisation
+ops against plain numpy references."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 import jgraph as tf
 from jgraph._gradients import gradients
 from jgraph.ops import conv_ops
+
+from ._check import FLOATS, Case, check_op, params
 
 RNG = np.random.RandomState(0)
 
@@ -149,6 +152,347 @@ def test_conv2d_build_time_errors():
         conv_ops.conv2d(
             tf.zeros([5, 5, 3]), np.zeros((3, 3, 3, 8), np.float32), 1, "SAME"
         )
+
+
+# -- conv2d_transpose, depthwise_conv2d, separable_conv2d ---------------------------------
+
+
+def np_conv2d_transpose(v, w, out_hw, strides, padding, dilations=(1, 1)):
+    """NHWC transposed convolution by scattering: each value pixel (i, j) adds
+    ``v[i, j] . w[a, b]`` to output pixel (i * s - pad_before + a * d, ...), where
+    pad_before is TF's SAME rule applied to the *output* size."""
+    n, ih, iw, _ = v.shape
+    kh, kw, co, _ = w.shape
+    pads = []
+    for size, k, s, d in zip(out_hw, (kh, kw), strides, dilations, strict=True):
+        effective = (k - 1) * d + 1
+        total = max((-(-size // s) - 1) * s + effective - size, 0)
+        pads.append(total // 2 if padding == "SAME" else 0)
+    out = np.zeros((n, *out_hw, co), np.float64)
+    for i, j, a, b in itertools.product(range(ih), range(iw), range(kh), range(kw)):
+        r = i * strides[0] - pads[0] + a * dilations[0]
+        q = j * strides[1] - pads[1] + b * dilations[1]
+        if 0 <= r < out_hw[0] and 0 <= q < out_hw[1]:
+            out[:, r, q, :] += np.einsum("nc,oc->no", v[:, i, j, :], w[a, b])
+    return out
+
+
+def np_depthwise_conv2d(x, w, strides, padding, rate=(1, 1)):
+    """NHWC depthwise convolution: output channel c * M + m is input channel c
+    correlated with w[:, :, c, m]."""
+    n, h, wd, c = x.shape
+    kh, kw, _, mult = w.shape
+    ekh, ekw = (kh - 1) * rate[0] + 1, (kw - 1) * rate[1] + 1
+    oh, top = _out_and_pad(h, ekh, strides[0], padding)
+    ow, left = _out_and_pad(wd, ekw, strides[1], padding)
+    padded = np.zeros((n, h + 2 * ekh, wd + 2 * ekw, c), np.float64)
+    padded[:, top : top + h, left : left + wd] = x
+    out = np.zeros((n, oh, ow, c * mult), np.float64)
+    for i, j, ch, m in itertools.product(range(oh), range(ow), range(c), range(mult)):
+        r, q = i * strides[0], j * strides[1]
+        patch = padded[:, r : r + ekh : rate[0], q : q + ekw : rate[1], ch]
+        out[:, i, j, ch * mult + m] = np.einsum("nhw,hw->n", patch, w[:, :, ch, m])
+    return out
+
+
+TRANSPOSE_CASES = [
+    # (value shape, filter shape, output height/width, strides, padding, dilations)
+    ((2, 4, 4, 3), (3, 3, 2, 3), (7, 7), (2, 2), "SAME", (1, 1)),  # 7 or 8: ambiguous
+    ((2, 4, 4, 3), (3, 3, 2, 3), (8, 8), (2, 2), "SAME", (1, 1)),
+    ((2, 3, 3, 1), (3, 3, 2, 1), (8, 7), (2, 2), "VALID", (1, 1)),  # 7 or 8 again
+    ((1, 3, 5, 2), (2, 3, 4, 2), (4, 7), (1, 1), "VALID", (1, 1)),
+    ((1, 5, 5, 2), (3, 3, 3, 2), (5, 5), (1, 1), "SAME", (1, 1)),
+    ((1, 3, 4, 2), (2, 4, 1, 2), (6, 7), (2, 2), "SAME", (1, 1)),  # even kernel
+    ((1, 4, 2, 2), (3, 2, 2, 2), (4, 6), (1, 3), "SAME", (1, 1)),
+    ((1, 5, 5, 2), (3, 3, 2, 2), (5, 5), (1, 1), "SAME", (2, 2)),
+    ((1, 3, 3, 2), (3, 3, 1, 2), (7, 7), (1, 1), "VALID", (2, 2)),
+]
+
+
+def _transpose_args(case):
+    v_shape, w_shape, out_hw, strides, padding, dilations = case
+    vv = RNG.randn(*v_shape).astype(np.float32)
+    wv = RNG.randn(*w_shape).astype(np.float32)
+    return vv, wv, out_hw, strides, padding, dilations
+
+
+@pytest.mark.parametrize("case", TRANSPOSE_CASES)
+def test_conv2d_transpose_matches_numpy_scatter(case):
+    vv, wv, out_hw, strides, padding, dilations = _transpose_args(case)
+    v = tf.placeholder(tf.float32, [None, *vv.shape[1:]])
+    y = tf.nn.conv2d_transpose(
+        v,
+        wv,
+        [tf.shape(v)[0], *out_hw, wv.shape[2]],  # dynamic batch
+        strides=list(strides),
+        padding=padding,
+        dilations=list(dilations),
+    )
+    assert (y.op.type, y.op.name) == ("Conv2DBackpropInput", "conv2d_transpose")
+    assert y.shape.as_list() == [None, *out_hw, wv.shape[2]]
+    expected = np_conv2d_transpose(vv, wv, out_hw, strides, padding, dilations)
+    np.testing.assert_allclose(run(y, {v: vv}), expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", TRANSPOSE_CASES[:4])
+def test_conv2d_transpose_is_the_adjoint_of_conv2d(case):
+    # <conv2d(x, w), y> == <x, conv2d_transpose(y, w, x.shape)> for random x, y.
+    vv, wv, out_hw, strides, padding, dilations = _transpose_args(case)
+    xv = RNG.randn(vv.shape[0], *out_hw, wv.shape[2]).astype(np.float32)
+    forward = conv_ops.conv2d(xv, wv, list(strides), padding, dilations=dilations)
+    transpose = tf.nn.conv2d_transpose(
+        vv, wv, xv.shape, list(strides), padding, dilations=list(dilations)
+    )
+    lhs, rhs = run([tf.reduce_sum(forward * vv), tf.reduce_sum(transpose * xv)])
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-4)
+
+
+def test_conv2d_transpose_nchw_matches_nhwc():
+    vv, wv, out_hw, strides, padding, _ = _transpose_args(TRANSPOSE_CASES[5])
+    nhwc = tf.nn.conv2d_transpose(vv, wv, [1, *out_hw, 1], strides, padding)
+    nchw = tf.nn.conv2d_transpose(
+        np.transpose(vv, (0, 3, 1, 2)),
+        wv,
+        [1, 1, *out_hw],
+        [1, 1, *strides],
+        padding,
+        data_format="NCHW",
+    )
+    assert nchw.shape.as_list() == [1, 1, *out_hw]
+    got_nhwc, got_nchw = run([nhwc, nchw])
+    np.testing.assert_allclose(
+        np.transpose(got_nchw, (0, 2, 3, 1)), got_nhwc, rtol=1e-5, atol=1e-6
+    )
+    expected = np_conv2d_transpose(vv, wv, out_hw, strides, padding)
+    np.testing.assert_allclose(got_nhwc, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_conv2d_transpose_output_shape_forms_and_dynamic_batch():
+    vv, wv, out_hw, strides, padding, _ = _transpose_args(TRANSPOSE_CASES[0])
+    v = tf.placeholder(tf.float32, [None, 4, 4, 3])
+    batch = tf.shape(v)[0]
+    outputs = [
+        tf.nn.conv2d_transpose(v, wv, tf.stack([batch, 7, 7, 2]), 2),
+        tf.nn.conv2d_transpose(v, tf.constant(wv), [batch, 7, 7, 2], 2),
+        tf.nn.conv2d_transpose(
+            input=v, filters=wv, output_shape=(2, 7, 7, 2), strides=2
+        ),
+        tf.nn.conv2d_transpose(v, wv, np.array([2, 7, 7, 2]), 2, name="deconv"),
+        tf.nn.conv2d_transpose(v, wv, tf.constant([2, 7, 7, 2]), [2, 2]),
+    ]
+    assert [y.op.name for y in outputs] == [
+        "conv2d_transpose",
+        "conv2d_transpose_1",
+        "conv2d_transpose_2",
+        "deconv",
+        "conv2d_transpose_3",
+    ]
+    assert [y.shape.as_list() for y in outputs] == [[None, 7, 7, 2]] * 5
+    expected = np_conv2d_transpose(vv, wv, out_hw, strides, padding)
+    for got in run(outputs, {v: vv}):
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+    # The same graph with another batch size.
+    got = run(outputs[0], {v: vv[:1]})
+    np.testing.assert_allclose(got, expected[:1], rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_transpose_gradients_match_numpy():
+    # The op is linear in the value and in the filter, so the gradient of
+    # sum(conv2d_transpose(v, w) * c) w.r.t. either is the numpy reference applied
+    # to basis vectors.
+    vv, wv, out_hw, strides, padding, _ = _transpose_args(TRANSPOSE_CASES[2])
+    cv = RNG.randn(vv.shape[0], *out_hw, wv.shape[2])
+    v, w = tf.Variable(vv), tf.Variable(wv)
+    y = tf.nn.conv2d_transpose(v, w, [vv.shape[0], *out_hw, wv.shape[2]], 2, padding)
+    gv, gw = gradients(tf.reduce_sum(y * cv.astype(np.float32)), [v, w])
+    got_gv, got_gw = run([gv, gw])
+
+    def numeric(shape, ref):
+        grad = np.zeros(shape)
+        for index in np.ndindex(*shape):
+            basis = np.zeros(shape)
+            basis[index] = 1.0
+            grad[index] = np.sum(ref(basis) * cv)
+        return grad
+
+    want_gv = numeric(
+        vv.shape, lambda b: np_conv2d_transpose(b, wv, out_hw, strides, padding)
+    )
+    want_gw = numeric(
+        wv.shape, lambda b: np_conv2d_transpose(vv, b, out_hw, strides, padding)
+    )
+    np.testing.assert_allclose(got_gv, want_gv, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(got_gw, want_gw, rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_transpose_build_time_errors():
+    v = tf.placeholder(tf.float32, [None, 4, 4, 3])
+    w = np.zeros((3, 3, 2, 3), np.float32)
+    shapes = (
+        r"with output_shape .*, filter shape \[3,3,2,3\] and value shape \[\?,4,4,3\]"
+    )
+    cases = [
+        ([2, 8, 8], r"Shape must be rank 4 but is rank 3 for 'conv2d_transpose'"),
+        ([2, 8, 8, 5], r"output_shape does not match filter's output channels, 5 != 2"),
+        (
+            [2, 9, 8, 2],
+            r"Size of out_backprop doesn't match computed: actual = 4,"
+            r" computed = 5 spatial_dim: 1 input: 9 filter: 3 output: 4 stride: 2",
+        ),
+        (
+            [tf.shape(v)[0], tf.shape(v)[1] * 2, 8, 2],
+            r"needs output_shape's height,"
+            r" width and channels when the graph is built .* got \[\?,\?,8,2\]",
+        ),
+    ]
+    for output_shape, message in cases:
+        with pytest.raises(ValueError, match=message + ".*" + shapes):
+            tf.nn.conv2d_transpose(v, w, output_shape, strides=2)
+    with pytest.raises(
+        ValueError,
+        match=r"input channels does not match filter's input channels, 3 != 4 for"
+        r" '\w+' \(op: 'Conv2DBackpropInput'\)",
+    ):
+        tf.nn.conv2d_transpose(v, np.zeros((3, 3, 2, 4), np.float32), [2, 8, 8, 2], 2)
+    with pytest.raises(ValueError, match="must have the same batch size"):
+        tf.nn.conv2d_transpose(tf.zeros([2, 4, 4, 3]), w, [3, 8, 8, 2], 2)
+    with pytest.raises(ValueError, match="Cannot specify both 'input' and 'value'"):
+        tf.nn.conv2d_transpose(v, w, [2, 8, 8, 2], 2, input=v)
+    with pytest.raises(TypeError, match="DataType int32 not in list of allowed values"):
+        tf.nn.conv2d_transpose(
+            tf.zeros([1, 4, 4, 3], tf.int32),
+            tf.zeros([3, 3, 2, 3], tf.int32),
+            [1, 8, 8, 2],
+            2,
+        )
+
+
+def test_conv2d_transpose_batch_mismatch_at_run_time():
+    v = tf.placeholder(tf.float32, [None, 4, 4, 3])
+    y = tf.nn.conv2d_transpose(v, np.zeros((3, 3, 2, 3), np.float32), [3, 8, 8, 2], 2)
+    assert y.shape.as_list() == [None, 8, 8, 2]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="same batch size"):
+        run(y, {v: np.zeros((2, 4, 4, 3), np.float32)})
+
+
+DEPTHWISE_CASES = [
+    # (input shape, filter shape, strides, padding, rate)
+    ((2, 5, 5, 3), (3, 3, 3, 2), (1, 1), "SAME", (1, 1)),
+    ((1, 7, 6, 2), (3, 2, 2, 3), (2, 2), "VALID", (1, 1)),
+    ((1, 6, 5, 2), (2, 3, 2, 2), (2, 1), "SAME", (1, 1)),
+    ((1, 8, 8, 2), (3, 3, 2, 2), (1, 1), "SAME", (2, 2)),
+    ((1, 8, 7, 3), (2, 2, 3, 1), (1, 1), "VALID", (2, 1)),
+]
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "strides", "padding", "rate"), DEPTHWISE_CASES
+)
+def test_depthwise_conv2d_matches_numpy(x_shape, w_shape, strides, padding, rate):
+    xv = RNG.randn(*x_shape).astype(np.float32)
+    wv = RNG.randn(*w_shape).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None, *x_shape[1:]])
+    y = tf.nn.depthwise_conv2d(x, wv, [1, *strides, 1], padding, rate=list(rate))
+    expected = np_depthwise_conv2d(xv, wv, strides, padding, rate)
+    assert (y.op.type, y.op.name) == ("DepthwiseConv2dNative", "depthwise")
+    assert y.shape.as_list() == [None, *expected.shape[1:]]
+    np.testing.assert_allclose(run(y, {x: xv}), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_depthwise_conv2d_nchw_and_gradient():
+    xv = RNG.randn(2, 3, 5, 5).astype(np.float32)  # NCHW
+    wv = RNG.randn(3, 3, 3, 2).astype(np.float32)
+    x = tf.Variable(xv)
+    y = tf.nn.depthwise_conv2d(x, wv, [1, 1, 2, 2], "SAME", data_format="NCHW")
+    (gx,) = gradients(tf.reduce_sum(y), [x])
+    got, got_gx = run([y, gx])
+    nhwc = np.transpose(xv, (0, 2, 3, 1))
+    expected = np_depthwise_conv2d(nhwc, wv, (2, 2), "SAME")
+    np.testing.assert_allclose(
+        np.transpose(got, (0, 2, 3, 1)), expected, rtol=1e-4, atol=1e-5
+    )
+    # d sum(y) / dx[c] = sum over the multiplier and the windows covering each pixel.
+    ones = np.ones_like(expected)
+    want = np.zeros_like(nhwc, np.float64)
+    for index in np.ndindex(*nhwc.shape):
+        basis = np.zeros_like(nhwc, np.float64)
+        basis[index] = 1.0
+        want[index] = np.sum(np_depthwise_conv2d(basis, wv, (2, 2), "SAME") * ones)
+    np.testing.assert_allclose(
+        np.transpose(got_gx, (0, 2, 3, 1)), want, rtol=1e-4, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    ("strides", "rate"), [((1, 1), (1, 1)), ((2, 2), (1, 1)), ((1, 1), (2, 2))]
+)
+def test_separable_conv2d_matches_numpy(strides, rate):
+    xv = RNG.randn(2, 7, 6, 3).astype(np.float32)
+    dv = RNG.randn(3, 3, 3, 2).astype(np.float32)
+    pv = RNG.randn(1, 1, 6, 4).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None, 7, 6, 3])
+    y = tf.nn.separable_conv2d(x, dv, pv, [1, *strides, 1], "SAME", rate=list(rate))
+    depthwise = np_depthwise_conv2d(xv, dv, strides, "SAME", rate)
+    expected = np.einsum("nhwc,co->nhwo", depthwise, pv[0, 0])
+    assert (y.op.type, y.op.name) == ("Conv2D", "separable_conv2d")
+    assert y.op.inputs[0].op.name == "separable_conv2d/depthwise"
+    assert y.shape.as_list() == [None, *expected.shape[1:]]
+    np.testing.assert_allclose(run(y, {x: xv}), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_depthwise_and_separable_errors():
+    x = tf.placeholder(tf.float32, [None, 5, 5, 3])
+    with pytest.raises(
+        ValueError,
+        match=r"Dimensions must be equal, but are 3 and 4 for 'depthwise' \(op:"
+        r" 'DepthwiseConv2dNative'\)",
+    ):
+        tf.nn.depthwise_conv2d(x, np.zeros((3, 3, 4, 1), np.float32), 1, "SAME")
+    with pytest.raises(ValueError, match="strides > 1 not supported in conjunction"):
+        tf.nn.depthwise_conv2d(x, np.zeros((3, 3, 3, 1), np.float32), 2, "SAME", rate=2)
+    with pytest.raises(ValueError, match="Cannot specify both 'dilations' and 'rate'"):
+        tf.nn.depthwise_conv2d(
+            x, np.zeros((3, 3, 3, 1), np.float32), 1, "SAME", rate=2, dilations=2
+        )
+    with pytest.raises(ValueError, match="Dimensions 3 and 1 are not compatible"):
+        tf.nn.separable_conv2d(
+            x,
+            np.zeros((3, 3, 3, 2), np.float32),
+            np.zeros((3, 1, 6, 4), np.float32),
+            1,
+            "SAME",
+        )
+
+
+def _np_transpose_case(v, w):
+    return np_conv2d_transpose(v, w, (7, 7), (2, 2), "SAME")
+
+
+# check_op builds each row on known-shape and unknown-first-dim placeholders and on
+# constants, in float32 and float64, and checks values, dtypes and static shapes.
+CONV_CASES_TABLE = [
+    Case(
+        "Conv2DBackpropInput",
+        lambda v, w: tf.nn.conv2d_transpose(v, w, [tf.shape(v)[0], 7, 7, 2], 2),
+        _np_transpose_case,
+        ((2, 4, 4, 3), (3, 3, 2, 3)),
+        FLOATS,
+        tol=20,
+    ),
+    Case(
+        "DepthwiseConv2dNative",
+        lambda x, w: tf.nn.depthwise_conv2d(x, w, [1, 2, 2, 1], "SAME"),
+        lambda x, w: np_depthwise_conv2d(x, w, (2, 2), "SAME"),
+        ((2, 5, 5, 3), (3, 3, 3, 2)),
+        FLOATS,
+        tol=20,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", params(CONV_CASES_TABLE))
+def test_conv_op_table(case: Case) -> None:
+    check_op(case)
 
 
 # -- pooling ------------------------------------------------------------------------------
