@@ -105,6 +105,12 @@ from jgraph.ops.clip_ops import (
     clip_by_norm as clip_by_norm,
     global_norm as global_norm,
 )
+from jgraph.ops.control_flow_ops import (
+    case as case,
+    cond as cond,
+    map_fn as map_fn,
+    while_loop as while_loop,
+)
 from jgraph.ops.init_ops import (
     constant_initializer as constant_initializer,
     glorot_normal_initializer as glorot_normal_initializer,

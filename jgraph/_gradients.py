@@ -30,6 +30,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from jgraph import errors
 from jgraph._graph import Tensor, get_default_graph
 from jgraph._registry import REGISTRY, add_op, convert_to_tensor, op
 from jgraph.ops import array_ops
@@ -49,7 +50,8 @@ def reached_tensors(
 ) -> set[Tensor]:
     """The tensors a gradient of ``ys`` flows back to (``ys`` included).
 
-    Follows data inputs of floating tensors; does not go into ``StopGradient``
+    Follows data inputs of floating tensors, and into the graph functions of
+    control-flow ops (their ``_inner_outputs``); does not go into ``StopGradient``
     ops nor into ``stop_tensors`` (which are reached, but constants beyond).
     """
     stop = set(stop_tensors)
@@ -63,6 +65,8 @@ def reached_tensors(
         if tensor in stop or tensor.op.type in NON_DIFFERENTIABLE:
             continue
         stack.extend(t for t in tensor.op.inputs if differentiable(t))
+        inner = tensor.op.attrs.get("_inner_outputs", ())
+        stack.extend(t for t in inner if differentiable(t))
     return seen
 
 
@@ -131,8 +135,19 @@ def _gradients_impl(
         substitutions.update(zip(var_names, variables, strict=True))
         return ctx.recompute(y_tensors, substitutions)
 
-    _, vjp_fn = jax.vjp(ys_fn, x_values, var_values)
-    x_grads, var_grads = vjp_fn(cotangents)
+    try:
+        _, vjp_fn = jax.vjp(ys_fn, x_values, var_values)
+        x_grads, var_grads = vjp_fn(cotangents)
+    except ValueError as err:
+        if "while_loop" not in str(err):
+            raise
+        raise errors.InvalidArgumentError(
+            None,
+            ctx.op,
+            "tf.gradients cannot go back through a tf.while_loop without a bound:"
+            " pass maximum_iterations=<a Python int> to tf.while_loop (it then"
+            f" compiles to a differentiable scan). ({str(err).splitlines()[0]})",
+        ) from err
     return (*x_grads, *var_grads)
 
 

@@ -331,12 +331,26 @@ class _Interpreter:
     ) -> list[Any]:
         """Evaluates ``targets`` from ``feeds`` alone (a function body built in the
         graph, such as a ``Dataset.map`` function), reading but not writing state."""
+        return self.call_function(targets, feeds, self.state)[0]
+
+    def call_function(
+        self,
+        targets: Sequence[Tensor],
+        feeds: dict[Tensor, Any],
+        state: dict[str, Any],
+        iteration: Any = None,
+    ) -> tuple[list[Any], dict[str, Any]]:
+        """Evaluates ``targets`` from ``feeds`` (a graph function: a branch, a loop
+        body) over the variable values ``state``; returns them and the new state.
+        ``iteration`` (a loop counter) is folded into the random ops' keys."""
         ops = prune(targets, [], feeds)
         sub = _Interpreter(ops, {}, {}, tuple(feeds), tuple(feeds.values()), None)
-        sub.start_state, sub.state = self.start_state, dict(self.state)
+        sub.start_state, sub.state = self.start_state, dict(state)
         sub.run_key = self.run_key
+        if iteration is not None and self.run_key is not None:
+            sub.run_key = _rng.fold(self.run_key, iteration)
         sub.execute()
-        return [sub.env[t] for t in targets]
+        return [sub.env[t] for t in targets], sub.state
 
     def recompute(
         self, targets: Sequence[Tensor], substitutions: dict[Any, Any]
@@ -359,8 +373,9 @@ class _Interpreter:
             if reads in var_subs:
                 local[op.outputs[0]] = var_subs[reads]
                 continue
+            opdef = REGISTRY[op.type]
             touched = any(t in local for t in op.inputs) or (
-                REGISTRY[op.type].stateful
+                (opdef.stateful or opdef.needs_context)
                 and any(n in var_subs for n in op.attrs.get("var_names", ()))
             )
             if not touched or all(t in tensor_subs for t in op.outputs):
@@ -396,7 +411,16 @@ class _ReadOnly:
     def evaluate(
         self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]
     ) -> list[Any]:
-        return self._run.evaluate(targets, feeds)
+        return self._run.call_function(targets, feeds, self._state)[0]
+
+    def call_function(
+        self,
+        targets: Sequence[Tensor],
+        feeds: dict[Tensor, Any],
+        state: dict[str, Any],
+        iteration: Any = None,
+    ) -> tuple[list[Any], dict[str, Any]]:
+        return self._run.call_function(targets, feeds, state, iteration)
 
     def recompute(
         self, targets: Sequence[Tensor], substitutions: dict[Any, Any]

@@ -72,6 +72,17 @@ class LoweringContext(Protocol):
         """Evaluates ``targets`` from ``feeds`` alone (a function body in the graph)."""
         ...
 
+    def call_function(
+        self,
+        targets: Sequence[Tensor],
+        feeds: dict[Tensor, Any],
+        state: dict[str, Any],
+        iteration: Any = None,
+    ) -> tuple[list[Any], dict[str, Any]]:
+        """Evaluates a graph function over the variable values ``state``; returns
+        ``targets``' values and the new state (``iteration`` varies random ops)."""
+        ...
+
     def write_state(self, name: str, value: Any) -> None:
         """Sets state entry ``name`` for the rest of the run and the next runs."""
         ...

@@ -57,6 +57,11 @@ def split(key: jax.Array) -> tuple[jax.Array, jax.Array]:
     return halves[:, 0], halves[:, 1]
 
 
+def fold(run_keys: jax.Array, data: Any) -> jax.Array:
+    """``run_keys`` with ``data`` (a loop counter) folded into both chains."""
+    return jax.vmap(jax.random.fold_in, in_axes=(0, None))(run_keys, data)
+
+
 def op_key(run_keys: jax.Array, op_id: int, seed: int | None) -> jax.Array:
     """The key of one random op in one run."""
     if seed is None:

@@ -497,8 +497,8 @@ def conv2d_transpose(
     >>> x = jg.placeholder(jg.float32, [None, 4, 4, 3])
     >>> out = [jg.shape(x)[0], 8, 8, 2]
     >>> y = conv2d_transpose(x, jg.ones([3, 3, 2, 3]), out, strides=2)
-    >>> y.op.type, y.op.name, y.shape.as_list()
-    ('Conv2DBackpropInput', 'conv2d_transpose', [None, 8, 8, 2])
+    >>> y.op.type, y.shape.as_list()
+    ('Conv2DBackpropInput', [None, 8, 8, 2])
     """
     value = _argument_alias("input", input, "value", value)
     filter = _argument_alias("filters", filters, "filter", filter)
