@@ -108,7 +108,10 @@ from jgraph.ops.clip_ops import (
 from jgraph.ops.control_flow_ops import (
     case as case,
     cond as cond,
+    foldl as foldl,
+    foldr as foldr,
     map_fn as map_fn,
+    scan as scan,
     while_loop as while_loop,
 )
 from jgraph.ops.init_ops import (

@@ -297,6 +297,59 @@ def test_map_fn_bad_input_errors():
         tf.map_fn(lambda e: e, tf.zeros([2]), dtype=tf.int32)
 
 
+# -- scan, foldl, foldr ------------------------------------------------------------------------
+
+
+def test_scan_matches_numpy_with_and_without_initializer(sess):
+    x = tf.placeholder(tf.float32, [None, 2])
+    data = np.random.RandomState(1).randn(5, 2).astype(np.float32)
+    running = tf.scan(lambda acc, row: acc + row, x)
+    scaled = tf.scan(lambda acc, row: acc * 0.5 + row, x, initializer=tf.ones([2]))
+    backwards = tf.scan(lambda acc, row: acc + row, x, reverse=True)
+    got_running, got_scaled, got_back = sess.run(
+        [running, scaled, backwards], {x: data}
+    )
+    np.testing.assert_allclose(got_running, np.cumsum(data, 0), rtol=1e-5)
+    expected, acc = [], np.ones(2, np.float32)
+    for row in data:
+        acc = acc * 0.5 + row
+        expected.append(acc)
+    np.testing.assert_allclose(got_scaled, expected, rtol=1e-5)
+    np.testing.assert_allclose(got_back, np.cumsum(data[::-1], 0)[::-1], rtol=1e-5)
+
+
+def test_scan_with_a_structured_accumulator_and_gradients(sess):
+    w = tf.Variable(2.0)
+    elems = tf.constant([1.0, 2.0, 3.0])
+    total, count = tf.scan(
+        lambda acc, e: (acc[0] + e * w, acc[1] + 1), elems, initializer=(0.0, 0)
+    )
+    (grad,) = tf.gradients(total[-1], [w])
+    sess.run(w.initializer)
+    got_total, got_count, got_grad = sess.run([total, count, grad])
+    np.testing.assert_allclose(got_total, [2.0, 6.0, 12.0])
+    np.testing.assert_array_equal(got_count, [1, 2, 3])
+    assert got_grad == pytest.approx(6.0)
+
+
+def test_folds_match_python(sess):
+    elems = tf.constant([1.0, 2.0, 3.0, 4.0])
+    assert (
+        sess.run(tf.foldl(lambda a, x: a * 2.0 + x, elems))
+        == ((1 * 2 + 2) * 2 + 3) * 2 + 4
+    )
+    assert (
+        sess.run(tf.foldr(lambda a, x: a * 2.0 + x, elems))
+        == ((4 * 2 + 3) * 2 + 2) * 2 + 1
+    )
+    assert sess.run(tf.foldl(lambda a, x: a - x, elems, initializer=10.0)) == 0.0
+
+
+def test_scan_bad_accumulator_is_named():
+    with pytest.raises(TypeError, match=r"enters the loop with type float32.*int32"):
+        tf.scan(lambda a, x: tf.cast(a, tf.int32), tf.zeros([3]), initializer=0.0)
+
+
 # -- with the rest of jgraph -------------------------------------------------------------------
 
 

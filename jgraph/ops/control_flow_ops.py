@@ -1,12 +1,12 @@
-"""Control flow, as TF1's ``tf.cond``, ``tf.case``, ``tf.while_loop`` and ``tf.map_fn``.
+"""Control flow, as TF1's ``tf.cond``, ``tf.case``, ``tf.while_loop``, ``tf.map_fn``,
+``tf.scan``, ``tf.foldl`` and ``tf.foldr``.
 
 Stage 2 of the pipeline (ops). The Python callables build their ops into the graph
 once, as *graph functions* (:class:`_Function`): placeholders stand for the
 arguments, and the outer tensors the ops read are *captured* as inputs of the one
-op (``If``, ``While``, ``MapFn``) that runs the function. The main run never sees
+op (``If``, ``While``, ``Scan``) that runs the function. The main run never sees
 the function's ops (they are not inputs of anything it runs); the op's lowering
-evaluates them inside ``lax.cond`` / ``lax.while_loop`` / ``lax.scan`` / ``lax.map``
-through the lowering context, threading the variables they assign.
+evaluates them inside ``lax.switch`` / ``lax.while_loop`` / ``lax.scan`` through the lowering context, threading the variables they assign.
 
 As in TF1, a function's stateful ops run only if its outputs depend on them
 (``tf.control_dependencies`` inside the function makes them). Random ops inside a
@@ -446,31 +446,31 @@ def _static_int(value: Any) -> int | None:
     return int(value)
 
 
-def _check_loop(
-    inputs: Sequence[Tensor],
-    specs: Sequence[tuple[Any, TensorShape]],
-    cond_f: _Function,
-    body_f: _Function,
-) -> None:
-    """TF1's build-time checks of a loop's ``cond`` and ``body`` results."""
+def _check_cond(cond_f: _Function) -> None:
+    """A loop condition must give one scalar bool."""
     (keep,) = cond_f.outputs if len(cond_f.outputs) == 1 else (None,)
     if (
         keep is None
         or keep.dtype is not _dtypes.bool_
-        or keep.shape.ndims
-        not in (
-            None,
-            0,
-        )
+        or keep.shape.ndims not in (None, 0)
     ):
         got = ", ".join(f"{t.name} ({t.dtype.name}{t.shape})" for t in cond_f.outputs)
         raise ValueError(
             f"tf.while_loop's cond must return one scalar bool, got {got}."
         )
+
+
+def _check_carry(
+    inputs: Sequence[Tensor],
+    specs: Sequence[tuple[Any, TensorShape]],
+    body_f: _Function,
+    what: str,
+) -> None:
+    """TF1's build-time checks of what a loop body gives back for its loop vars."""
     if len(body_f.outputs) != len(inputs):
         raise ValueError(
-            f"tf.while_loop's body returned {len(body_f.outputs)} values for"
-            f" {len(inputs)} loop variables."
+            f"{what} returned {len(body_f.outputs)} values for {len(inputs)} loop"
+            " variables."
         )
     for var, out, (dtype, shape) in zip(inputs, body_f.outputs, specs, strict=True):
         if out.dtype != dtype:
@@ -536,7 +536,8 @@ def while_loop(
         body_f, body_waits = _trace(
             lambda: body(*call_args), args, "tf.while_loop's body"
         )
-        _check_loop(inputs, specs, cond_f, body_f)
+        _check_cond(cond_f)
+        _check_carry(inputs, specs, body_f, "tf.while_loop's body")
         limit: Any = None
         if maximum_iterations is not None:
             static = _static_int(maximum_iterations)
@@ -571,32 +572,113 @@ def while_loop(
     return jax.tree_util.tree_unflatten(structure, outputs)
 
 
-@op("MapFn", needs_context=True, list_input="values", same_dtype=False, shape_fn=_specs)
-def _map_impl(
+@op("Scan", needs_context=True, list_input="values", same_dtype=False, shape_fn=_specs)
+def _scan_impl(
     ctx: Any,
     values: Sequence[Any],
     *,
     fn: _Function,
     n_elems: int,
+    n_carry: int,
+    reverse: bool,
     captured_tensors: tuple[Tensor, ...],
     var_names: tuple[str, ...],
     output_specs: tuple[tuple[Any, Any], ...],
     _uses_rng: bool = False,
     _inner_outputs: tuple[Tensor, ...] = (),
 ) -> Any:
-    elems, rest = tuple(values[:n_elems]), values[n_elems:]
-    captured = dict(zip(captured_tensors, rest, strict=True))
+    """``fn(*carry, *element) -> outputs`` over the elements; the first ``n_carry``
+    outputs are the next carry; returns every step's outputs, stacked."""
+    elems = tuple(values[:n_elems])
+    carry = tuple(values[n_elems : n_elems + n_carry])
+    captured = dict(zip(captured_tensors, values[n_elems + n_carry :], strict=True))
     item_specs = [(dtype, dims[1:]) for dtype, dims in output_specs]
 
-    def step(carry: tuple, elem: tuple) -> tuple[tuple, tuple]:
-        i, state = carry
-        outputs, state = _call(ctx, fn, captured, elem, state, item_specs, i)
-        return (i + 1, state), tuple(outputs)
+    def step(loop: tuple, elem: tuple) -> tuple[tuple, tuple]:
+        i, carry, state = loop
+        args = (*carry, *elem)
+        outputs, state = _call(ctx, fn, captured, args, state, item_specs, i)
+        return (i + 1, tuple(outputs[:n_carry]), state), tuple(outputs)
 
-    start = (jnp.int32(0), _state_of(ctx, var_names))
-    (_, state), outputs = lax.scan(step, start, elems)
+    start = (jnp.int32(0), carry, _state_of(ctx, var_names))
+    (_, _, state), outputs = lax.scan(step, start, elems, reverse=reverse)
     _write_back(ctx, state)
     return outputs
+
+
+def _scan(
+    fn: Callable[..., Any],
+    elems: Any,
+    initializer: Any,
+    reverse: bool,
+    what: str,
+    dtype: Any = None,
+) -> tuple[list[Tensor], Any]:
+    """Builds one ``Scan`` op in the current name scope: ``fn(element)`` (no
+    ``initializer``: a map) or ``fn(accumulator, element)``; returns the stacked
+    outputs and their structure."""
+    if not callable(fn):
+        raise TypeError(f"{what} needs a callable fn.")
+    graph = get_default_graph()
+    leaves, structure = jax.tree_util.tree_flatten(elems, is_leaf=_is_leaf)
+    inputs = [convert_to_tensor(e) for e in leaves]
+    if not inputs or any(t.shape.ndims in (0, None) for t in inputs):
+        raise ValueError(
+            f"{what}: elems must be one or more tensors of rank >= 1, got"
+            f" {[f'{t.name} {t.shape}' for t in inputs]}."
+        )
+    length = inputs[0].shape[:1]
+    for t in inputs[1:]:
+        if not length.is_compatible_with(t.shape[:1]):
+            raise ValueError(
+                f"{what}: all elems must have the same first dimension, got"
+                f" {[f'{u.name} {u.shape}' for u in inputs]}."
+            )
+    elem_args = _placeholders([(t.dtype, t.shape[1:]) for t in inputs], "elem")
+    element = jax.tree_util.tree_unflatten(structure, elem_args)
+    if initializer is None:
+        carry, carry_args, acc_structure = [], [], None
+        build = lambda: fn(element)  # noqa: E731
+    else:
+        acc_leaves, acc_structure = jax.tree_util.tree_flatten(
+            initializer, is_leaf=_is_leaf
+        )
+        carry = [convert_to_tensor(a) for a in acc_leaves]
+        carry_args = _placeholders([(a.dtype, a.shape) for a in carry], "acc")
+        accumulator = jax.tree_util.tree_unflatten(acc_structure, carry_args)
+        build = lambda: fn(accumulator, element)  # noqa: E731
+    fn_f, waits = _trace(build, (*carry_args, *elem_args), f"{what}'s fn")
+    if acc_structure is not None:
+        _check_carry(carry, [(a.dtype, a.shape) for a in carry], fn_f, f"{what}'s fn")
+    if dtype is not None:
+        expected = [_dtypes.as_dtype(d) for d in jax.tree_util.tree_leaves(dtype)]
+        got = [t.dtype for t in fn_f.outputs]
+        if expected != got:
+            raise TypeError(
+                f"{what}: fn returned dtypes {[d.name for d in got]}, but dtype says"
+                f" {[d.name for d in expected]}."
+            )
+    unknown = [t.name for t in fn_f.outputs if t._dims is None]
+    if unknown:
+        raise ValueError(f"{what}: fn's outputs {unknown} have an unknown rank.")
+    first_dims = inputs[0]._dims
+    assert first_dims is not None  # the rank was checked above
+    specs = tuple((t.dtype, (first_dims[0], *(t._dims or ()))) for t in fn_f.outputs)
+    with graph.control_dependencies(waits):
+        result = _scan_impl(
+            [*inputs, *carry, *fn_f.captured],
+            fn=fn_f,
+            n_elems=len(inputs),
+            n_carry=len(carry),
+            reverse=reverse,
+            captured_tensors=fn_f.captured,
+            var_names=fn_f.var_names,
+            output_specs=specs,
+            _uses_rng=fn_f.uses_rng,
+            _inner_outputs=fn_f.outputs,
+            name="TensorArrayStack/TensorArrayGatherV3",
+        )
+    return ([result] if isinstance(result, Tensor) else list(result)), fn_f.structure
 
 
 def map_fn(
@@ -620,53 +702,93 @@ def map_fn(
     array([1, 4, 9], dtype=int32)
     """
     del parallel_iterations, back_prop, swap_memory, infer_shape
-    if not callable(fn):
-        raise TypeError("tf.map_fn needs a callable fn.")
-    graph = get_default_graph()
-    leaves, structure = jax.tree_util.tree_flatten(elems, is_leaf=_is_leaf)
-    with graph.name_scope(name or "map"):
-        inputs = [convert_to_tensor(e) for e in leaves]
-        if not inputs or any(t.shape.ndims in (0, None) for t in inputs):
-            raise ValueError(
-                "tf.map_fn: elems must be one or more tensors of rank >= 1, got"
-                f" {[f'{t.name} {t.shape}' for t in inputs]}."
-            )
-        length = inputs[0].shape[:1]
-        for t in inputs[1:]:
-            if not length.is_compatible_with(t.shape[:1]):
-                raise ValueError(
-                    "tf.map_fn: all elems must have the same first dimension, got"
-                    f" {[f'{u.name} {u.shape}' for u in inputs]}."
+    with get_default_graph().name_scope(name or "map"):
+        outputs, structure = _scan(fn, elems, None, False, "tf.map_fn", dtype)
+    return jax.tree_util.tree_unflatten(structure, outputs)
+
+
+def scan(
+    fn: Callable[[Any, Any], Any],
+    elems: Any,
+    initializer: Any = None,
+    parallel_iterations: int = 10,
+    back_prop: bool = True,
+    swap_memory: bool = False,
+    infer_shape: bool = True,
+    reverse: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Every step's accumulator of ``acc = fn(acc, element)`` over ``elems``'
+    first axis, stacked, as TF1 ``tf.scan``. Without ``initializer`` the first
+    element starts the accumulator and is the first output.
+
+    >>> import jgraph as jg
+    >>> jg.Session().run(scan(lambda a, x: a + x, jg.constant([1, 2, 3, 4])))
+    array([ 1,  3,  6, 10], dtype=int32)
+    """
+    del parallel_iterations, back_prop, swap_memory, infer_shape
+    with get_default_graph().name_scope(name or "scan"):
+        first = None
+        if initializer is None:
+            leaves, structure = jax.tree_util.tree_flatten(elems, is_leaf=_is_leaf)
+            tensors = [convert_to_tensor(t) for t in leaves]
+            index = -1 if reverse else 0
+            rest = slice(None, -1) if reverse else slice(1, None)
+            first = [t[index] for t in tensors]
+            initializer = jax.tree_util.tree_unflatten(structure, first)
+            elems = jax.tree_util.tree_unflatten(structure, [t[rest] for t in tensors])
+        outputs, structure = _scan(fn, elems, initializer, reverse, "tf.scan")
+        if first is not None:
+            pieces = [(row, out) for row, out in zip(first, outputs, strict=True)]
+            outputs = [
+                array_ops.concat(
+                    [out, array_ops.expand_dims(row, 0)]
+                    if reverse
+                    else [array_ops.expand_dims(row, 0), out],
+                    0,
                 )
-        args = _placeholders([(t.dtype, t.shape[1:]) for t in inputs], "elem")
-        element = jax.tree_util.tree_unflatten(structure, args)
-        fn_f, waits = _trace(lambda: fn(element), args, "tf.map_fn's fn")
-        if dtype is not None:
-            expected = [_dtypes.as_dtype(d) for d in jax.tree_util.tree_leaves(dtype)]
-            got = [t.dtype for t in fn_f.outputs]
-            if expected != got:
-                raise TypeError(
-                    f"tf.map_fn: fn returned dtypes {[d.name for d in got]}, but"
-                    f" dtype says {[d.name for d in expected]}."
-                )
-        first_dims = inputs[0]._dims
-        assert first_dims is not None  # the rank was checked above
-        batch = first_dims[0]
-        unknown = [t.name for t in fn_f.outputs if t._dims is None]
-        if unknown:
-            raise ValueError(f"tf.map_fn: fn's outputs {unknown} have an unknown rank.")
-        specs = tuple((t.dtype, (batch, *(t._dims or ()))) for t in fn_f.outputs)
-        with graph.control_dependencies(waits):
-            result = _map_impl(
-                [*inputs, *fn_f.captured],
-                fn=fn_f,
-                n_elems=len(inputs),
-                captured_tensors=fn_f.captured,
-                var_names=fn_f.var_names,
-                output_specs=specs,
-                _uses_rng=fn_f.uses_rng,
-                _inner_outputs=fn_f.outputs,
-                name="TensorArrayStack/TensorArrayGatherV3",
-            )
-    outputs = [result] if isinstance(result, Tensor) else list(result)
-    return jax.tree_util.tree_unflatten(fn_f.structure, outputs)
+                for row, out in pieces
+            ]
+    return jax.tree_util.tree_unflatten(structure, outputs)
+
+
+def _fold(
+    fn: Callable[[Any, Any], Any],
+    elems: Any,
+    initializer: Any,
+    reverse: bool,
+    name: str,
+) -> Any:
+    """The last accumulator of :func:`scan` (TF1's ``foldl``/``foldr``)."""
+    with get_default_graph().name_scope(name):
+        stacked = scan(fn, elems, initializer, reverse=reverse)
+        last = 0 if reverse else -1
+        return jax.tree_util.tree_map(lambda t: t[last], stacked, is_leaf=_is_leaf)
+
+
+def foldl(
+    fn: Callable[[Any, Any], Any],
+    elems: Any,
+    initializer: Any = None,
+    parallel_iterations: int = 10,
+    back_prop: bool = True,
+    swap_memory: bool = False,
+    name: str | None = None,
+) -> Any:
+    """``fn(...fn(fn(initializer, e0), e1)..., en)``, as TF1 ``tf.foldl``."""
+    del parallel_iterations, back_prop, swap_memory
+    return _fold(fn, elems, initializer, False, name or "foldl")
+
+
+def foldr(
+    fn: Callable[[Any, Any], Any],
+    elems: Any,
+    initializer: Any = None,
+    parallel_iterations: int = 10,
+    back_prop: bool = True,
+    swap_memory: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Like :func:`foldl` from the last element to the first, as TF1 ``tf.foldr``."""
+    del parallel_iterations, back_prop, swap_memory
+    return _fold(fn, elems, initializer, True, name or "foldr")
