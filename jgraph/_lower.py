@@ -214,6 +214,9 @@ class _Interpreter:
         self.ops = ops
         self.start_state = {**ro_vars, **rw_vars}
         self.state = dict(self.start_state)
+        # Variables substituted by the recompute in progress (see ``recompute``):
+        # graph functions evaluated meanwhile read them as start-of-run values too.
+        self._substituted: dict[str, Any] = {}
         self.env: dict[Tensor, Any] = dict(zip(feeds, feed_values, strict=True))
         self.fed = frozenset(feeds)
         if key is not None:
@@ -345,7 +348,8 @@ class _Interpreter:
         ``iteration`` (a loop counter) is folded into the random ops' keys."""
         ops = prune(targets, [], feeds)
         sub = _Interpreter(ops, {}, {}, tuple(feeds), tuple(feeds.values()), None)
-        sub.start_state, sub.state = self.start_state, dict(state)
+        sub.start_state = {**self.start_state, **self._substituted}
+        sub.state = dict(state)
         sub.run_key = self.run_key
         if iteration is not None and self.run_key is not None:
             sub.run_key = _rng.fold(self.run_key, iteration)
@@ -363,6 +367,18 @@ class _Interpreter:
         """
         tensor_subs = {k: v for k, v in substitutions.items() if isinstance(k, Tensor)}
         var_subs = {k: v for k, v in substitutions.items() if isinstance(k, str)}
+        outer, self._substituted = self._substituted, {**self._substituted, **var_subs}
+        try:
+            return self._recompute(targets, tensor_subs, var_subs)
+        finally:
+            self._substituted = outer
+
+    def _recompute(
+        self,
+        targets: Sequence[Tensor],
+        tensor_subs: dict[Tensor, Any],
+        var_subs: dict[str, Any],
+    ) -> list[Any]:
         needed = _ancestors(targets, self.ops[: self.position])
         local: dict[Tensor, Any] = dict(tensor_subs)
         state = {**self.state, **var_subs}

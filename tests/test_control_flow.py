@@ -332,6 +332,19 @@ def test_scan_with_a_structured_accumulator_and_gradients(sess):
     assert got_grad == pytest.approx(6.0)
 
 
+def test_gradients_reach_variables_created_inside_a_loop_body(sess):
+    def body(acc, e):
+        w = tf.get_variable("w_in_body", [], initializer=tf.constant_initializer(2.0))
+        return acc + e * w * w
+
+    total = tf.scan(body, tf.constant([1.0, 2.0, 3.0]), initializer=0.0)
+    (w,) = tf.trainable_variables()
+    (grad,) = tf.gradients(total[-1], [w])
+    sess.run(tf.global_variables_initializer())
+    assert sess.run(total[-1]) == pytest.approx(6.0 * 4.0)
+    assert sess.run(grad) == pytest.approx(6.0 * 2 * 2.0)
+
+
 def test_folds_match_python(sess):
     elems = tf.constant([1.0, 2.0, 3.0, 4.0])
     assert (
