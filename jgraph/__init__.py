@@ -8,18 +8,28 @@ jitted pure function of the session state.
 from jgraph import (
     _dtypes,
     bitwise as bitwise,
+    compat as compat,
     data as data,
     distribute as distribute,
     errors as errors,
     initializers as initializers,
     layers as layers,
+    logging as logging,
     losses as losses,
     math as math,
+    metrics as metrics,
     nn as nn,
     ops as ops,
     random as random,
     summary as summary,
     train as train,
+)
+from jgraph._behavior import (
+    disable_eager_execution as disable_eager_execution,
+    disable_v2_behavior as disable_v2_behavior,
+    enable_eager_execution as enable_eager_execution,
+    enable_v2_behavior as enable_v2_behavior,
+    executing_eagerly as executing_eagerly,
 )
 from jgraph._dtypes import (
     DType as DType,
@@ -66,8 +76,10 @@ from jgraph._shape import (
     TensorShape as TensorShape,
 )
 from jgraph.config import ConfigProto as ConfigProto, GPUOptions as GPUOptions
-from jgraph.ops import state_ops as _state_ops
+from jgraph.logging import get_logger as get_logger
+from jgraph.ops import logging_ops as _logging_ops, state_ops as _state_ops
 from jgraph.ops.array_ops import (
+    boolean_mask as boolean_mask,
     broadcast_to as broadcast_to,
     concat as concat,
     expand_dims as expand_dims,
@@ -87,6 +99,7 @@ from jgraph.ops.array_ops import (
     reshape as reshape,
     reverse as reverse,
     reverse_v2 as reverse_v2,
+    sequence_mask as sequence_mask,
     shape as shape,
     size as size,
     slice as slice,
@@ -126,6 +139,7 @@ from jgraph.ops.init_ops import (
     variance_scaling_initializer as variance_scaling_initializer,
     zeros_initializer as zeros_initializer,
 )
+from jgraph.ops.logging_ops import Print as Print
 from jgraph.ops.math_ops import (
     abs as abs,
     acos as acos,
@@ -193,6 +207,11 @@ from jgraph.ops.math_ops import (
     rsqrt as rsqrt,
     saturate_cast as saturate_cast,
     scalar_mul as scalar_mul,
+    segment_max as segment_max,
+    segment_mean as segment_mean,
+    segment_min as segment_min,
+    segment_prod as segment_prod,
+    segment_sum as segment_sum,
     sigmoid as sigmoid,
     sign as sign,
     sin as sin,
@@ -209,6 +228,11 @@ from jgraph.ops.math_ops import (
     to_int32 as to_int32,
     to_int64 as to_int64,
     truediv as truediv,
+    unsorted_segment_max as unsorted_segment_max,
+    unsorted_segment_mean as unsorted_segment_mean,
+    unsorted_segment_min as unsorted_segment_min,
+    unsorted_segment_prod as unsorted_segment_prod,
+    unsorted_segment_sum as unsorted_segment_sum,
     where as where,
     where_v2 as where_v2,
 )
@@ -231,6 +255,9 @@ from jgraph.ops.state_ops import (
     placeholder as placeholder,
     placeholder_with_default as placeholder_with_default,
     report_uninitialized_variables as report_uninitialized_variables,
+    scatter_add as scatter_add,
+    scatter_sub as scatter_sub,
+    scatter_update as scatter_update,
 )
 from jgraph.ops.variable_scope import (
     AUTO_REUSE as AUTO_REUSE,
@@ -258,6 +285,7 @@ from jgraph.ops.variables import (
 # TF1 names that shadow Python builtins inside this namespace only.
 bool = _dtypes.bool_
 tuple = _state_ops.tuple_
+print = _logging_ops.print_v2
 floor_div = floordiv
 
 

@@ -62,12 +62,12 @@ class DType:
 
     @property
     def min(self) -> Any:
-        info = np.finfo(self._np) if self.is_floating else np.iinfo(self._np)
+        info = ml_dtypes.finfo(self._np) if self.is_floating else np.iinfo(self._np)
         return info.min
 
     @property
     def max(self) -> Any:
-        info = np.finfo(self._np) if self.is_floating else np.iinfo(self._np)
+        info = ml_dtypes.finfo(self._np) if self.is_floating else np.iinfo(self._np)
         return info.max
 
     def __repr__(self) -> str:

@@ -28,6 +28,7 @@ class GraphKeys:
     TRAINABLE_VARIABLES = "trainable_variables"
     MODEL_VARIABLES = "model_variables"
     MOVING_AVERAGE_VARIABLES = "moving_average_variables"
+    METRIC_VARIABLES = "metric_variables"
     SUMMARIES = "summaries"
     UPDATE_OPS = "update_ops"
     LOSSES = "losses"
@@ -38,6 +39,8 @@ class GraphKeys:
     INIT_OP = "init_op"
     LOCAL_INIT_OP = "local_init_op"
     READY_OP = "ready_op"
+    READY_FOR_LOCAL_INIT_OP = "ready_for_local_init_op"
+    SUMMARY_OP = "summary_op"
     ASSET_FILEPATHS = "asset_filepaths"
     QUEUE_RUNNERS = "queue_runners"
     WEIGHTS = "weights"
@@ -557,6 +560,10 @@ class Graph:
 
     def finalize(self) -> None:
         self._finalized = True
+
+    def _unsafe_unfinalize(self) -> None:
+        """Allows changes again (``MonitoredSession.close`` undoes its ``finalize``)."""
+        self._finalized = False
 
     @property
     def finalized(self) -> bool:

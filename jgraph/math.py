@@ -63,6 +63,11 @@ from jgraph.ops.math_ops import (
     round as round,
     rsqrt as rsqrt,
     scalar_mul as scalar_mul,
+    segment_max as segment_max,
+    segment_mean as segment_mean,
+    segment_min as segment_min,
+    segment_prod as segment_prod,
+    segment_sum as segment_sum,
     sigmoid as sigmoid,
     sign as sign,
     sin as sin,
@@ -76,6 +81,11 @@ from jgraph.ops.math_ops import (
     tan as tan,
     tanh as tanh,
     truediv as truediv,
+    unsorted_segment_max as unsorted_segment_max,
+    unsorted_segment_mean as unsorted_segment_mean,
+    unsorted_segment_min as unsorted_segment_min,
+    unsorted_segment_prod as unsorted_segment_prod,
+    unsorted_segment_sum as unsorted_segment_sum,
 )
 from jgraph.ops.nn_ops import (
     in_top_k as in_top_k,

@@ -1,8 +1,11 @@
 """``tf.nn``: activations, softmax, bias_add, dropout, top-k, losses (public surface).
 
 Convolutions, pooling and normalisation come from ``jgraph.ops.conv_ops``.
+Recurrent networks (``rnn_cell``, ``dynamic_rnn``, ``static_rnn``,
+``bidirectional_dynamic_rnn``) come from ``jgraph.ops.rnn_cell`` and ``jgraph.ops.rnn``.
 """
 
+from jgraph.ops import rnn_cell as rnn_cell
 from jgraph.ops.conv_ops import (
     avg_pool as avg_pool,
     avg_pool2d as avg_pool2d,
@@ -41,4 +44,9 @@ from jgraph.ops.nn_ops import (
     top_k as top_k,
     xw_plus_b as xw_plus_b,
     zero_fraction as zero_fraction,
+)
+from jgraph.ops.rnn import (
+    bidirectional_dynamic_rnn as bidirectional_dynamic_rnn,
+    dynamic_rnn as dynamic_rnn,
+    static_rnn as static_rnn,
 )

@@ -5,6 +5,7 @@ from jgraph.ops import (  # noqa: F401 - imported to register the ops
     clip_ops,
     conv_ops,
     init_ops,
+    logging_ops,
     math_ops,
     nn_ops,
     random_ops,

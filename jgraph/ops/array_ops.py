@@ -23,7 +23,9 @@ from jgraph import _dtypes
 from jgraph._graph import Tensor, get_default_graph
 from jgraph._registry import (
     _fold_static,
+    check_dtype,
     constant,
+    constant_value,
     convert_to_tensor,
     fresh_dim,
     is_known,
@@ -477,6 +479,127 @@ def gather_nd(params: Any, indices: Any, name: str | None = None) -> Tensor:
     indices = convert_to_tensor(indices)
     _check_index_dtype(indices, "GatherNd", "indices")
     return _gather_nd_impl(params, indices, name=name)
+
+
+# -- masking (TF1 composites of the ops above) -----------------------------------------
+
+
+def boolean_mask(
+    tensor: Any, mask: Any, name: str = "boolean_mask", axis: Any = None
+) -> Tensor:
+    """The entries of ``tensor`` where ``mask`` is true, as TF1 ``tf.boolean_mask``.
+
+    ``mask`` (bool, rank ``k >= 1``) covers dimensions ``axis .. axis + k - 1`` of
+    ``tensor``; in the result they become one dimension, as long as the number of
+    true entries.
+
+    TF1 difference: that number sets the output shape, which XLA must know when it
+    compiles, so ``mask`` must be known when the graph is built (a constant, or ops
+    on constants); its true positions become the constant indices of a ``gather``
+    (``gather_nd`` for ``k > 1``). A mask known only at run time (fed, a variable)
+    raises ``NotImplementedError``: keep the shape instead, with
+    ``tf.where(mask, tensor, tf.zeros_like(tensor))`` or
+    ``tensor * tf.cast(mask, tensor.dtype)``.
+
+    Raises:
+      ValueError: ``mask`` is a scalar, has unknown rank, or does not fit ``tensor``.
+      TypeError: ``mask`` is not bool.
+      NotImplementedError: ``mask`` is known only at run time.
+    """
+    graph = get_default_graph()
+    with graph.name_scope(name or "boolean_mask"):
+        tensor = convert_to_tensor(tensor, name="tensor")
+        mask = convert_to_tensor(mask, name="mask")
+        check_dtype(mask, (_dtypes.bool_,), "boolean_mask", "mask")
+        mask_dims, dims = mask._dims, tensor._dims
+        if mask_dims is None:
+            raise ValueError(
+                f"boolean_mask: the rank of mask {mask.name} must be known when the"
+                " graph is built (shape=[None] is fine, shape=None is not)."
+            )
+        if not mask_dims:
+            raise ValueError(f"boolean_mask: mask {mask.name} cannot be scalar.")
+        if dims is None:
+            raise ValueError(
+                f"boolean_mask: the rank of tensor {tensor.name} must be known."
+            )
+        k = len(mask_dims)
+        first = 0 if axis is None else static_int(axis, "boolean_mask axis")
+        first = first + len(dims) if first < 0 else first
+        covered = tensor.shape[first : first + k]
+        if first + k > len(dims) or not covered.is_compatible_with(mask.shape):
+            raise ValueError(
+                f"boolean_mask: mask {mask.name} of shape {mask.shape} does not fit"
+                f" dimensions {first}..{first + k - 1} of tensor {tensor.name} of"
+                f" shape {tensor.shape}."
+            )
+        value = constant_value(mask)
+        if value is None:
+            raise NotImplementedError(
+                f"boolean_mask: mask {mask.name} is known only at run time, but the"
+                " number of true entries sets the output shape and XLA compiles"
+                " static shapes. Use a constant mask, or keep the shape:"
+                " tf.where(mask, tensor, tf.zeros_like(tensor)) or tensor *"
+                " tf.cast(mask, tensor.dtype)."
+            )
+        positions = np.argwhere(value)
+        index_type = np.int32 if value.size < np.iinfo(np.int32).max else np.int64
+        if k == 1:
+            indices = constant(positions[:, 0].astype(index_type), name="indices")
+            return gather(tensor, indices, axis=first)
+        indices = constant(positions.astype(index_type), name="indices")
+        if first == 0:
+            return gather_nd(tensor, indices)
+        # The covered dims go first for gather_nd, and the result's dim back to axis.
+        rest = [d for d in builtins.range(len(dims)) if not first <= d < first + k]
+        front = transpose(tensor, [*builtins.range(first, first + k), *rest])
+        picked = gather_nd(front, indices)
+        order = [
+            *builtins.range(1, first + 1),
+            0,
+            *builtins.range(first + 1, len(rest) + 1),
+        ]
+        return transpose(picked, order)
+
+
+def sequence_mask(
+    lengths: Any,
+    maxlen: Any = None,
+    dtype: Any = _dtypes.bool_,
+    name: str | None = None,
+) -> Tensor:
+    """``result[i..., j] = j < lengths[i...]`` for ``j`` in ``[0, maxlen)``, as TF1
+    ``tf.sequence_mask`` (``range(maxlen) < lengths[..., None]``, cast to ``dtype``).
+
+    TF1 difference: ``maxlen`` is the last dimension of the result, which XLA must
+    know when it compiles: give it as a Python int (or a tensor that folds to a
+    constant). Without ``maxlen`` it is ``max(lengths)``, so ``lengths`` must then
+    be known when the graph is built; otherwise ``NotImplementedError``.
+    """
+    from jgraph.ops import math_ops  # math_ops builds on this module
+
+    graph = get_default_graph()
+    with graph.name_scope(name or "SequenceMask"):
+        lengths = convert_to_tensor(lengths)
+        check_dtype(lengths, math_ops.NUMBERS, "SequenceMask", "lengths")
+        if maxlen is None:
+            value = constant_value(lengths)
+            if value is None:
+                raise NotImplementedError(
+                    f"sequence_mask: without maxlen the last dimension is"
+                    f" max(lengths), which for {lengths.name} is known only at run"
+                    " time; XLA compiles static shapes. Pass maxlen (a Python int)."
+                )
+            limit = max(0, int(value.max())) if value.size else 0
+            limit_type = lengths.dtype
+        else:
+            limit = static_int(maxlen, "sequence_mask maxlen")
+            limit_type = _dtype_of(maxlen)
+        row = range(0, limit, 1, dtype=limit_type)
+        column = math_ops.cast(expand_dims(lengths, -1), limit_type)
+        result = math_ops.less(row, column)
+        dtype = _dtypes.as_dtype(dtype)
+        return result if dtype == _dtypes.bool_ else math_ops.cast(result, dtype)
 
 
 def _slice_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:

@@ -25,12 +25,19 @@ from jgraph import _dtypes
 from jgraph._graph import Tensor, bind_operators, get_default_graph
 from jgraph._registry import (
     check_dtype,
+    constant_value,
     convert_inputs,
     convert_to_tensor,
     is_known,
     op,
 )
-from jgraph.ops.array_ops import static_int, static_ints, static_value
+from jgraph.ops.array_ops import (
+    ones_like,
+    reshape,
+    static_int,
+    static_ints,
+    static_value,
+)
 
 # -- dtype constraints ---------------------------------------------------------------
 
@@ -611,6 +618,285 @@ def count_nonzero(
             keep_dims=keep_dims,
             name=scope,
         )
+
+
+# -- segment reductions --------------------------------------------------------------------
+
+_SEGMENT_ID_DTYPES = frozenset({_dtypes.int32, _dtypes.int64})
+
+
+def _segment_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
+    data, ids = specs
+    dtype = attrs["_dtype"]
+    if data is None or ids is None:
+        return [(dtype, None)]
+    return [(dtype, (attrs["num_segments"], *data.shape[len(ids.shape) :]))]
+
+
+def _scatter_segments(
+    data: Any, segment_ids: Any, num_segments: int, method: str, initial: Any
+) -> Any:
+    """``num_segments`` rows of ``initial`` into which the rows of ``data`` are
+    combined by ``method`` (``add``, ``multiply``, ``max``, ``min``) at
+    ``segment_ids``; ids outside ``[0, num_segments)`` are dropped."""
+    rank = np.ndim(segment_ids)
+    out = jnp.full((num_segments, *data.shape[rank:]), initial, data.dtype)
+    ids = jnp.where(segment_ids < 0, num_segments, segment_ids)
+    return getattr(out.at[ids], method)(data, mode="drop")
+
+
+def _segment_counts(segment_ids: Any, num_segments: int, like: Any) -> Any:
+    """Rows per segment, in ``like``'s dtype, shaped to broadcast against ``like``."""
+    ones = jnp.ones(np.shape(segment_ids), like.dtype)
+    counts = _scatter_segments(ones, segment_ids, num_segments, "add", 0)
+    return counts.reshape((num_segments,) + (1,) * (like.ndim - 1))
+
+
+def _segment_op(
+    op_type: str,
+    method: str,
+    initial: Callable[[_dtypes.DType], Any],
+    doc: str,
+    empty_is_zero: bool = False,
+) -> Callable[..., Tensor]:
+    """A segment reduction op: ``method`` over the rows of each segment, from
+    ``initial(dtype)``; ``empty_is_zero`` makes empty segments 0 (TF1's sorted
+    SegmentMax/Min)."""
+
+    def impl(data: Any, segment_ids: Any, *, num_segments: int) -> Any:
+        start = initial(_dtypes.as_dtype(data.dtype))
+        out = _scatter_segments(data, segment_ids, num_segments, method, start)
+        if empty_is_zero:
+            counts = _segment_counts(segment_ids, num_segments, out)
+            out = jnp.where(counts > 0, out, jnp.zeros_like(out))
+        return out
+
+    impl.__doc__ = doc
+    impl.__name__ = impl.__qualname__ = op_type
+    return op(op_type, same_dtype=False, shape_fn=_segment_spec)(impl)
+
+
+@op("SegmentMean", same_dtype=False, shape_fn=_segment_spec)
+def _segment_mean(data: Any, segment_ids: Any, *, num_segments: int) -> Any:
+    """Mean per segment (0 for empty ones; integers truncate toward zero, as TF1)."""
+    total = _scatter_segments(data, segment_ids, num_segments, "add", 0)
+    counts = jnp.maximum(_segment_counts(segment_ids, num_segments, total), 1)
+    if jnp.issubdtype(total.dtype, jnp.integer):
+        return jax.lax.div(total, jnp.broadcast_to(counts, total.shape))
+    return total / counts
+
+
+def _lowest(dtype: _dtypes.DType) -> Any:
+    return dtype.min
+
+
+def _highest(dtype: _dtypes.DType) -> Any:
+    return dtype.max
+
+
+_segment_sum = _segment_op(
+    "SegmentSum", "add", lambda d: 0, "Sum per sorted segment (0 when empty)."
+)
+_segment_prod = _segment_op(
+    "SegmentProd", "multiply", lambda d: 1, "Product per sorted segment (1 when empty)."
+)
+_segment_max = _segment_op(
+    "SegmentMax", "max", _lowest, "Maximum per sorted segment (0 when empty).", True
+)
+_segment_min = _segment_op(
+    "SegmentMin", "min", _highest, "Minimum per sorted segment (0 when empty).", True
+)
+_unsorted_segment_sum = _segment_op(
+    "UnsortedSegmentSum", "add", lambda d: 0, "Sum per segment (0 when empty)."
+)
+_unsorted_segment_prod = _segment_op(
+    "UnsortedSegmentProd",
+    "multiply",
+    lambda d: 1,
+    "Product per segment (1 when empty).",
+)
+_unsorted_segment_max = _segment_op(
+    "UnsortedSegmentMax",
+    "max",
+    _lowest,
+    "Maximum per segment (the dtype's lowest value when empty, as TF1).",
+)
+_unsorted_segment_min = _segment_op(
+    "UnsortedSegmentMin",
+    "min",
+    _highest,
+    "Minimum per segment (the dtype's highest value when empty, as TF1).",
+)
+
+
+def _segment_inputs(op_type: str, data: Any, segment_ids: Any) -> tuple[Tensor, Tensor]:
+    """``data`` and ``segment_ids`` as tensors, their dtypes and shapes checked:
+    ``segment_ids``' shape must be a prefix of ``data``'s."""
+    data_t = convert_to_tensor(data)
+    check_dtype(data_t, NUMBERS, op_type, "data")
+    ids = convert_to_tensor(segment_ids)
+    check_dtype(ids, _SEGMENT_ID_DTYPES, op_type, "segment_ids")
+    if data_t._dims is not None and ids._dims is not None:
+        prefix = data_t.shape[: len(ids._dims)]
+        if len(ids._dims) > len(data_t._dims) or not prefix.is_compatible_with(
+            ids.shape
+        ):
+            raise ValueError(
+                f"{op_type}: the shape of segment_ids {ids.name} {ids.shape} must be a"
+                f" prefix of the shape of data {data_t.name} {data_t.shape}."
+            )
+    return data_t, ids
+
+
+def _sorted_segment(
+    builder: Any, data: Any, segment_ids: Any, name: str | None
+) -> Tensor:
+    op_type = builder.op_type
+    data_t, ids = _segment_inputs(op_type, data, segment_ids)
+    if ids._dims is not None and len(ids._dims) != 1:
+        raise ValueError(f"{op_type}: segment_ids {ids.name} must be a vector.")
+    value = constant_value(ids)
+    if value is None:
+        raise NotImplementedError(
+            f"{op_type}: the number of segments is segment_ids[-1] + 1, which for"
+            f" {ids.name} is known only at run time; XLA compiles static shapes. Use"
+            " a constant segment_ids, or the unsorted_segment_* op with num_segments."
+        )
+    if value.size and (value.min() < 0 or np.any(np.diff(value) < 0)):
+        raise ValueError(
+            f"{op_type}: segment ids must be >= 0 and sorted, got {value.tolist()}"
+            f" ({ids.name})."
+        )
+    num_segments = int(value[-1]) + 1 if value.size else 0
+    return builder(
+        data_t, ids, num_segments=num_segments, _dtype=data_t.dtype, name=name
+    )
+
+
+def _unsorted_segment(
+    builder: Any, data: Any, segment_ids: Any, num_segments: Any, name: str | None
+) -> Tensor:
+    op_type = builder.op_type
+    data_t, ids = _segment_inputs(op_type, data, segment_ids)
+    count = static_int(num_segments, f"{op_type} num_segments")
+    if count < 0:
+        raise ValueError(f"{op_type}: num_segments must be >= 0, got {count}.")
+    value = constant_value(ids)
+    if value is not None and value.size and value.max() >= count:
+        raise ValueError(
+            f"{op_type}: segment id {int(value.max())} is out of range [0, {count})"
+            f" ({ids.name})."
+        )
+    return builder(data_t, ids, num_segments=count, _dtype=data_t.dtype, name=name)
+
+
+def segment_sum(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
+    """Sums the rows of ``data`` per segment, as TF1 ``tf.math.segment_sum``:
+    ``output[i] = sum(data[j] for j where segment_ids[j] == i)``.
+
+    ``segment_ids`` is a sorted vector of ints >= 0, one per row of ``data``; the
+    result has ``segment_ids[-1] + 1`` rows (0 for ids that do not occur).
+
+    TF1 difference: that row count must be known when XLA compiles, so
+    ``segment_ids`` must be known when the graph is built; otherwise
+    ``NotImplementedError`` (use :func:`unsorted_segment_sum` with
+    ``num_segments``).
+    """
+    return _sorted_segment(_segment_sum, data, segment_ids, name)
+
+
+def segment_prod(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
+    """Product of the rows of ``data`` per segment (1 for empty ones); see
+    :func:`segment_sum`."""
+    return _sorted_segment(_segment_prod, data, segment_ids, name)
+
+
+def segment_max(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
+    """Maximum of the rows of ``data`` per segment (0 for empty ones); see
+    :func:`segment_sum`."""
+    return _sorted_segment(_segment_max, data, segment_ids, name)
+
+
+def segment_min(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
+    """Minimum of the rows of ``data`` per segment (0 for empty ones); see
+    :func:`segment_sum`."""
+    return _sorted_segment(_segment_min, data, segment_ids, name)
+
+
+def segment_mean(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
+    """Mean of the rows of ``data`` per segment (0 for empty ones; integers
+    truncate); see :func:`segment_sum`."""
+    return _sorted_segment(_segment_mean, data, segment_ids, name)
+
+
+def unsorted_segment_sum(
+    data: Any, segment_ids: Any, num_segments: Any, name: str | None = None
+) -> Tensor:
+    """Sums the entries of ``data`` per segment into ``num_segments`` rows, as TF1
+    ``tf.math.unsorted_segment_sum``.
+
+    ``segment_ids`` (any order, shape a prefix of ``data``'s) gives each entry's
+    segment; negative ids are dropped. The result has shape
+    ``[num_segments] + data.shape[segment_ids.ndim:]``.
+
+    TF1 difference: ``num_segments`` must be known when the graph is built (XLA
+    compiles static shapes), and ids ``>= num_segments`` are dropped at run time
+    (XLA cannot raise inside a run), where TF1 raises; constant ids are checked
+    when the graph is built.
+    """
+    return _unsorted_segment(
+        _unsorted_segment_sum, data, segment_ids, num_segments, name
+    )
+
+
+def unsorted_segment_prod(
+    data: Any, segment_ids: Any, num_segments: Any, name: str | None = None
+) -> Tensor:
+    """Product per segment (1 for empty ones); see :func:`unsorted_segment_sum`."""
+    return _unsorted_segment(
+        _unsorted_segment_prod, data, segment_ids, num_segments, name
+    )
+
+
+def unsorted_segment_max(
+    data: Any, segment_ids: Any, num_segments: Any, name: str | None = None
+) -> Tensor:
+    """Maximum per segment (the dtype's lowest finite value for empty ones, as
+    TF1); see :func:`unsorted_segment_sum`."""
+    return _unsorted_segment(
+        _unsorted_segment_max, data, segment_ids, num_segments, name
+    )
+
+
+def unsorted_segment_min(
+    data: Any, segment_ids: Any, num_segments: Any, name: str | None = None
+) -> Tensor:
+    """Minimum per segment (the dtype's highest finite value for empty ones, as
+    TF1); see :func:`unsorted_segment_sum`."""
+    return _unsorted_segment(
+        _unsorted_segment_min, data, segment_ids, num_segments, name
+    )
+
+
+def unsorted_segment_mean(
+    data: Any, segment_ids: Any, num_segments: Any, name: str | None = None
+) -> Tensor:
+    """Mean per segment (0 for empty ones), as TF1: ``unsorted_segment_sum`` of
+    ``data`` divided by that of ones (at least 1), so integer data gives floats."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "UnsortedSegmentMean"):
+        data_t, ids = _segment_inputs("UnsortedSegmentMean", data, segment_ids)
+        if data_t._dims is None or ids._dims is None:
+            raise ValueError(
+                f"unsorted_segment_mean: the ranks of {data_t.name} and {ids.name}"
+                " must be known."
+            )
+        ones = ones_like(ids, dtype=data_t.dtype)
+        counts = unsorted_segment_sum(ones, ids, num_segments)
+        extra = len(data_t._dims) - len(ids._dims)
+        counts = reshape(counts, [-1] + [1] * extra)
+        total = unsorted_segment_sum(data_t, ids, num_segments)
+        return truediv(total, maximum(counts, 1))
 
 
 # -- selection --------------------------------------------------------------------------

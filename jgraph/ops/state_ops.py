@@ -2,8 +2,8 @@
 
 ``VariableV2`` and ``ReadVariable`` carry a ``_reads_variable`` attr: lowering
 returns the variable's value for them (see ``_lower.py`` for the snapshot rule).
-``Assign*`` are ``stateful`` ops: their impl gets the variable's current value and
-returns the new one, which is also the op's output.
+``Assign*`` and ``Scatter*`` are ``stateful`` ops: their impl gets the variable's
+current value and returns the new one, which is also the op's output.
 """
 
 from __future__ import annotations
@@ -19,14 +19,17 @@ from jgraph._graph import Operation, Tensor, get_default_graph
 from jgraph._registry import (
     HOST_FETCHES,
     REGISTRY,
+    _convert_input,
     add_op,
     as_numpy,
+    check_dtype,
+    constant_value,
     convert_to_tensor,
     fresh_dim,
     op,
     with_unknown_dims,
 )
-from jgraph._shape import as_shape, format_shape
+from jgraph._shape import TensorShape, as_shape, format_shape
 
 
 def _attr_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
@@ -191,6 +194,153 @@ def assign_sub(
 ) -> Tensor:
     """Subtracts ``value`` from ``ref``; the result is the new value."""
     return _write_variable("AssignSub", ref, value, name)
+
+
+# -- scatter ---------------------------------------------------------------------------
+
+_SCATTER_INDEX_DTYPES = frozenset({_dtypes.int32, _dtypes.int64})
+
+
+def _scatter_rows(current: Any, indices: Any, updates: Any, method: str) -> Any:
+    """``current`` with the rows at ``indices`` combined with ``updates`` by
+    ``method`` (``set``, ``add``); rows out of range, negative ones too, are left
+    alone (XLA cannot raise inside a run)."""
+    rows = current.shape[0]
+    safe = jnp.where(indices < 0, rows, indices)
+    return getattr(current.at[safe], method)(updates, mode="drop")
+
+
+@op("ScatterUpdate", stateful=True, same_dtype=False, shape_fn=_assign_spec)
+def _scatter_update_impl(
+    current: tuple, indices: Any, updates: Any, *, use_locking: bool = True
+) -> Any:
+    new = _scatter_rows(current[0], indices, updates, "set")
+    return (new,), new
+
+
+@op("ScatterAdd", stateful=True, same_dtype=False, shape_fn=_assign_spec)
+def _scatter_add_impl(
+    current: tuple, indices: Any, updates: Any, *, use_locking: bool = False
+) -> Any:
+    new = _scatter_rows(current[0], indices, updates, "add")
+    return (new,), new
+
+
+@op("ScatterSub", stateful=True, same_dtype=False, shape_fn=_assign_spec)
+def _scatter_sub_impl(
+    current: tuple, indices: Any, updates: Any, *, use_locking: bool = False
+) -> Any:
+    new = _scatter_rows(current[0], indices, -updates, "add")
+    return (new,), new
+
+
+def _scatter(
+    op_type: str,
+    ref: Any,
+    indices: Any,
+    updates: Any,
+    use_locking: bool,
+    name: str | None,
+) -> Tensor:
+    """Builds one scatter op on variable ``ref``, checking its inputs as TF1 does."""
+    variable = _as_variable(ref, op_type)
+    graph = variable.graph
+    if op_type != "ScatterUpdate" and not (
+        variable.dtype.is_floating or variable.dtype.is_integer
+    ):
+        raise TypeError(
+            f"{op_type}: variable '{variable.op.name}' has DataType"
+            f" {variable.dtype.name}; it needs a number type."
+        )
+    if variable._dims is not None and not variable._dims:
+        raise ValueError(
+            f"{op_type}: variable '{variable.op.name}' is a scalar; scatter ops need"
+            " at least rank 1 (indices pick rows)."
+        )
+    with graph.name_scope(name or op_type) as scope:
+        indices_t = _convert_input(indices, None, graph, "indices")
+        check_dtype(indices_t, _SCATTER_INDEX_DTYPES, op_type, "indices")
+        updates_t = _convert_input(updates, variable.dtype, graph, "updates")
+        if updates_t.dtype != variable.dtype:
+            raise TypeError(
+                f"Input 'updates' of '{op_type}' Op ({updates_t.name}) has type"
+                f" {updates_t.dtype.name} that does not match type"
+                f" {variable.dtype.name} of variable '{variable.op.name}'."
+            )
+        if (
+            updates_t.shape.ndims != 0
+            and indices_t._dims is not None
+            and variable._dims is not None
+        ):
+            wanted = TensorShape([*indices_t._dims, *variable._dims[1:]])
+            if not updates_t.shape.is_compatible_with(wanted):
+                raise ValueError(
+                    f"{op_type}: updates {updates_t.name} of shape {updates_t.shape}"
+                    f" must be a scalar or have shape indices.shape + ref.shape[1:]"
+                    f" = {wanted} (variable '{variable.op.name}')."
+                )
+        index_values = constant_value(indices_t)
+        rows = variable.shape.as_list()[0] if variable._dims is not None else None
+        if index_values is not None and index_values.size and rows is not None:
+            bad = index_values[(index_values < 0) | (index_values >= rows)]
+            if bad.size:
+                raise ValueError(
+                    f"{op_type}: index {int(bad[0])} is not in [0, {rows}) for"
+                    f" variable '{variable.op.name}' ({indices_t.name})."
+                )
+        return add_op(
+            REGISTRY[op_type],
+            [indices_t, updates_t],
+            {"var_names": (variable.op.name,), "use_locking": bool(use_locking)},
+            scope,
+            graph=graph,
+        )
+
+
+def scatter_update(
+    ref: Any,
+    indices: Any,
+    updates: Any,
+    use_locking: bool = True,
+    name: str | None = None,
+) -> Tensor:
+    """Sets rows ``ref[indices[...]] = updates[...]``, as TF1 ``tf.scatter_update``;
+    the result is the variable's new value.
+
+    ``updates`` is a scalar or has shape ``indices.shape + ref.shape[1:]``. With
+    duplicate indices, which update wins is unspecified (as TF1).
+
+    TF1 difference: an index out of range known only at run time is skipped
+    (XLA cannot raise inside a run), where TF1 raises; constant indices are
+    checked when the graph is built.
+    """
+    return _scatter("ScatterUpdate", ref, indices, updates, use_locking, name)
+
+
+def scatter_add(
+    ref: Any,
+    indices: Any,
+    updates: Any,
+    use_locking: bool = False,
+    name: str | None = None,
+) -> Tensor:
+    """Adds ``updates`` to the rows ``ref[indices[...]]`` (duplicate indices add
+    up), as TF1 ``tf.scatter_add``; the result is the new value. See
+    :func:`scatter_update` for shapes and out-of-range indices."""
+    return _scatter("ScatterAdd", ref, indices, updates, use_locking, name)
+
+
+def scatter_sub(
+    ref: Any,
+    indices: Any,
+    updates: Any,
+    use_locking: bool = False,
+    name: str | None = None,
+) -> Tensor:
+    """Subtracts ``updates`` from the rows ``ref[indices[...]]`` (duplicate
+    indices add up), as TF1 ``tf.scatter_sub``; the result is the new value. See
+    :func:`scatter_update` for shapes and out-of-range indices."""
+    return _scatter("ScatterSub", ref, indices, updates, use_locking, name)
 
 
 @op("Identity", same_dtype=False)

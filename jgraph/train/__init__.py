@@ -1,4 +1,5 @@
-"""``tf.train``: optimizers over optax, learning-rate schedules, the global step.
+"""``tf.train``: optimizers over optax, learning-rate schedules, the global step,
+moving averages, and the monitored training session with its hooks.
 
 Where it sits: clients of the graph. An optimizer's ``minimize`` builds one op
 whose lowering computes loss, gradients and the optax update inside the run's
@@ -21,6 +22,20 @@ from jgraph.saver import (
     load_variable as load_variable,
     update_checkpoint_state as update_checkpoint_state,
 )
+from jgraph.train.basic_session_run_hooks import (
+    CheckpointSaverHook as CheckpointSaverHook,
+    CheckpointSaverListener as CheckpointSaverListener,
+    FeedFnHook as FeedFnHook,
+    FinalOpsHook as FinalOpsHook,
+    LoggingTensorHook as LoggingTensorHook,
+    NanLossDuringTrainingError as NanLossDuringTrainingError,
+    NanTensorHook as NanTensorHook,
+    SecondOrStepTimer as SecondOrStepTimer,
+    StepCounterHook as StepCounterHook,
+    StopAtStepHook as StopAtStepHook,
+    SummarySaverHook as SummarySaverHook,
+)
+from jgraph.train.coordinator import Coordinator as Coordinator
 from jgraph.train.global_step import (
     assert_global_step as assert_global_step,
     create_global_step as create_global_step,
@@ -36,6 +51,17 @@ from jgraph.train.learning_rate import (
     piecewise_constant as piecewise_constant,
     polynomial_decay as polynomial_decay,
 )
+from jgraph.train.monitored_session import (
+    ChiefSessionCreator as ChiefSessionCreator,
+    MonitoredSession as MonitoredSession,
+    MonitoredTrainingSession as MonitoredTrainingSession,
+    Scaffold as Scaffold,
+    SessionCreator as SessionCreator,
+    SingularMonitoredSession as SingularMonitoredSession,
+)
+from jgraph.train.moving_averages import (
+    ExponentialMovingAverage as ExponentialMovingAverage,
+)
 from jgraph.train.optimizer import Optimizer as Optimizer
 from jgraph.train.optimizers import (
     AdadeltaOptimizer as AdadeltaOptimizer,
@@ -47,3 +73,9 @@ from jgraph.train.optimizers import (
     RMSPropOptimizer as RMSPropOptimizer,
 )
 from jgraph.train.server import ClusterSpec as ClusterSpec, Server as Server
+from jgraph.train.session_run_hook import (
+    SessionRunArgs as SessionRunArgs,
+    SessionRunContext as SessionRunContext,
+    SessionRunHook as SessionRunHook,
+    SessionRunValues as SessionRunValues,
+)

@@ -37,6 +37,22 @@ def _shape_ref(x, dtype=np.int32):
     return np.array(x.shape, dtype)
 
 
+# Masks for tf.boolean_mask (constants: the number of true entries is the shape).
+MASK_ROWS = np.array([True, False, True, True, False])
+MASK_COLUMNS = np.array([False, True, True, False])
+MASK_GRID = np.array(
+    [[True, False, True, True], [False, False, True, False], [True, True, False, True]]
+)
+LENGTHS = np.array([[1, 4], [0, 2], [3, 3]])
+
+
+def _sequence_mask_ref(maxlen, dtype=bool):
+    def ref(lengths):
+        return (np.arange(maxlen) < lengths[..., None]).astype(dtype)
+
+    return ref
+
+
 ARRAY_CASES = [
     # -- shapes ---------------------------------------------------------------------------
     Case("Shape", tf.shape, _shape_ref, ((3, 4, 1),), ANY, out_dtype=tf.int32),
@@ -319,6 +335,54 @@ ARRAY_CASES = [
         INDEX_INPUTS,
     ),
     Case(
+        "GatherV2",
+        lambda x: tf.boolean_mask(x, MASK_ROWS),
+        lambda x: x[MASK_ROWS],
+        ((5, 3),),
+        ANY,
+        id="boolean-mask",
+    ),
+    Case(
+        "GatherV2",
+        lambda x: tf.boolean_mask(x, MASK_COLUMNS, axis=1),
+        lambda x: x[:, MASK_COLUMNS],
+        ((2, 4, 3),),
+        NUMBERS,
+        id="boolean-mask-axis",
+    ),
+    Case(
+        "GatherV2",
+        lambda x: tf.boolean_mask(x, tf.constant([3, 0, -1]) > 0, axis=-1),
+        lambda x: x[..., :1],
+        ((4, 3),),
+        FLOATS,
+        id="boolean-mask-folded",
+    ),
+    Case(
+        "GatherV2",
+        lambda x: tf.boolean_mask(x, [False, False]),
+        lambda x: x[:0],
+        ((2, 3),),
+        FLOATS,
+        id="boolean-mask-none-true",
+    ),
+    Case(
+        "GatherNd",
+        lambda x: tf.boolean_mask(x, MASK_GRID),
+        lambda x: x[MASK_GRID],
+        ((3, 4, 2),),
+        ANY,
+        id="boolean-mask-2d",
+    ),
+    Case(
+        "Transpose",
+        lambda x: tf.boolean_mask(x, MASK_GRID, axis=1),
+        lambda x: x[:, MASK_GRID],
+        ((2, 3, 4, 5),),
+        FLOATS,
+        id="boolean-mask-2d-axis",
+    ),
+    Case(
         "Slice",
         lambda x: tf.slice(x, [1, 0], [2, -1]),
         lambda x: x[1:3, :],
@@ -398,6 +462,35 @@ ARRAY_CASES = [
         (normal, indices(3)),
         INDEX_INPUTS,
         id="tensor-negative",
+    ),
+    Case(
+        "Less",
+        lambda lengths: tf.sequence_mask(lengths, 5),
+        _sequence_mask_ref(5),
+        ((4,),),
+        INTS,
+        indices(7, low=-1),
+        out_dtype=tf.bool,
+        id="sequence-mask",
+    ),
+    Case(
+        "Cast",
+        lambda lengths: tf.sequence_mask(lengths, tf.constant(3), dtype=tf.float32),
+        _sequence_mask_ref(3, np.float32),
+        ((2, 3),),
+        INTS,
+        indices(4),
+        out_dtype=tf.float32,
+        id="sequence-mask-dtype",
+    ),
+    Case(
+        "Less",
+        lambda: tf.sequence_mask(LENGTHS),
+        lambda: _sequence_mask_ref(4)(LENGTHS),
+        (),
+        (tf.int32,),
+        out_dtype=tf.bool,
+        id="sequence-mask-no-maxlen",
     ),
     Case(
         "OneHot",
@@ -620,6 +713,20 @@ def test_zeros_and_concat_of_one_are_named_like_tf1() -> None:
     assert tf.one_hot([0, 1], 2).name == "one_hot:0"
 
 
+def test_masks_have_static_shapes_and_tf1_names() -> None:
+    images = tf.placeholder(tf.float32, [None, 3, 4, 5])
+    masked = tf.boolean_mask(images, MASK_GRID, axis=1)
+    assert masked.shape.as_list() == [None, int(MASK_GRID.sum()), 5]
+    rows = tf.boolean_mask(tf.placeholder(tf.int32, [5, None]), MASK_ROWS)
+    assert rows.name == "boolean_mask_1/GatherV2:0"
+    assert rows.shape.as_list() == [3, None]
+    lengths = tf.placeholder(tf.int64, [None])
+    mask = tf.sequence_mask(lengths, 6)
+    assert mask.name == "SequenceMask/Less:0" and mask.shape.as_list() == [None, 6]
+    assert tf.sequence_mask([2, 0]).shape.as_list() == [2, 2]
+    assert tf.sequence_mask([], dtype=tf.int32).shape.as_list() == [0, 0]
+
+
 def test_gather_clips_out_of_range_indices() -> None:
     # TF1 difference (documented on tf.gather): XLA cannot raise, so indices clip.
     params = tf.constant([10, 20, 30])
@@ -774,6 +881,66 @@ BAD_INPUTS = [
         TypeError,
         "float32",
         id="index-float-tensor",
+    ),
+    pytest.param(
+        lambda: tf.boolean_mask(tf.ones([3]), tf.placeholder(tf.bool, [3])),
+        NotImplementedError,
+        r"mask Placeholder:0 is known only at run time.*tf\.where",
+        id="boolean-mask-fed",
+    ),
+    pytest.param(
+        lambda: tf.boolean_mask(tf.ones([3]), True),
+        ValueError,
+        "cannot be scalar",
+        id="boolean-mask-scalar",
+    ),
+    pytest.param(
+        lambda: tf.boolean_mask(tf.ones([3, 2]), [True, False]),
+        ValueError,
+        r"mask .* of shape \(2,\) does not fit dimensions 0..0 of tensor",
+        id="boolean-mask-shape",
+    ),
+    pytest.param(
+        lambda: tf.boolean_mask(tf.ones([3, 2]), [True, False], axis=2),
+        ValueError,
+        "does not fit",
+        id="boolean-mask-axis",
+    ),
+    pytest.param(
+        lambda: tf.boolean_mask(tf.ones([2]), [1, 0]),
+        TypeError,
+        r"'mask' of 'boolean_mask'.*int32",
+        id="boolean-mask-int",
+    ),
+    pytest.param(
+        lambda: tf.boolean_mask(tf.ones([2]), tf.placeholder(tf.bool)),
+        ValueError,
+        "rank of mask",
+        id="boolean-mask-unknown-rank",
+    ),
+    pytest.param(
+        lambda: tf.sequence_mask(tf.placeholder(tf.int32, [2])),
+        NotImplementedError,
+        r"max\(lengths\).*Pass maxlen",
+        id="sequence-mask-fed-lengths",
+    ),
+    pytest.param(
+        lambda: tf.sequence_mask([1, 2], tf.placeholder(tf.int32, [])),
+        ValueError,
+        "sequence_mask maxlen must be known when the graph is built",
+        id="sequence-mask-fed-maxlen",
+    ),
+    pytest.param(
+        lambda: tf.sequence_mask([1, 2], [3, 4]),
+        ValueError,
+        "must be a scalar",
+        id="sequence-mask-maxlen-vector",
+    ),
+    pytest.param(
+        lambda: tf.sequence_mask(["a"], 2),
+        TypeError,
+        r"'lengths' of 'SequenceMask'.*string",
+        id="sequence-mask-strings",
     ),
     pytest.param(lambda: tf.range(0, 5, 0), ValueError, "delta != 0", id="range-delta"),
     pytest.param(

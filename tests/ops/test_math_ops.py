@@ -24,6 +24,7 @@ from ._check import (
     check_op,
     distinct,
     halves,
+    indices,
     nonzero,
     normal,
     params,
@@ -114,6 +115,51 @@ def _exclusive(scan, identity):
         return np.flip(result, axis) if reverse else result
 
     return ref
+
+
+# Sorted segment ids of 6 rows (segments 1 and 4 are empty) for the Segment* ops.
+SEGMENTS = np.array([0, 0, 2, 3, 3, 5])
+
+
+def _lowest(dtype):
+    return np.finfo(dtype).min if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _highest(dtype):
+    return np.finfo(dtype).max if dtype.kind == "f" else np.iinfo(dtype).max
+
+
+def _segment_ref(ufunc, initial, num_segments=None, empty_zero=False):
+    """numpy's ``ufunc.at`` per segment from ``initial(dtype)``; negative ids dropped."""
+
+    def ref(data, ids=SEGMENTS):
+        count = int(ids.max()) + 1 if num_segments is None else num_segments
+        out = np.full((count, *data.shape[ids.ndim :]), initial(data.dtype), data.dtype)
+        keep = ids >= 0
+        ufunc.at(out, ids[keep], data[keep])
+        if empty_zero:
+            rows = np.bincount(ids[keep], minlength=count)
+            out[rows == 0] = 0
+        return out
+
+    return ref
+
+
+def _segment_mean_ref(data, ids=SEGMENTS):
+    total = _segment_ref(np.add, lambda d: 0)(data, ids)
+    rows = np.maximum(np.bincount(ids, minlength=len(total)), 1)
+    rows = rows.reshape(-1, *[1] * (data.ndim - 1))
+    if data.dtype.kind in "iu":
+        return (np.trunc(total / rows)).astype(data.dtype)  # toward zero, as TF1
+    return (total / rows).astype(data.dtype)
+
+
+def _unsorted_mean_ref(data, ids, num_segments=5):
+    total = _segment_ref(np.add, lambda d: 0, num_segments)(data, ids)
+    keep = ids >= 0
+    rows = np.maximum(np.bincount(ids[keep], minlength=num_segments), 1)
+    target = _true_div_type(data.dtype).np
+    return total.astype(target) / rows.reshape(-1, 1).astype(target)
 
 
 _erf = np.vectorize(math.erf)
@@ -673,6 +719,107 @@ MATH_CASES = [
         unknown_dims=False,
     ),
     # -- selection -----------------------------------------------------------------------------
+    # -- segment reductions ---------------------------------------------------------------
+    Case(
+        "SegmentSum",
+        lambda x: tf.segment_sum(x, SEGMENTS),
+        _segment_ref(np.add, lambda d: 0),
+        ((6, 3),),
+        NUMBERS,
+    ),
+    Case(
+        "SegmentSum",
+        lambda x: tf.math.segment_sum(x, tf.constant([0, 1, 1, 3], tf.int64)),
+        lambda x: _segment_ref(np.add, lambda d: 0)(x, np.array([0, 1, 1, 3])),
+        ((4,),),
+        FLOATS,
+        id="vector-int64-ids",
+    ),
+    Case(
+        "SegmentProd",
+        lambda x: tf.segment_prod(x, SEGMENTS),
+        _segment_ref(np.multiply, lambda d: 1),
+        ((6, 2),),
+        NUMBERS,
+    ),
+    Case(
+        "SegmentMax",
+        lambda x: tf.segment_max(x, SEGMENTS),
+        _segment_ref(np.maximum, _lowest, empty_zero=True),
+        ((6, 2),),
+        NUMBERS,
+    ),
+    Case(
+        "SegmentMin",
+        lambda x: tf.segment_min(x, SEGMENTS),
+        _segment_ref(np.minimum, _highest, empty_zero=True),
+        ((6, 2),),
+        NUMBERS,
+    ),
+    Case(
+        "SegmentMean",
+        lambda x: tf.segment_mean(x, SEGMENTS),
+        _segment_mean_ref,
+        ((6, 2),),
+        NUMBERS,
+    ),
+    Case(
+        "UnsortedSegmentSum",
+        lambda x, ids: tf.unsorted_segment_sum(x, ids, 6),
+        _segment_ref(np.add, lambda d: 0, 6),
+        ((7, 3), (7,)),
+        NUMBERS,
+        (normal, indices(4, low=-1)),
+        (None, tf.int32),
+    ),
+    Case(
+        "UnsortedSegmentSum",
+        lambda x, ids: tf.math.unsorted_segment_sum(x, ids, tf.constant(4)),
+        _segment_ref(np.add, lambda d: 0, 4),
+        ((3, 2, 5), (3, 2)),
+        FLOATS,
+        (normal, indices(4)),
+        (None, tf.int64),
+        id="ids-2d",
+    ),
+    Case(
+        "UnsortedSegmentProd",
+        lambda x, ids: tf.unsorted_segment_prod(x, ids, 5),
+        _segment_ref(np.multiply, lambda d: 1, 5),
+        ((6, 2), (6,)),
+        NUMBERS,
+        (normal, indices(4, low=-1)),
+        (None, tf.int32),
+    ),
+    Case(
+        "UnsortedSegmentMax",
+        lambda x, ids: tf.unsorted_segment_max(x, ids, 5),
+        _segment_ref(np.maximum, _lowest, 5),
+        ((6, 2), (6,)),
+        NUMBERS,
+        (normal, indices(4, low=-1)),
+        (None, tf.int32),
+    ),
+    Case(
+        "UnsortedSegmentMin",
+        lambda x, ids: tf.unsorted_segment_min(x, ids, 5),
+        _segment_ref(np.minimum, _highest, 5),
+        ((6, 2), (6,)),
+        NUMBERS,
+        (normal, indices(4, low=-1)),
+        (None, tf.int32),
+    ),
+    Case(
+        "TrueDiv",
+        lambda x, ids: tf.unsorted_segment_mean(x, ids, 5),
+        _unsorted_mean_ref,
+        ((6, 2), (6,)),
+        NUMBERS,
+        (normal, indices(4, low=-1)),
+        (None, tf.int32),
+        out_dtype=_true_div_type,
+        id="unsorted-segment-mean",
+    ),
     Case(
         "ClipByValue",
         lambda t: tf.clip_by_value(t, -0.5, 0.5),
@@ -728,24 +875,26 @@ OP_MODULES = frozenset(
     {
         "jgraph.ops.math_ops",
         "jgraph.ops.array_ops",
+        "jgraph.ops.logging_ops",
         "jgraph.ops.nn_ops",
         "jgraph.ops.random_ops",
     }
 )
 
-# Op types of those modules that are tested elsewhere, not in a numpy table (none:
-# every op of these modules has a row; keep this explicit for when one cannot).
-TESTED_ELSEWHERE: frozenset[str] = frozenset()
+# Op types of those modules that are tested elsewhere, not in a numpy table:
+# PrintV2 has no output to compare; test_logging_ops checks what it prints.
+TESTED_ELSEWHERE: frozenset[str] = frozenset({"PrintV2"})
 
 
 def test_every_registered_op_has_a_case() -> None:
-    from . import test_array_ops, test_nn_ops, test_random_ops
+    from . import test_array_ops, test_logging_ops, test_nn_ops, test_random_ops
 
     covered = {
         case.type
         for table in (
             MATH_CASES,
             test_array_ops.ARRAY_CASES,
+            test_logging_ops.LOGGING_CASES,
             test_nn_ops.NN_CASES,
             test_random_ops.RANDOM_CASES,
         )
@@ -890,6 +1039,27 @@ def test_64bit_dtypes_are_64bit_without_global_x64() -> None:
     assert jax.numpy.zeros(()).dtype == np.float32  # the user's JAX is untouched
 
 
+def test_segment_ops_name_and_shape_like_tf1() -> None:
+    data = tf.placeholder(tf.float32, [None, 3])
+    summed = tf.segment_sum(data, [0, 0, 2])
+    assert summed.name == "SegmentSum:0" and summed.shape.as_list() == [3, 3]
+    ids = tf.placeholder(tf.int32, [None])
+    top = tf.unsorted_segment_max(data, ids, 4)
+    assert top.op.type == "UnsortedSegmentMax" and top.shape.as_list() == [4, 3]
+    assert tf.unsorted_segment_mean(data, ids, 2).shape.as_list() == [2, 3]
+    assert (
+        tf.unsorted_segment_sum(tf.placeholder(tf.float32), ids, 2).shape.ndims is None
+    )
+
+
+def test_unsorted_segment_ids_out_of_range_at_run_time_are_dropped() -> None:
+    # TF1 difference (documented on unsorted_segment_sum): XLA cannot raise in a
+    # run, so an id >= num_segments known only at run time is dropped (TF1 raises).
+    ids = tf.placeholder(tf.int32, [3])
+    total = tf.unsorted_segment_sum(tf.constant([1.0, 2.0, 4.0]), ids, 2)
+    np.testing.assert_array_equal(_run(total, {ids: [1, 2, -1]}), [0.0, 1.0])
+
+
 def test_where_with_condition_only_is_honest() -> None:
     with pytest.raises(NotImplementedError, match="data-dependent"):
         tf.where(tf.constant([True, False]))
@@ -1020,6 +1190,74 @@ BAD_INPUTS = [
         ValueError,
         "but are 3 and 4",
         id="clip-shapes",
+    ),
+    pytest.param(
+        lambda: tf.segment_sum(tf.ones([3]), tf.placeholder(tf.int32, [3])),
+        NotImplementedError,
+        r"SegmentSum: the number of segments .* known only at run time",
+        id="segment-fed-ids",
+    ),
+    pytest.param(
+        lambda: tf.segment_max(tf.ones([3]), [0, 2, 1]),
+        ValueError,
+        r"SegmentMax: segment ids must be >= 0 and sorted, got \[0, 2, 1\]",
+        id="segment-unsorted-ids",
+    ),
+    pytest.param(
+        lambda: tf.segment_sum(tf.ones([2]), [-1, 0]),
+        ValueError,
+        "must be >= 0",
+        id="segment-negative-id",
+    ),
+    pytest.param(
+        lambda: tf.segment_mean(tf.ones([3, 2]), [0, 1]),
+        ValueError,
+        r"SegmentMean: the shape of segment_ids .* must be a prefix",
+        id="segment-ids-length",
+    ),
+    pytest.param(
+        lambda: tf.segment_sum(tf.ones([2, 2]), [[0, 0], [1, 1]]),
+        ValueError,
+        "must be a vector",
+        id="segment-ids-matrix",
+    ),
+    pytest.param(
+        lambda: tf.segment_sum(tf.ones([2]), tf.constant([0.0, 1.0])),
+        TypeError,
+        r"'segment_ids' of 'SegmentSum'.*float32",
+        id="segment-float-ids",
+    ),
+    pytest.param(
+        lambda: tf.segment_prod(tf.constant([True, False]), [0, 0]),
+        TypeError,
+        r"'data' of 'SegmentProd'.*bool",
+        id="segment-bool-data",
+    ),
+    pytest.param(
+        lambda: tf.unsorted_segment_sum(
+            tf.ones([2]), [0, 1], tf.placeholder(tf.int32, [])
+        ),
+        ValueError,
+        "UnsortedSegmentSum num_segments must be known when the graph is built",
+        id="unsorted-fed-num-segments",
+    ),
+    pytest.param(
+        lambda: tf.unsorted_segment_min(tf.ones([2]), [0, 3], 3),
+        ValueError,
+        r"UnsortedSegmentMin: segment id 3 is out of range \[0, 3\)",
+        id="unsorted-id-out-of-range",
+    ),
+    pytest.param(
+        lambda: tf.unsorted_segment_prod(tf.ones([2]), [0, 1], -1),
+        ValueError,
+        "num_segments must be >= 0",
+        id="unsorted-negative-count",
+    ),
+    pytest.param(
+        lambda: tf.unsorted_segment_max(tf.ones([2, 3]), tf.zeros([3], tf.int32), 2),
+        ValueError,
+        "must be a prefix",
+        id="unsorted-ids-shape",
     ),
     pytest.param(
         lambda: tf.cast(tf.constant("a"), tf.int32),
