@@ -34,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jax
 import numpy as np
@@ -175,7 +176,7 @@ def main() -> None:
     parser.add_argument("--tmp", default=None, help="where checkpoints are written")
     args = parser.parse_args()
 
-    results: dict[str, dict] = {
+    results: dict[str, Any] = {
         "device": str(jax.devices()[0]),
         "rounds": args.rounds,
         "sizes": {},

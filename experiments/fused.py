@@ -9,7 +9,9 @@
    batches every step;
 5. ``jax_scan``: the ceiling for any fused loop, the same hand-written step inside a
    hand-written ``lax.scan`` (``unroll=10``) over batches already on the device, 100
-   steps per call. ``fused_vs_jax_scan`` near 1 means jgraph's fusion costs nothing.
+   steps per call. ``fused_vs_jax_scan`` near 1 means jgraph's fusion costs nothing;
+6. ``compute_only``: that scan training on one batch over and over (no data moves at
+   all): the step's compute alone, which bounds every loop on this machine.
 
 Two models: softmax regression (784 -> 10, plain SGD; per-step overhead dominates)
 and the TF1 tutorial MLP (Adam, dropout). Modes are interleaved in rounds and the
@@ -119,14 +121,15 @@ def jax_tutorial_mlp() -> tuple[Callable[..., Any], Any]:
 
 
 def scanned(
-    step: Callable[..., Any], images: jax.Array, labels: jax.Array
+    step: Callable[..., Any], images: jax.Array, labels: jax.Array, move_data: bool
 ) -> Callable[..., Any]:
-    """``FUSED`` reference steps in one call, batch ``first + i`` of the device data."""
+    """``FUSED`` reference steps in one call, on batch ``first + i`` of the device
+    data (or, without ``move_data``, on batch 0 every step)."""
 
     def run(state: Any, first: jax.Array) -> Any:
         def body(state: Any, index: jax.Array) -> tuple[Any, None]:
-            index = index % images.shape[0]
-            return step(state, images[index], labels[index]), None
+            row = index % images.shape[0] if move_data else 0
+            return step(state, images[row], labels[row]), None
 
         steps = first + jnp.arange(FUSED)
         return jax.lax.scan(body, state, steps, unroll=UNROLL)[0]
@@ -170,11 +173,10 @@ def measure(
     step, reference_state = build_reference()
     reference_step = jax.jit(step, donate_argnums=0)
     usable = n_batches * BATCH
-    reference_scan = scanned(
-        step,
-        jnp.asarray(images[:usable].reshape(n_batches, BATCH, -1)),
-        jnp.asarray(labels[:usable].reshape(n_batches, BATCH, -1)),
-    )
+    device_images = jnp.asarray(images[:usable].reshape(n_batches, BATCH, -1))
+    device_labels = jnp.asarray(labels[:usable].reshape(n_batches, BATCH, -1))
+    reference_scan = scanned(step, device_images, device_labels, move_data=True)
+    compute_scan = scanned(step, device_images, device_labels, move_data=False)
 
     position = 0
 
@@ -207,12 +209,15 @@ def measure(
             reference_state = reference_step(reference_state, bx_, by_)
         jax.block_until_ready(reference_state)
 
-    def run_jax_scan() -> None:
-        nonlocal reference_state, position
-        for _ in range(steps // FUSED):
-            reference_state = reference_scan(reference_state, position)
-            position = (position + FUSED) % n_batches
-        jax.block_until_ready(reference_state)
+    def scan_runner(scan: Callable[..., Any]) -> Callable[[], None]:
+        def run() -> None:
+            nonlocal reference_state, position
+            for _ in range(steps // FUSED):
+                reference_state = scan(reference_state, position)
+                position = (position + FUSED) % n_batches
+            jax.block_until_ready(reference_state)
+
+        return run
 
     modes = {
         "feed_dict": run_feed_dict,
@@ -220,7 +225,8 @@ def measure(
         "fused": run_fused,
         "fused_unrolled": run_fused_unrolled,
         "jax": run_jax,
-        "jax_scan": run_jax_scan,
+        "jax_scan": scan_runner(reference_scan),
+        "compute_only": scan_runner(compute_scan),
     }
     for run in modes.values():  # compile and warm up
         run()
@@ -230,13 +236,20 @@ def measure(
         for name, run in modes.items():
             start = time.perf_counter()
             run()
-            if not name.startswith("jax"):
+            if name in ("feed_dict", "iterator", "fused", "fused_unrolled"):
                 sess.run(probe)  # runs are asynchronous: wait for the device
             rates[name].append(steps / (time.perf_counter() - start))
     sess.close()
     medians = {name: statistics.median(values) for name, values in rates.items()}
     result = {f"{name}_steps_per_s": round(value, 1) for name, value in medians.items()}
-    for name in ("feed_dict", "iterator", "fused", "fused_unrolled", "jax_scan"):
+    for name in (
+        "feed_dict",
+        "iterator",
+        "fused",
+        "fused_unrolled",
+        "jax_scan",
+        "compute_only",
+    ):
         result[f"{name}_vs_jax"] = round(medians[name] / medians["jax"], 3)
     for name in ("fused", "fused_unrolled"):
         result[f"{name}_vs_jax_scan"] = round(medians[name] / medians["jax_scan"], 3)
@@ -244,7 +257,7 @@ def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--steps", type=int, default=500, help="steps per mode per round"
@@ -263,19 +276,12 @@ def main() -> None:
     results = {}
     for model in args.models:
         results[model] = measure(model, images, labels, args.rounds, args.steps)
-        r = results[model]
-        print(
-            f"{model:20s} steps/s: feed_dict {r['feed_dict_steps_per_s']:8.1f}"
-            f"  iterator {r['iterator_steps_per_s']:8.1f}"
-            f"  fused {r['fused_steps_per_s']:8.1f}"
-            f"  fused(unroll={UNROLL}) {r['fused_unrolled_steps_per_s']:8.1f}"
-            f"  jax {r['jax_steps_per_s']:8.1f}  jax_scan {r['jax_scan_steps_per_s']:8.1f}"
-            f"\n{'':20s} vs jax: fused {r['fused_vs_jax']:.2f}x,"
-            f" fused(unroll={UNROLL}) {r['fused_unrolled_vs_jax']:.2f}x,"
-            f" feed_dict {r['feed_dict_vs_jax']:.2f}x,"
-            f" iterator {r['iterator_vs_jax']:.2f}x,"
-            f" jax_scan (ceiling) {r['jax_scan_vs_jax']:.2f}x"
-        )
+        print(model)
+        for key, value in results[model].items():
+            if key.endswith("_steps_per_s"):
+                name = key.removesuffix("_steps_per_s")
+                ratio = results[model].get(f"{name}_vs_jax", 1.0)
+                print(f"  {name:15s} {value:9.1f} steps/s  {ratio:5.2f}x jax")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "fused.json").write_text(json.dumps(results, indent=2))
 

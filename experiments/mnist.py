@@ -147,7 +147,7 @@ def _rate(steps: int, seconds: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument(
         "--data-dir", default=os.environ.get("JGRAPH_MNIST_DIR", "MNIST_data")

@@ -107,7 +107,7 @@ def screenshot(chromium: str, url: str, path: str, profile: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--logdir", help="event files to show (default: a demo run)")
     parser.add_argument("--out", default="tensorboard_screenshots", help="PNG folder")
     parser.add_argument(

@@ -62,7 +62,44 @@ def _user_frame() -> str:
     return f"{filename}:{frame.f_lineno} in {frame.f_code.co_name}"
 
 
-class Tensor:
+class TensorOperators:
+    """Python operators, shared by :class:`Tensor` and ``Variable``."""
+
+    # Bound by jgraph.ops.math_ops (see bind_operators); these annotations only
+    # tell type checkers what they return.
+    __add__: Callable[[Any], Tensor]
+    __radd__: Callable[[Any], Tensor]
+    __sub__: Callable[[Any], Tensor]
+    __rsub__: Callable[[Any], Tensor]
+    __mul__: Callable[[Any], Tensor]
+    __rmul__: Callable[[Any], Tensor]
+    __truediv__: Callable[[Any], Tensor]
+    __rtruediv__: Callable[[Any], Tensor]
+    __floordiv__: Callable[[Any], Tensor]
+    __rfloordiv__: Callable[[Any], Tensor]
+    __mod__: Callable[[Any], Tensor]
+    __rmod__: Callable[[Any], Tensor]
+    __pow__: Callable[[Any], Tensor]
+    __rpow__: Callable[[Any], Tensor]
+    __matmul__: Callable[[Any], Tensor]
+    __rmatmul__: Callable[[Any], Tensor]
+    __and__: Callable[[Any], Tensor]
+    __rand__: Callable[[Any], Tensor]
+    __or__: Callable[[Any], Tensor]
+    __ror__: Callable[[Any], Tensor]
+    __xor__: Callable[[Any], Tensor]
+    __rxor__: Callable[[Any], Tensor]
+    __lt__: Callable[[Any], Tensor]
+    __le__: Callable[[Any], Tensor]
+    __gt__: Callable[[Any], Tensor]
+    __ge__: Callable[[Any], Tensor]
+    __getitem__: Callable[[Any], Tensor]
+    __neg__: Callable[[], Tensor]
+    __abs__: Callable[[], Tensor]
+    __invert__: Callable[[], Tensor]
+
+
+class Tensor(TensorOperators):
     """A symbolic output of an :class:`Operation`: ``Tensor("Mul:0", shape=(), dtype=int32)``.
 
     ``_dims`` is JAX's view of the static shape (ints, and symbolic dims for
@@ -158,38 +195,6 @@ class Tensor:
         for i in range(first):
             yield self[i]
 
-    # Python operators are bound by jgraph.ops.math_ops (see bind_operators); these
-    # annotations only tell type checkers what they return.
-    __add__: Callable[[Any], Tensor]
-    __radd__: Callable[[Any], Tensor]
-    __sub__: Callable[[Any], Tensor]
-    __rsub__: Callable[[Any], Tensor]
-    __mul__: Callable[[Any], Tensor]
-    __rmul__: Callable[[Any], Tensor]
-    __truediv__: Callable[[Any], Tensor]
-    __rtruediv__: Callable[[Any], Tensor]
-    __floordiv__: Callable[[Any], Tensor]
-    __rfloordiv__: Callable[[Any], Tensor]
-    __mod__: Callable[[Any], Tensor]
-    __rmod__: Callable[[Any], Tensor]
-    __pow__: Callable[[Any], Tensor]
-    __rpow__: Callable[[Any], Tensor]
-    __matmul__: Callable[[Any], Tensor]
-    __rmatmul__: Callable[[Any], Tensor]
-    __and__: Callable[[Any], Tensor]
-    __rand__: Callable[[Any], Tensor]
-    __or__: Callable[[Any], Tensor]
-    __ror__: Callable[[Any], Tensor]
-    __xor__: Callable[[Any], Tensor]
-    __rxor__: Callable[[Any], Tensor]
-    __lt__: Callable[[Any], Tensor]
-    __le__: Callable[[Any], Tensor]
-    __gt__: Callable[[Any], Tensor]
-    __ge__: Callable[[Any], Tensor]
-    __getitem__: Callable[[Any], Tensor]
-    __neg__: Callable[[], Tensor]
-    __abs__: Callable[[], Tensor]
-    __invert__: Callable[[], Tensor]
     __eq__ = object.__eq__  # TF1: tensors compare by identity, usable as dict keys
     __ne__ = object.__ne__
 

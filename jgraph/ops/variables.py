@@ -19,6 +19,7 @@ from jgraph._graph import (
     GraphKeys,
     Operation,
     Tensor,
+    TensorOperators,
     bind_operators,
     get_default_graph,
 )
@@ -28,7 +29,7 @@ from jgraph.ops import state_ops
 from jgraph.ops.math_ops import OPERATORS
 
 
-class Variable:
+class Variable(TensorOperators):
     """A TF1 variable: ``<jgraph.Variable 'Variable_4:0' shape=() dtype=int32>``.
 
     Args:
