@@ -89,6 +89,22 @@ def _check_batch_and_depth(
         )
 
 
+def _strides_and_dilations(
+    strides: Any, dilations: Any, data_format: str, what: str
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A 2-D convolution's full-rank strides and dilations (``what`` names the
+    latter in errors), with TF1's checks."""
+    strides_t = _sequence(strides, 2, data_format, "strides")
+    dilations_t = _sequence(dilations, 2, data_format, what)
+    _check_batch_and_depth(strides_t, data_format, "strides")
+    _check_batch_and_depth(dilations_t, data_format, what)
+    if max(strides_t) > 1 and max(dilations_t) > 1:
+        raise ValueError(
+            "strides > 1 not supported in conjunction with dilation_rate > 1"
+        )
+    return strides_t, dilations_t
+
+
 def _padding(padding: Any, data_format: str) -> Padding:
     """'SAME'/'VALID' (any case) or explicit per-dimension pairs."""
     if isinstance(padding, str):
@@ -205,14 +221,9 @@ def conv2d(
         raise ValueError("conv2d needs a filter.")
     if padding is None:
         raise ValueError("conv2d needs a padding ('SAME' or 'VALID').")
-    strides_t = _sequence(strides, 2, data_format, "strides")
-    dilations_t = _sequence(dilations, 2, data_format, "dilations")
-    _check_batch_and_depth(strides_t, data_format, "strides")
-    _check_batch_and_depth(dilations_t, data_format, "dilations")
-    if max(strides_t) > 1 and max(dilations_t) > 1:
-        raise ValueError(
-            "strides > 1 not supported in conjunction with dilation_rate > 1"
-        )
+    strides_t, dilations_t = _strides_and_dilations(
+        strides, dilations, data_format, "dilations"
+    )
     return _conv2d_impl(
         input,
         filter,
@@ -590,14 +601,7 @@ def _depthwise(
     data_format: str,
     name: str,
 ) -> Tensor:
-    strides_t = _sequence(strides, 2, data_format, "strides")
-    rate_t = _sequence(rate, 2, data_format, "rate")
-    _check_batch_and_depth(strides_t, data_format, "strides")
-    _check_batch_and_depth(rate_t, data_format, "rate")
-    if max(strides_t) > 1 and max(rate_t) > 1:
-        raise ValueError(
-            "strides > 1 not supported in conjunction with dilation_rate > 1"
-        )
+    strides_t, rate_t = _strides_and_dilations(strides, rate, data_format, "rate")
     return _depthwise_conv2d_native_impl(
         input,
         filter,
