@@ -98,6 +98,7 @@ from jgraph.ops.array_ops import (
     rank as rank,
     reshape as reshape,
     reverse as reverse,
+    reverse_sequence as reverse_sequence,
     reverse_v2 as reverse_v2,
     sequence_mask as sequence_mask,
     shape as shape,

@@ -439,6 +439,67 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
 reverse_v2 = reverse
 
 
+@op("ReverseSequence", same_dtype=False)
+def _reverse_sequence_impl(
+    input: Any, seq_lengths: Any, *, seq_dim: int, batch_dim: int
+) -> Any:
+    if seq_lengths.ndim != 1:
+        raise ValueError(f"seq_lengths must be a vector, got rank {seq_lengths.ndim}")
+    x = jnp.moveaxis(input, (batch_dim, seq_dim), (0, 1))
+    steps = jnp.arange(x.shape[1])
+    lengths = seq_lengths.astype(steps.dtype)[:, None]
+    # Step t of sequence b comes from step len_b - 1 - t while t < len_b.
+    source = jnp.where(steps < lengths, lengths - 1 - steps, steps)
+    source = source.reshape(source.shape + (1,) * (x.ndim - 2))
+    return jnp.moveaxis(
+        jnp.take_along_axis(x, source, axis=1, mode="clip"),
+        (0, 1),
+        (batch_dim, seq_dim),
+    )
+
+
+def reverse_sequence(
+    input: Any,
+    seq_lengths: Any,
+    seq_axis: int | None = None,
+    batch_axis: int | None = None,
+    name: str | None = None,
+    seq_dim: int | None = None,
+    batch_dim: int | None = None,
+) -> Tensor:
+    """Reverses the first ``seq_lengths[b]`` steps (along ``seq_axis``) of each
+    slice ``b`` along ``batch_axis``, as TF1 ``tf.reverse_sequence``; later steps
+    stay where they are. (``seq_dim``/``batch_dim`` are TF1's older names.)
+
+    >>> import jgraph as jg
+    >>> x = jg.constant([[1, 2, 3], [4, 5, 6]])
+    >>> jg.Session().run(reverse_sequence(x, [2, 3], seq_axis=1, batch_axis=0))
+    array([[2, 1, 3],
+           [6, 5, 4]], dtype=int32)
+    """
+    seq = seq_axis if seq_axis is not None else seq_dim
+    batch = batch_axis if batch_axis is not None else (batch_dim or 0)
+    if seq is None:
+        raise ValueError("tf.reverse_sequence needs seq_axis.")
+    tensor = convert_to_tensor(input)
+    rank = tensor.shape.ndims
+    if rank is not None:
+        seq, batch = seq % rank, batch % rank
+    if seq == batch:
+        raise ValueError(
+            f"tf.reverse_sequence: seq_axis and batch_axis must differ, both are {seq}."
+        )
+    lengths = convert_to_tensor(seq_lengths)
+    if lengths.dtype not in (_dtypes.int32, _dtypes.int64):
+        raise TypeError(
+            f"tf.reverse_sequence: seq_lengths must be int32 or int64, got"
+            f" {lengths.dtype.name} ({lengths.name})."
+        )
+    return _reverse_sequence_impl(
+        tensor, lengths, seq_dim=seq, batch_dim=batch, name=name
+    )
+
+
 # -- indexing ------------------------------------------------------------------------------
 
 

@@ -288,21 +288,11 @@ def static_rnn(
 def _reverse_sequence(
     x: Tensor, lengths: Tensor | None, seq_axis: int, batch_axis: int
 ) -> Tensor:
-    """``x`` with each sequence's first ``lengths[b]`` steps reversed (the rest
-    kept), as TF1 ``tf.reverse_sequence``; all steps without ``lengths``."""
+    """``x`` with each sequence's first ``lengths[b]`` steps reversed; all steps
+    without ``lengths``."""
     if lengths is None:
         return array_ops.reverse(x, [seq_axis])
-    rank = x.shape.ndims
-    assert rank is not None
-    with get_default_graph().name_scope("ReverseSequence"):
-        ones = array_ops.ones_like(x, dtype=_dtypes.int32)
-        ones = ones[(slice(None), slice(None), *(0,) * (rank - 2))]
-        steps = math_ops.cumsum(ones, axis=seq_axis) - 1
-        rows = math_ops.cumsum(ones, axis=batch_axis) - 1
-        length = array_ops.expand_dims(lengths, seq_axis)
-        source = math_ops.where_v2(steps < length, length - 1 - steps, steps)
-        pair = [rows, source] if batch_axis == 0 else [source, rows]
-        return array_ops.gather_nd(x, array_ops.stack(pair, axis=-1))
+    return array_ops.reverse_sequence(x, lengths, seq_axis, batch_axis)
 
 
 def bidirectional_dynamic_rnn(

@@ -295,6 +295,34 @@ ARRAY_CASES = [
         FLOATS,
         id="two",
     ),
+    Case(
+        "ReverseSequence",
+        partial(tf.reverse_sequence, seq_axis=1, batch_axis=0),
+        lambda x, n: np.stack(
+            [
+                np.concatenate([row[:k][::-1], row[k:]])
+                for row, k in zip(x, n, strict=True)
+            ]
+        ),
+        ((3, 5, 2), (3,)),
+        ANY,
+        (normal, indices(6)),
+        INDEX_INPUTS,
+    ),
+    Case(
+        "ReverseSequence",
+        partial(tf.reverse_sequence, seq_axis=0, batch_axis=2),
+        lambda x, n: np.stack(
+            [np.concatenate([x[:k, :, b][::-1], x[k:, :, b]]) for b, k in enumerate(n)],
+            axis=2,
+        ),
+        ((4, 2, 3), (3,)),
+        FLOATS,
+        (normal, indices(5)),
+        INDEX_INPUTS,
+        unknown_dims=False,
+        id="seq0_batch2",
+    ),
     # -- indexing -------------------------------------------------------------------------------
     Case(
         "GatherV2",
@@ -974,3 +1002,13 @@ BAD_INPUTS = [
 def test_bad_inputs_raise_when_building(build, error, match) -> None:
     with pytest.raises(error, match=match):
         build()
+
+
+def test_reverse_sequence_bad_input():
+    x = tf.zeros([2, 3])
+    with pytest.raises(ValueError, match="must differ, both are 1"):
+        tf.reverse_sequence(x, [1, 2], seq_axis=1, batch_axis=-1)
+    with pytest.raises(TypeError, match="int32 or int64, got float32"):
+        tf.reverse_sequence(x, [1.0, 2.0], seq_axis=1)
+    with pytest.raises(ValueError, match="needs seq_axis"):
+        tf.reverse_sequence(x, [1, 2])
