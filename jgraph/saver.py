@@ -542,7 +542,8 @@ class _Contents:
 def _read_contents(directory: str) -> _Contents:
     try:
         with ocp.Checkpointer(ocp.PyTreeCheckpointHandler()) as checkpointer:
-            metadata = checkpointer.metadata(directory).item_metadata
+            # orbax takes absolute paths only; users give TF1-style relative ones.
+            metadata = checkpointer.metadata(os.path.abspath(directory)).item_metadata
         tree = metadata.tree
         custom = metadata.custom_metadata or {}
     except Exception as err:  # orbax raises JSON, OS and ValueErrors alike
@@ -598,7 +599,7 @@ def _read_arrays(directory: str, targets: Mapping[str, Any]) -> dict[str, Any]:
             ocp.Checkpointer(ocp.PyTreeCheckpointHandler()) as checkpointer,
         ):
             return checkpointer.restore(
-                directory,
+                os.path.abspath(directory),
                 args=ocp.args.PyTreeRestore(
                     item=item, restore_args=restore_args, partial_restore=True
                 ),
@@ -655,7 +656,7 @@ def _write(path: str, arrays: Mapping[str, Any], meta: dict[str, Any]) -> None:
             shutil.rmtree(path + _OLD_SUFFIX, ignore_errors=True)
     with ocp.Checkpointer(ocp.StandardCheckpointHandler()) as checkpointer:
         checkpointer.save(
-            target,
+            os.path.abspath(target),
             args=ocp.args.StandardSave(dict(arrays), custom_metadata={_META_KEY: meta}),
         )
     if primary:

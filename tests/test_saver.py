@@ -652,3 +652,18 @@ def test_meta_graphs_are_refused_with_a_way_forward(tmp_path):
         tf.train.import_meta_graph(meta)
     with pytest.raises(tf.errors.UnimplementedError, match=r"no \.meta graph"):
         tf.train.export_meta_graph(meta)
+
+
+def test_relative_paths_save_restore_and_list(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    os.mkdir("ckpt")
+    v = tf.Variable([1.0, 2.0], name="v")
+    saver = tf.train.Saver()
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        path = saver.save(sess, "ckpt/model.ckpt", global_step=3)
+        assert path == "ckpt/model.ckpt-3"  # returned as given, as TF1
+        sess.run(v.assign([5.0, 6.0]))
+        saver.restore(sess, tf.train.latest_checkpoint("ckpt"))
+        np.testing.assert_array_equal(sess.run(v), [1.0, 2.0])
+    assert tf.train.list_variables("ckpt") == [("v", [2])]
