@@ -66,6 +66,17 @@ def test_cond_reuses_outer_values_instead_of_recomputing_them(sess):
     np.testing.assert_array_equal(outer, got)
 
 
+def test_ops_a_function_builds_but_does_not_use_need_no_feeds(sess):
+    unfed = tf.placeholder(tf.float32, [], name="unfed")
+
+    def branch():
+        unfed * 2.0  # built, never used: TF1 never runs it
+        return tf.constant(1.0)
+
+    out = tf.cond(tf.constant(True), branch, lambda: tf.constant(2.0))
+    assert sess.run(out) == 1.0
+
+
 def test_cond_gradients_follow_the_taken_branch(sess):
     x = tf.placeholder(tf.float32, [])
     w = tf.Variable(3.0)

@@ -33,7 +33,7 @@ from jax import lax
 
 from jgraph import _dtypes
 from jgraph._graph import Operation, Tensor, get_default_graph
-from jgraph._prune import variables_touched
+from jgraph._prune import prune, variables_touched
 from jgraph._registry import (
     REGISTRY,
     constant_value,
@@ -80,17 +80,21 @@ def _trace(
             " tf.control_dependencies to return a value after an update)."
         )
     outputs = tuple(convert_to_tensor(leaf) for leaf in leaves)
-    built = graph.get_operations()[first:]
-    inside = set(built)
+    built = set(graph.get_operations()[first:])
+    # Only the ops the outputs need run (TF1: a function's other ops never do), so
+    # only their outer inputs are captured: an unused op on an unfed placeholder
+    # must not make every run of the function need that feed.
+    used = [op for op in prune(outputs, [], args) if op in built]
+    inside = set(used)
     captured: dict[Tensor, None] = {}
     waits: dict[Operation, None] = {}
     var_names: dict[str, None] = {}
     uses_rng = False
-    for built_op in built:
+    for built_op in used:
         captured.update(
             (t, None) for t in built_op.inputs if t.op not in inside and t not in args
         )
-        waits.update((c, None) for c in built_op.control_inputs if c not in inside)
+        waits.update((c, None) for c in built_op.control_inputs if c not in built)
         var_names.update((n, None) for n in variables_touched(built_op))
         opdef = REGISTRY[built_op.type]
         uses_rng = uses_rng or opdef.random or bool(built_op.attrs.get("_uses_rng"))
