@@ -12,8 +12,10 @@ from jgraph import (
     data as data,
     distribute as distribute,
     errors as errors,
+    image as image,
     initializers as initializers,
     layers as layers,
+    linalg as linalg,
     logging as logging,
     losses as losses,
     math as math,
@@ -139,6 +141,23 @@ from jgraph.ops.init_ops import (
     truncated_normal_initializer as truncated_normal_initializer,
     variance_scaling_initializer as variance_scaling_initializer,
     zeros_initializer as zeros_initializer,
+)
+from jgraph.ops.linalg_ops import (
+    cholesky as cholesky,
+    matrix_band_part as matrix_band_part,
+    matrix_determinant as matrix_determinant,
+    matrix_diag as matrix_diag,
+    matrix_diag_part as matrix_diag_part,
+    matrix_inverse as matrix_inverse,
+    matrix_solve as matrix_solve,
+    matrix_transpose as matrix_transpose,
+    matrix_triangular_solve as matrix_triangular_solve,
+    norm as norm,
+    qr as qr,
+    self_adjoint_eig as self_adjoint_eig,
+    self_adjoint_eigvals as self_adjoint_eigvals,
+    svd as svd,
+    trace as trace,
 )
 from jgraph.ops.logging_ops import Print as Print
 from jgraph.ops.math_ops import (

@@ -323,8 +323,11 @@ def _data_format(data_format: str | None) -> str:
     return value
 
 
-def _nhwc(data_format: str) -> str:
-    return "NHWC" if data_format == "channels_last" else "NCHW"
+def _nhwc(data_format: str, rank: int = 2) -> str:
+    """The TF data format of a ``rank``-D layer: ``NWC``/``NHWC``/``NDHWC`` or
+    channels first (``NCW``, ...)."""
+    spatial = "DHW"[3 - rank :]
+    return f"N{spatial}C" if data_format == "channels_last" else f"NC{spatial}"
 
 
 def _is_python_bool(value: Any) -> bool:
@@ -410,20 +413,21 @@ class Dense(Layer):
         return outputs
 
 
-class Conv2D(Layer):
-    """2-D convolution layer: ``activation(conv2d(inputs, kernel) + bias)``.
+class _Conv(Layer):
+    """The N-D convolution layers: ``activation(conv(inputs, kernel) + bias)``, the
+    kernel of shape ``kernel_size + (input_channels, filters)``. Subclasses set
+    ``_rank`` and ``_convolve``."""
 
-    The kernel has shape ``kernel_size + (input_channels, filters)``.
-    """
+    _rank = 2
 
     def __init__(
         self,
         filters: int,
         kernel_size: Any,
-        strides: Any = (1, 1),
+        strides: Any = 1,
         padding: str = "valid",
         data_format: str = "channels_last",
-        dilation_rate: Any = (1, 1),
+        dilation_rate: Any = 1,
         activation: Callable[[Tensor], Tensor] | None = None,
         use_bias: bool = True,
         kernel_initializer: Any = None,
@@ -439,11 +443,11 @@ class Conv2D(Layer):
     ) -> None:
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.filters = int(filters)
-        self.kernel_size = _tuple(kernel_size, 2, "kernel_size")
-        self.strides = _tuple(strides, 2, "strides")
+        self.kernel_size = _tuple(kernel_size, self._rank, "kernel_size")
+        self.strides = _tuple(strides, self._rank, "strides")
         self.padding = _padding(padding)
         self.data_format = _data_format(data_format)
-        self.dilation_rate = _tuple(dilation_rate, 2, "dilation_rate")
+        self.dilation_rate = _tuple(dilation_rate, self._rank, "dilation_rate")
         self.activation = activation
         self.use_bias = use_bias
         self.kernel_initializer = kernel_initializer
@@ -467,11 +471,12 @@ class Conv2D(Layer):
         self._build_bias()
 
     def _input_channels(self, input_shape: TensorShape) -> int:
-        """The inputs' channel count, checking they are 4-D with known channels."""
-        if input_shape.ndims != 4:
+        """The inputs' channel count, checking their rank and known channels."""
+        if input_shape.ndims != self._rank + 2:
             raise ValueError(
                 f"Input 0 of layer {self.name} is incompatible with the layer:"
-                f" expected ndim=4, found ndim={input_shape.ndims}. Full shape"
+                f" expected ndim={self._rank + 2}, found ndim={input_shape.ndims}."
+                " Full shape"
                 f" received: {input_shape.as_list() if input_shape.ndims else None}"
             )
         channel_axis = -1 if self.data_format == "channels_last" else 1
@@ -497,16 +502,10 @@ class Conv2D(Layer):
         )
 
     def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
-        outputs = conv_ops.conv2d(
-            self._cast_inputs(inputs),
-            self.kernel,
-            strides=list(self.strides),
-            padding=self.padding,
-            data_format=_nhwc(self.data_format),
-            dilations=list(self.dilation_rate),
-            name="Conv2D",
-        )
-        return self._bias_and_activation(outputs)
+        return self._bias_and_activation(self._convolve(self._cast_inputs(inputs)))
+
+    def _convolve(self, inputs: Tensor) -> Tensor:
+        raise NotImplementedError
 
     def _bias_and_activation(self, outputs: Tensor) -> Tensor:
         if self.bias is not None:
@@ -516,6 +515,58 @@ class Conv2D(Layer):
         if self.activation is not None:
             outputs = self.activation(outputs)
         return outputs
+
+
+class Conv1D(_Conv):
+    """1-D convolution layer (``tf.layers.Conv1D``): kernel ``[k, in, filters]``."""
+
+    _rank = 1
+
+    def _convolve(self, inputs: Tensor) -> Tensor:
+        return conv_ops.conv1d(
+            inputs,
+            self.kernel,
+            stride=self.strides[0],
+            padding=self.padding,
+            data_format=_nhwc(self.data_format, 1),
+            dilations=self.dilation_rate[0],
+        )
+
+
+class Conv2D(_Conv):
+    """2-D convolution layer (``tf.layers.Conv2D``): kernel ``[kh, kw, in,
+    filters]``."""
+
+    _rank = 2
+
+    def _convolve(self, inputs: Tensor) -> Tensor:
+        return conv_ops.conv2d(
+            inputs,
+            self.kernel,
+            strides=list(self.strides),
+            padding=self.padding,
+            data_format=_nhwc(self.data_format),
+            dilations=list(self.dilation_rate),
+            name="Conv2D",
+        )
+
+
+class Conv3D(_Conv):
+    """3-D convolution layer (``tf.layers.Conv3D``): kernel ``[kd, kh, kw, in,
+    filters]``."""
+
+    _rank = 3
+
+    def _convolve(self, inputs: Tensor) -> Tensor:
+        return conv_ops.conv3d(
+            inputs,
+            self.kernel,
+            strides=list(self.strides),
+            padding=self.padding,
+            data_format=_nhwc(self.data_format, 3),
+            dilations=list(self.dilation_rate),
+            name="Conv3D",
+        )
 
 
 def _deconv_output_length(
@@ -528,20 +579,23 @@ def _deconv_output_length(
     return size * stride
 
 
-class Conv2DTranspose(Conv2D):
-    """Transposed 2-D convolution layer (``tf.layers.Conv2DTranspose``):
-    ``activation(conv2d_transpose(inputs, kernel) + bias)``.
+class _ConvTranspose(_Conv):
+    """The transposed convolution layers: ``activation(conv_transpose(inputs,
+    kernel) + bias)``.
 
     The kernel has shape ``kernel_size + (filters, input_channels)``; each output
     spatial size is ``n * stride`` (``"same"``) or ``n * stride + max(k - stride, 0)``
     (``"valid"``). The inputs' spatial sizes must be known when the graph is built.
+    Subclasses set ``_transpose``.
     """
+
+    _transpose: Callable[..., Tensor]
 
     def __init__(
         self,
         filters: int,
         kernel_size: Any,
-        strides: Any = (1, 1),
+        strides: Any = 1,
         padding: str = "valid",
         data_format: str = "channels_last",
         activation: Callable[[Tensor], Tensor] | None = None,
@@ -589,39 +643,50 @@ class Conv2DTranspose(Conv2D):
         )
         self._build_bias()
 
-    def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
-        inputs = self._cast_inputs(inputs)
+    def _convolve(self, inputs: Tensor) -> Tensor:
         channels_last = self.data_format == "channels_last"
         dims = inputs.shape.as_list()
-        spatial = [
-            d for d in (dims[1:3] if channels_last else dims[2:4]) if d is not None
-        ]
-        if len(spatial) != 2:
+        first = 1 if channels_last else 2
+        spatial = [d for d in dims[first : first + self._rank] if d is not None]
+        if len(spatial) != self._rank:
             raise ValueError(
                 f"The spatial dimensions of the inputs to {self.name} must be known"
                 f" when the graph is built, got shape {inputs.shape}."
             )
-        out_h, out_w = (
+        out = [
             _deconv_output_length(n, k, self.padding, s, d)
             for n, k, s, d in zip(
                 spatial, self.kernel_size, self.strides, self.dilation_rate, strict=True
             )
-        )
+        ]
         batch = array_ops.shape(inputs)[0]
         if channels_last:
-            output_shape = [batch, out_h, out_w, self.filters]
+            output_shape = [batch, *out, self.filters]
         else:
-            output_shape = [batch, self.filters, out_h, out_w]
-        outputs = conv_ops.conv2d_transpose(
+            output_shape = [batch, self.filters, *out]
+        return type(self)._transpose(
             inputs,
             self.kernel,
             array_ops.stack(output_shape),
             strides=list(self.strides),
             padding=self.padding,
-            data_format=_nhwc(self.data_format),
+            data_format=_nhwc(self.data_format, self._rank),
             dilations=list(self.dilation_rate),
         )
-        return self._bias_and_activation(outputs)
+
+
+class Conv2DTranspose(_ConvTranspose, Conv2D):
+    """Transposed 2-D convolution layer (``tf.layers.Conv2DTranspose``): kernel
+    ``[kh, kw, filters, in]``."""
+
+    _transpose = staticmethod(conv_ops.conv2d_transpose)
+
+
+class Conv3DTranspose(_ConvTranspose, Conv3D):
+    """Transposed 3-D convolution layer (``tf.layers.Conv3DTranspose``): kernel
+    ``[kd, kh, kw, filters, in]``."""
+
+    _transpose = staticmethod(conv_ops.conv3d_transpose)
 
 
 class SeparableConv2D(Conv2D):
@@ -721,8 +786,11 @@ class SeparableConv2D(Conv2D):
         return self._bias_and_activation(outputs)
 
 
-class _Pooling2D(Layer):
-    _pool: Callable[..., Tensor]
+class _Pooling(Layer):
+    """The N-D pooling layers; subclasses set ``_rank`` and ``_pooling_type``."""
+
+    _rank = 2
+    _pooling_type = "MAX"
 
     def __init__(
         self,
@@ -734,40 +802,67 @@ class _Pooling2D(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(name=name, **kwargs)
-        self.pool_size = _tuple(pool_size, 2, "pool_size")
+        self.pool_size = _tuple(pool_size, self._rank, "pool_size")
         self.strides = (
-            self.pool_size if strides is None else _tuple(strides, 2, "strides")
+            self.pool_size
+            if strides is None
+            else _tuple(strides, self._rank, "strides")
         )
         self.padding = _padding(padding)
         self.data_format = _data_format(data_format)
 
     def call(self, inputs: Tensor, **kwargs: Any) -> Tensor:
-        if self.data_format == "channels_last":
-            ksize = (1, *self.pool_size, 1)
-            strides = (1, *self.strides, 1)
-        else:
-            ksize = (1, 1, *self.pool_size)
-            strides = (1, 1, *self.strides)
-        return type(self)._pool(
+        rank = inputs.shape.ndims
+        if rank is not None and rank != self._rank + 2:
+            raise ValueError(
+                f"Input 0 of layer {self.name} is incompatible with the layer:"
+                f" expected ndim={self._rank + 2}, found ndim={rank}."
+            )
+        return conv_ops.pool(
             inputs,
-            ksize=list(ksize),
-            strides=list(strides),
-            padding=self.padding,
-            data_format=_nhwc(self.data_format),
+            list(self.pool_size),
+            self._pooling_type,
+            self.padding,
+            strides=list(self.strides),
+            data_format=_nhwc(self.data_format, self._rank),
         )
 
 
-class MaxPooling2D(_Pooling2D):
+class MaxPooling1D(_Pooling):
+    """Max pooling over 1-D windows (``tf.layers.MaxPooling1D``)."""
+
+    _rank = 1
+
+
+class MaxPooling2D(_Pooling):
     """Max pooling over 2-D windows (``tf.layers.MaxPooling2D``)."""
 
-    _pool = staticmethod(conv_ops.max_pool)
+
+class MaxPooling3D(_Pooling):
+    """Max pooling over 3-D windows (``tf.layers.MaxPooling3D``)."""
+
+    _rank = 3
 
 
-class AveragePooling2D(_Pooling2D):
-    """Average pooling over 2-D windows (``tf.layers.AveragePooling2D``); with
-    ``"same"`` padding only real elements are averaged, as TF1."""
+class AveragePooling1D(_Pooling):
+    """Average pooling over 1-D windows (``tf.layers.AveragePooling1D``); with
+    ``"same"`` padding only real elements are averaged, as TF1 (all sizes)."""
 
-    _pool = staticmethod(conv_ops.avg_pool)
+    _rank = 1
+    _pooling_type = "AVG"
+
+
+class AveragePooling2D(_Pooling):
+    """Average pooling over 2-D windows (``tf.layers.AveragePooling2D``)."""
+
+    _pooling_type = "AVG"
+
+
+class AveragePooling3D(_Pooling):
+    """Average pooling over 3-D windows (``tf.layers.AveragePooling3D``)."""
+
+    _rank = 3
+    _pooling_type = "AVG"
 
 
 class Flatten(Layer):
@@ -1297,6 +1392,143 @@ def average_pooling2d(
     return layer.apply(inputs)
 
 
+def _apply_layer(cls: type[Layer], args: dict[str, Any]) -> Any:
+    """Builds ``cls`` from a layer function's arguments (``inputs``, ``reuse`` and
+    the layer's own) and applies it, as TF1's layer functions do."""
+    config = dict(args)
+    inputs = config.pop("inputs")
+    if "reuse" in config:
+        config["_reuse"] = config.pop("reuse")
+        config["_scope"] = config["name"]
+    return cls(**config).apply(inputs)
+
+
+def conv1d(
+    inputs: Any,
+    filters: int,
+    kernel_size: Any,
+    strides: Any = 1,
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    dilation_rate: Any = 1,
+    activation: Callable[[Tensor], Tensor] | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = None,
+    kernel_regularizer: Any = None,
+    bias_regularizer: Any = None,
+    activity_regularizer: Any = None,
+    kernel_constraint: Any = None,
+    bias_constraint: Any = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+) -> Tensor:
+    """1-D convolution layer, as TF1 ``tf.layers.conv1d`` (variables
+    ``conv1d/kernel`` ``[k, in, filters]`` and ``conv1d/bias``)."""
+    return _apply_layer(Conv1D, locals())
+
+
+def conv3d(
+    inputs: Any,
+    filters: int,
+    kernel_size: Any,
+    strides: Any = (1, 1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    dilation_rate: Any = (1, 1, 1),
+    activation: Callable[[Tensor], Tensor] | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = None,
+    kernel_regularizer: Any = None,
+    bias_regularizer: Any = None,
+    activity_regularizer: Any = None,
+    kernel_constraint: Any = None,
+    bias_constraint: Any = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+) -> Tensor:
+    """3-D convolution layer, as TF1 ``tf.layers.conv3d`` (variables
+    ``conv3d/kernel`` ``[kd, kh, kw, in, filters]`` and ``conv3d/bias``)."""
+    return _apply_layer(Conv3D, locals())
+
+
+def conv3d_transpose(
+    inputs: Any,
+    filters: int,
+    kernel_size: Any,
+    strides: Any = (1, 1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    activation: Callable[[Tensor], Tensor] | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = None,
+    kernel_regularizer: Any = None,
+    bias_regularizer: Any = None,
+    activity_regularizer: Any = None,
+    kernel_constraint: Any = None,
+    bias_constraint: Any = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+) -> Tensor:
+    """Transposed 3-D convolution layer, as TF1 ``tf.layers.conv3d_transpose``
+    (variables ``conv3d_transpose/kernel`` ``[kd, kh, kw, filters, in]`` and
+    ``conv3d_transpose/bias``)."""
+    return _apply_layer(Conv3DTranspose, locals())
+
+
+def max_pooling1d(
+    inputs: Any,
+    pool_size: Any,
+    strides: Any,
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Tensor:
+    """1-D max pooling, as TF1 ``tf.layers.max_pooling1d``."""
+    return _apply_layer(MaxPooling1D, locals())
+
+
+def max_pooling3d(
+    inputs: Any,
+    pool_size: Any,
+    strides: Any,
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Tensor:
+    """3-D max pooling, as TF1 ``tf.layers.max_pooling3d``."""
+    return _apply_layer(MaxPooling3D, locals())
+
+
+def average_pooling1d(
+    inputs: Any,
+    pool_size: Any,
+    strides: Any,
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Tensor:
+    """1-D average pooling, as TF1 ``tf.layers.average_pooling1d``."""
+    return _apply_layer(AveragePooling1D, locals())
+
+
+def average_pooling3d(
+    inputs: Any,
+    pool_size: Any,
+    strides: Any,
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Tensor:
+    """3-D average pooling, as TF1 ``tf.layers.average_pooling3d``."""
+    return _apply_layer(AveragePooling3D, locals())
+
+
 def flatten(
     inputs: Any, name: str | None = None, data_format: str = "channels_last"
 ) -> Tensor:
@@ -1382,23 +1614,37 @@ def batch_normalization(
 
 
 __all__ = [
+    "AveragePooling1D",
     "AveragePooling2D",
+    "AveragePooling3D",
     "BatchNormalization",
+    "Conv1D",
     "Conv2D",
     "Conv2DTranspose",
+    "Conv3D",
+    "Conv3DTranspose",
     "Dense",
     "Dropout",
     "Flatten",
     "Layer",
+    "MaxPooling1D",
     "MaxPooling2D",
+    "MaxPooling3D",
     "SeparableConv2D",
+    "average_pooling1d",
     "average_pooling2d",
+    "average_pooling3d",
     "batch_normalization",
+    "conv1d",
     "conv2d",
     "conv2d_transpose",
+    "conv3d",
+    "conv3d_transpose",
     "dense",
     "dropout",
     "flatten",
+    "max_pooling1d",
     "max_pooling2d",
+    "max_pooling3d",
     "separable_conv2d",
 ]

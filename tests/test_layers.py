@@ -619,3 +619,132 @@ def test_small_conv_net_learns_reproducibly():
     assert np.abs(moving_mean).max() > 0.01
     for a, b in zip(weights, weights_again, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# -- 1-D and 3-D convolution and pooling layers ---------------------------------------------
+
+
+def np_valid_conv(x, kernel, strides):
+    """``[n, *spatial, c]`` x ``[*k, c, o]`` VALID cross-correlation, by taps."""
+    ks = kernel.shape[:-2]
+    outs = [
+        (n - k) // s + 1 for n, k, s in zip(x.shape[1:-1], ks, strides, strict=True)
+    ]
+    out = np.zeros((x.shape[0], *outs, kernel.shape[-1]))
+    for tap in np.ndindex(*ks):
+        window = tuple(
+            slice(t, t + (o - 1) * s + 1, s)
+            for t, o, s in zip(tap, outs, strides, strict=True)
+        )
+        out += x[(slice(None), *window)] @ kernel[tap]
+    return out
+
+
+def test_conv1d_and_conv3d_layers_names_shapes_and_values():
+    x1 = tf.placeholder(tf.float32, [None, 9, 3])
+    x3 = tf.placeholder(tf.float32, [None, 4, 5, 6, 2])
+    y1 = layers.conv1d(x1, 4, 3, strides=2, activation=tf.nn.relu)
+    y3 = layers.conv3d(x3, 5, [2, 3, 2], strides=(1, 2, 2))
+    assert names(tf.global_variables()) == [
+        "conv1d/kernel:0",
+        "conv1d/bias:0",
+        "conv3d/kernel:0",
+        "conv3d/bias:0",
+    ]
+    shapes = [v.shape.as_list() for v in tf.global_variables()]
+    assert shapes == [[3, 3, 4], [4], [2, 3, 2, 2, 5], [5]]
+    assert "conv3d/Conv3D" in op_names()
+    assert y1.shape.as_list() == [None, 4, 4]
+    assert y3.shape.as_list() == [None, 3, 2, 3, 5]
+    xv1 = RNG.randn(2, 9, 3).astype(np.float32)
+    xv3 = RNG.randn(2, 4, 5, 6, 2).astype(np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        biases = tf.global_variables()[1::2]  # zeros: make them count
+        sess.run(
+            [
+                b.assign(RNG.randn(n).astype(np.float32))
+                for b, n in zip(biases, [4, 5], strict=True)
+            ]
+        )
+        k1, b1, k3, b3 = sess.run(tf.global_variables())
+        got1, got3 = sess.run([y1, y3], {x1: xv1, x3: xv3})
+    want1 = np.maximum(np_valid_conv(xv1, k1, (2,)) + b1, 0)
+    np.testing.assert_allclose(got1, want1, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        got3, np_valid_conv(xv3, k3, (1, 2, 2)) + b3, rtol=1e-4, atol=1e-5
+    )
+
+
+def test_conv1d_layer_channels_first_and_reuse():
+    xv = RNG.randn(2, 7, 3).astype(np.float32)
+    init = init_ops.glorot_uniform_initializer(seed=5)
+    last = layers.conv1d(xv, 2, 3, padding="same", kernel_initializer=init, name="c")
+    first = layers.conv1d(
+        np.transpose(xv, (0, 2, 1)),
+        2,
+        3,
+        padding="same",
+        data_format="channels_first",
+        name="c",
+        reuse=True,
+    )
+    assert names(tf.global_variables()) == ["c/kernel:0", "c/bias:0"]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got_last, got_first = sess.run([last, first])
+    np.testing.assert_allclose(
+        np.transpose(got_first, (0, 2, 1)), got_last, rtol=1e-5, atol=1e-6
+    )
+
+
+def test_conv3d_transpose_layer_is_the_adjoint_of_conv3d():
+    x = tf.placeholder(tf.float32, [None, 2, 3, 2, 4])
+    y = layers.conv3d_transpose(x, 2, 3, strides=2, padding="same", use_bias=False)
+    v = layers.conv3d_transpose(x, 2, [2, 3, 2], strides=(1, 2, 1), name="valid")
+    kernel = tf.global_variables()[0]
+    assert names(tf.global_variables()) == [
+        "conv3d_transpose/kernel:0",
+        "valid/kernel:0",
+        "valid/bias:0",
+    ]
+    assert kernel.shape.as_list() == [3, 3, 3, 2, 4]
+    assert y.shape.as_list() == [None, 4, 6, 4, 2]
+    assert v.shape.as_list() == [None, 3, 7, 3, 2]
+    assert isinstance(layers.Conv3DTranspose(2, 3), layers.Conv3D)
+    xv = RNG.randn(2, 2, 3, 2, 4).astype(np.float32)
+    zv = RNG.randn(2, 4, 6, 4, 2).astype(np.float32)
+    forward = tf.nn.conv3d(zv, kernel, 2, "SAME")  # [2, 2, 3, 2, 4]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got_y, got_forward = sess.run([y, forward], {x: xv})
+    # <conv3d_transpose(x), z> == <x, conv3d(z)>.
+    np.testing.assert_allclose(np.sum(got_y * zv), np.sum(xv * got_forward), rtol=1e-4)
+
+
+def test_pooling_1d_and_3d_layers():
+    xv1 = RNG.randn(2, 7, 3).astype(np.float32)
+    xv3 = RNG.randn(1, 4, 4, 6, 2).astype(np.float32)
+    m1 = layers.max_pooling1d(xv1, 2, 2)
+    a1 = layers.average_pooling1d(xv1, 3, 3, padding="same")
+    m3 = layers.max_pooling3d(xv3, 2, 2)
+    a3 = layers.AveragePooling3D([2, 2, 3], [2, 2, 3])(xv3)
+    assert [m1.shape.as_list(), a1.shape.as_list()] == [[2, 3, 3], [2, 3, 3]]
+    assert [m3.op.type, a3.op.type] == ["MaxPool3D", "AvgPool3D"]
+    assert m3.op.name == "max_pooling3d/MaxPool3D"
+    with tf.Session() as sess:
+        got_m1, got_a1, got_m3, got_a3 = sess.run([m1, a1, m3, a3])
+    np.testing.assert_allclose(got_m1, xv1[:, :6].reshape(2, 3, 2, 3).max(2))
+    # "same": 2 padded elements, 1 before: windows cover [0, 2), [2, 5), [5, 7).
+    want_a1 = np.stack([xv1[:, a:b].mean(1) for a, b in [(0, 2), (2, 5), (5, 7)]], 1)
+    np.testing.assert_allclose(got_a1, want_a1, rtol=1e-6, atol=1e-6)
+    want_m3 = xv3.reshape(1, 2, 2, 2, 2, 3, 2, 2).max((2, 4, 6))
+    np.testing.assert_allclose(got_m3, want_m3)
+    want_a3 = xv3.reshape(1, 2, 2, 2, 2, 2, 3, 2).mean((2, 4, 6))
+    np.testing.assert_allclose(got_a3, want_a3, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="expected ndim=5, found ndim=4"):
+        layers.max_pooling3d(np.zeros((1, 4, 4, 2), np.float32), 2, 2)
+    with pytest.raises(ValueError, match="expected ndim=3, found ndim=4"):
+        layers.conv1d(np.zeros((1, 4, 4, 2), np.float32), 2, 2)
+    with pytest.raises(ValueError, match="must be a tuple of 3 integers"):
+        layers.conv3d(np.zeros((1, 4, 4, 4, 2), np.float32), 2, [2, 2])

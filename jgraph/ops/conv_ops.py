@@ -1,6 +1,7 @@
-"""Convolution, pooling and normalisation ops of ``tf.nn``: ``conv2d``,
-``conv2d_transpose``, ``depthwise_conv2d``, ``separable_conv2d``, ``max_pool``,
-``avg_pool``, ``moments``, ``l2_normalize``, ``batch_normalization``,
+"""Convolution, pooling and normalisation ops of ``tf.nn``: ``conv1d``/``2d``/``3d``,
+their transposes (2-D, 3-D), ``atrous_conv2d``, ``depthwise_conv2d``,
+``separable_conv2d``, ``max_pool``/``avg_pool`` (2-D, 3-D, ``pool``), ``moments``,
+``normalize_moments``, ``l2_normalize``, ``batch_normalization``,
 ``embedding_lookup``.
 
 Stage 2 of the pipeline (ops). Convolutions lower to ``jax.lax.conv_general_dilated``
@@ -90,12 +91,12 @@ def _check_batch_and_depth(
 
 
 def _strides_and_dilations(
-    strides: Any, dilations: Any, data_format: str, what: str
+    strides: Any, dilations: Any, data_format: str, what: str, n: int = 2
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """A 2-D convolution's full-rank strides and dilations (``what`` names the
+    """An ``n``-D convolution's full-rank strides and dilations (``what`` names the
     latter in errors), with TF1's checks."""
-    strides_t = _sequence(strides, 2, data_format, "strides")
-    dilations_t = _sequence(dilations, 2, data_format, what)
+    strides_t = _sequence(strides, n, data_format, "strides")
+    dilations_t = _sequence(dilations, n, data_format, what)
     _check_batch_and_depth(strides_t, data_format, "strides")
     _check_batch_and_depth(dilations_t, data_format, what)
     if max(strides_t) > 1 and max(dilations_t) > 1:
@@ -141,8 +142,10 @@ def _conv_forward(
     dilations: tuple[int, ...],
     feature_group_count: int = 1,
 ) -> Any:
-    """The forward convolution every conv op lowers to (``HWIO`` filters)."""
-    spatial = _spatial_axes(data_format)
+    """The forward convolution every conv op lowers to, for 1 to 3 spatial
+    dimensions (``data_format`` gives the rank; filters ``[spatial..., in, out]``)."""
+    rank = len(data_format)
+    spatial = _spatial_axes(data_format, rank)
     pads = padding if isinstance(padding, str) else tuple(padding[a] for a in spatial)
     return lax.conv_general_dilated(
         input,
@@ -150,25 +153,32 @@ def _conv_forward(
         window_strides=tuple(strides[a] for a in spatial),
         padding=pads,
         rhs_dilation=tuple(dilations[a] for a in spatial),
-        dimension_numbers=(data_format, "HWIO", data_format),
+        dimension_numbers=(data_format, "DHWIO"[5 - rank :], data_format),
         feature_group_count=feature_group_count,
     )
 
 
-@op("Conv2D")
-def _conv2d_impl(
+# TF1's "allowed values" of the conv ops' ``T`` attr (Conv2D also takes int32).
+_CONV_DTYPES = frozenset(
+    {_dtypes.float16, _dtypes.bfloat16, _dtypes.float32, _dtypes.float64}
+)
+
+
+def _grouped_conv(
     input: Any,
     filter: Any,
-    *,
     strides: tuple[int, ...],
     padding: Padding,
-    data_format: str = "NHWC",
-    dilations: tuple[int, ...] = (1, 1, 1, 1),
+    data_format: str,
+    dilations: tuple[int, ...],
 ) -> Any:
-    _require_rank(input, 4, "input")
-    _require_rank(filter, 4, "filter")
+    """``Conv2D``/``Conv3D``: an input depth that is a multiple of the filter's
+    gives a grouped convolution."""
+    rank = len(data_format)
+    _require_rank(input, rank, "input")
+    _require_rank(filter, rank, "filter")
     channel = _channel_index(data_format)
-    in_depth, filter_depth = input.shape[channel], filter.shape[2]
+    in_depth, filter_depth = input.shape[channel], filter.shape[-2]
     if in_depth % filter_depth:
         raise ValueError(
             f"Depth of input ({in_depth}) is not a multiple of input depth of filter"
@@ -183,6 +193,32 @@ def _conv2d_impl(
         dilations,
         feature_group_count=in_depth // filter_depth,
     )
+
+
+@op("Conv2D")
+def _conv2d_impl(
+    input: Any,
+    filter: Any,
+    *,
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NHWC",
+    dilations: tuple[int, ...] = (1, 1, 1, 1),
+) -> Any:
+    return _grouped_conv(input, filter, strides, padding, data_format, dilations)
+
+
+@op("Conv3D", dtypes=_CONV_DTYPES)
+def _conv3d_impl(
+    input: Any,
+    filter: Any,
+    *,
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NDHWC",
+    dilations: tuple[int, ...] = (1, 1, 1, 1, 1),
+) -> Any:
+    return _grouped_conv(input, filter, strides, padding, data_format, dilations)
 
 
 def conv2d(
@@ -232,6 +268,75 @@ def conv2d(
         data_format=data_format,
         dilations=dilations_t,
         name=name,
+    )
+
+
+def conv3d(
+    input: Any,
+    filter: Any = None,
+    strides: Any = None,
+    padding: Any = None,
+    data_format: str = "NDHWC",
+    dilations: Any = None,
+    name: str | None = None,
+    filters: Any = None,
+) -> Tensor:
+    """3-D convolution (cross-correlation), as TF1 ``tf.nn.conv3d`` (op ``Conv3D``).
+
+    Args:
+      input: ``[batch, depth, height, width, in_channels]`` (``NCDHW``: channels
+        second).
+      filter: ``[filter_depth, filter_height, filter_width, in_channels,
+        out_channels]``.
+      strides: an int, 3 spatial ints, or 5 ints with 1 on batch and channel.
+      padding: ``"SAME"``, ``"VALID"`` or explicit pairs (5 of them).
+      data_format: ``"NDHWC"`` or ``"NCDHW"``.
+      dilations: like ``strides``.
+      name: op name.
+      filters: alias of ``filter``.
+
+    >>> import jgraph as jg
+    >>> x = jg.placeholder(jg.float32, [None, 4, 6, 6, 2])
+    >>> conv3d(x, jg.ones([2, 3, 3, 2, 5]), [1, 2, 2, 2, 1], "SAME").shape.as_list()
+    [None, 2, 3, 3, 5]
+    """
+    filter = _argument_alias("filters", filters, "filter", filter)
+    if filter is None or padding is None:
+        raise ValueError("conv3d needs a filter and a padding ('SAME' or 'VALID').")
+    data_format = _check_format(data_format, ("NDHWC", "NCDHW"))
+    strides_t, dilations_t = _strides_and_dilations(
+        strides, dilations, data_format, "dilations", n=3
+    )
+    return _conv3d_impl(
+        input,
+        filter,
+        strides=strides_t,
+        padding=_padding(padding, data_format),
+        data_format=data_format,
+        dilations=dilations_t,
+        name=name,
+    )
+
+
+def atrous_conv2d(
+    value: Any, filters: Any, rate: int, padding: Any, name: str | None = None
+) -> Tensor:
+    """Atrous (dilated) 2-D convolution, as TF1 ``tf.nn.atrous_conv2d``: ``conv2d``
+    with stride 1 and dilation ``rate`` on both spatial dimensions.
+
+    TF1 difference: one ``Conv2D`` op with ``dilations`` (same values) where TF1
+    builds ``SpaceToBatchND``/``Conv2D``/``BatchToSpaceND``.
+    """
+    rate = int(rate)
+    if rate < 1:
+        raise ValueError(f"rate {rate} cannot be less than one")
+    return conv2d(
+        value,
+        filters,
+        strides=1,
+        padding=padding,
+        dilations=[1, rate, rate, 1],
+        name=name or "convolution",
     )
 
 
@@ -285,11 +390,6 @@ def _conv1d_value(value: Any, spatial: int, what: str) -> int:
 
 # -- transposed, depthwise and separable convolutions -----------------------------------
 
-# TF1's "allowed values" of these ops' ``T`` attr.
-_CONV_DTYPES = frozenset(
-    {_dtypes.float16, _dtypes.bfloat16, _dtypes.float32, _dtypes.float64}
-)
-
 Dims = Sequence[Any]  # a shape whose entries may be None (unknown)
 
 
@@ -304,10 +404,17 @@ def _is_tensor(value: Any) -> bool:
     return isinstance(value, Tensor) or hasattr(value, "_as_tensor")
 
 
-def _check_2d_format(data_format: str) -> str:
-    if data_format not in ("NHWC", "NCHW"):
-        raise ValueError(f"data_format must be 'NHWC' or 'NCHW', got {data_format!r}.")
+def _check_format(data_format: str, allowed: tuple[str, str]) -> str:
+    if data_format not in allowed:
+        raise ValueError(
+            f"data_format must be {allowed[0]!r} or {allowed[1]!r}, got"
+            f" {data_format!r}."
+        )
     return data_format
+
+
+def _check_2d_format(data_format: str) -> str:
+    return _check_format(data_format, ("NHWC", "NCHW"))
 
 
 def _forward_size(size: int, k: int, stride: int, dilation: int, pad: Any) -> int:
@@ -328,32 +435,33 @@ def _transpose_problem(
     data_format: str,
     dilations: tuple[int, ...],
 ) -> str | None:
-    """Why ``conv2d`` of an input of shape ``sizes`` cannot have ``value_shape``
-    (``None`` if it can); unknown (``None``) dims are not checked."""
+    """Why the convolution of an input of shape ``sizes`` cannot have
+    ``value_shape`` (``None`` if it can); unknown (``None``) dims are not checked."""
+    rank = len(data_format)
     for dims in (sizes, filter_shape, value_shape):
-        if dims is not None and len(dims) != 4:
-            return f"Shape must be rank 4 but is rank {len(dims)}"
-    unknown = (None,) * 4
+        if dims is not None and len(dims) != rank:
+            return f"Shape must be rank {rank} but is rank {len(dims)}"
+    unknown = (None,) * rank
     f = unknown if filter_shape is None else tuple(filter_shape)
     v = unknown if value_shape is None else tuple(value_shape)
-    channel = _channel_index(data_format) % 4
+    channel = _channel_index(data_format) % rank
 
     def differ(a: Any, b: Any) -> bool:
         return a is not None and b is not None and a != b
 
-    if differ(sizes[channel], f[2]):
+    if differ(sizes[channel], f[-2]):
         return (
             "output_shape does not match filter's output channels,"
-            f" {sizes[channel]} != {f[2]}"
+            f" {sizes[channel]} != {f[-2]}"
         )
-    if differ(v[channel], f[3]):
-        return f"input channels does not match filter's input channels, {v[channel]} != {f[3]}"
+    if differ(v[channel], f[-1]):
+        return f"input channels does not match filter's input channels, {v[channel]} != {f[-1]}"
     if differ(sizes[0], v[0]):
         return (
             "input and out_backprop must have the same batch size, output_shape"
             f" batch {sizes[0]} != value batch {v[0]}"
         )
-    for i, axis in enumerate(_spatial_axes(data_format)):
+    for i, axis in enumerate(_spatial_axes(data_format, rank)):
         size, k, out = sizes[axis], f[i], v[axis]
         if size is None or k is None or out is None:
             continue
@@ -374,7 +482,7 @@ def _backprop_input_spec(specs: Any, attrs: dict[str, Any]) -> Any:
     value's (run-time) batch."""
     value = specs[1]
     sizes = attrs["input_sizes"]
-    if value is not None and len(value.shape) == 4:
+    if value is not None and len(value.shape) == len(sizes):
         batch = value.shape[0]
     elif sizes[0] >= 0:
         batch = sizes[0]
@@ -383,26 +491,20 @@ def _backprop_input_spec(specs: Any, attrs: dict[str, Any]) -> Any:
     return [(attrs["_dtype"], (batch, *sizes[1:]))]
 
 
-@op(
-    "Conv2DBackpropInput",
-    static_inputs=("input_sizes",),
-    dtypes=_CONV_DTYPES,
-    shape_fn=_backprop_input_spec,
-)
-def _conv2d_backprop_input_impl(
+def _backprop_input(
     input_sizes: tuple[int, ...],
     filter: Any,
     out_backprop: Any,
-    *,
     strides: tuple[int, ...],
     padding: Padding,
-    data_format: str = "NHWC",
-    dilations: tuple[int, ...] = (1, 1, 1, 1),
+    data_format: str,
+    dilations: tuple[int, ...],
 ) -> Any:
-    """The gradient of ``conv2d`` w.r.t. an input of shape ``input_sizes`` (batch
-    ``-1``: the value's): the linear transpose of the forward convolution."""
-    _require_rank(filter, 4, "filter")
-    _require_rank(out_backprop, 4, "out_backprop")
+    """The gradient of the convolution w.r.t. an input of shape ``input_sizes``
+    (batch ``-1``: the value's): the linear transpose of the forward convolution."""
+    rank = len(data_format)
+    _require_rank(filter, rank, "filter")
+    _require_rank(out_backprop, rank, "out_backprop")
     sizes = tuple(None if d < 0 else d for d in input_sizes)
     problem = _transpose_problem(
         sizes,
@@ -424,6 +526,47 @@ def _conv2d_backprop_input_impl(
 
     (grad,) = jax.linear_transpose(forward, input_spec)(out_backprop)
     return grad
+
+
+def _backprop_input_op(op_type: str) -> Any:
+    return op(
+        op_type,
+        static_inputs=("input_sizes",),
+        dtypes=_CONV_DTYPES,
+        shape_fn=_backprop_input_spec,
+    )
+
+
+@_backprop_input_op("Conv2DBackpropInput")
+def _conv2d_backprop_input_impl(
+    input_sizes: tuple[int, ...],
+    filter: Any,
+    out_backprop: Any,
+    *,
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NHWC",
+    dilations: tuple[int, ...] = (1, 1, 1, 1),
+) -> Any:
+    return _backprop_input(
+        input_sizes, filter, out_backprop, strides, padding, data_format, dilations
+    )
+
+
+@_backprop_input_op("Conv3DBackpropInputV2")
+def _conv3d_backprop_input_impl(
+    input_sizes: tuple[int, ...],
+    filter: Any,
+    out_backprop: Any,
+    *,
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NDHWC",
+    dilations: tuple[int, ...] = (1, 1, 1, 1, 1),
+) -> Any:
+    return _backprop_input(
+        input_sizes, filter, out_backprop, strides, padding, data_format, dilations
+    )
 
 
 def _static_entry(value: Any) -> int | None:
@@ -513,18 +656,148 @@ def conv2d_transpose(
     """
     value = _argument_alias("input", input, "value", value)
     filter = _argument_alias("filters", filters, "filter", filter)
-    if value is None or filter is None or output_shape is None:
-        raise ValueError(
-            "conv2d_transpose needs a value, a filter and an output_shape."
-        )
     data_format = _check_2d_format(data_format or "NHWC")
-    strides_t = _sequence(strides, 2, data_format, "strides")
-    dilations_t = _sequence(dilations, 2, data_format, "dilations")
+    return _conv_transpose(
+        _conv2d_backprop_input_impl,
+        value,
+        filter,
+        output_shape,
+        strides,
+        padding,
+        data_format,
+        dilations,
+        name or "conv2d_transpose",
+    )
+
+
+def conv3d_transpose(
+    value: Any = None,
+    filter: Any = None,
+    output_shape: Any = None,
+    strides: Any = None,
+    padding: Any = "SAME",
+    data_format: str = "NDHWC",
+    name: str | None = None,
+    input: Any = None,
+    filters: Any = None,
+    dilations: Any = None,
+) -> Tensor:
+    """The transpose (gradient) of ``conv3d``, as TF1 ``tf.nn.conv3d_transpose``:
+    one ``Conv3DBackpropInputV2`` op (named ``conv3d_transpose`` by default).
+
+    Arguments as :func:`conv2d_transpose`, with 3 spatial dimensions: ``value``
+    ``[batch, depth, height, width, in_channels]``, ``filter`` ``[depth, height,
+    width, output_channels, in_channels]``, ``output_shape`` 5 entries,
+    ``data_format`` ``"NDHWC"`` or ``"NCDHW"``.
+
+    >>> import jgraph as jg
+    >>> x = jg.placeholder(jg.float32, [2, 2, 3, 3, 4])
+    >>> conv3d_transpose(x, jg.ones([3, 3, 3, 1, 4]), [2, 4, 6, 6, 1], 2).shape.as_list()
+    [2, 4, 6, 6, 1]
+    """
+    value = _argument_alias("input", input, "value", value)
+    filter = _argument_alias("filters", filters, "filter", filter)
+    data_format = _check_format(data_format or "NDHWC", ("NDHWC", "NCDHW"))
+    return _conv_transpose(
+        _conv3d_backprop_input_impl,
+        value,
+        filter,
+        output_shape,
+        strides,
+        padding,
+        data_format,
+        dilations,
+        name or "conv3d_transpose",
+    )
+
+
+def conv1d_transpose(
+    input: Any,
+    filters: Any,
+    output_shape: Any,
+    strides: Any,
+    padding: Any = "SAME",
+    data_format: str = "NWC",
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """The transpose (gradient) of ``conv1d``, as TF 1.15 ``tf.nn.conv1d_transpose``:
+    like TF, a ``conv2d_transpose`` over an inserted height-1 dimension.
+
+    Args:
+      input: ``[batch, width, in_channels]`` (``NCW``: channels second).
+      filters: ``[width, output_channels, in_channels]``.
+      output_shape: 3 entries in ``data_format`` order: a list or tuple (entries
+        may be scalar tensors such as ``tf.shape(x)[0]``), an array or a 1-D
+        tensor known when the graph is built.
+      strides: an int, ``[s]`` or ``[1, s, 1]``.
+      padding: ``"SAME"`` or ``"VALID"``.
+      data_format: ``"NWC"`` or ``"NCW"``.
+      dilations: like ``strides``.
+      name: name scope.
+    """
+    data_format = _check_format(data_format or "NWC", ("NWC", "NCW"))
+    spatial = 1 if data_format == "NWC" else 2
+    if _is_tensor(output_shape):
+        tensor = convert_to_tensor(output_shape)
+        folded = constant_value(tensor)
+        if folded is not None:
+            output_shape = folded
+        elif tensor.op.type == "Pack" and tensor.op.attrs["axis"] == 0:
+            output_shape = list(tensor.op.inputs)
+        else:
+            raise ValueError(
+                "conv1d_transpose needs output_shape as a list (entries may be"
+                f" tensors) or a tensor known when the graph is built, got {tensor}."
+            )
+    entries = (
+        list(np.asarray(output_shape))
+        if isinstance(output_shape, np.ndarray)
+        else list(output_shape)
+    )
+    entries.insert(spatial, 1)
+    graph = get_default_graph()
+    with graph.name_scope(name or "conv1d_transpose") as scope:
+        x = array_ops.expand_dims(input, spatial, name="ExpandDims")
+        w = array_ops.expand_dims(filters, 0, name="ExpandDims_1")
+        y = conv2d_transpose(
+            x,
+            w,
+            entries,
+            strides=[1, _conv1d_value(strides, spatial, "strides")],
+            padding=padding,
+            data_format="NHWC" if data_format == "NWC" else "NCHW",
+            dilations=[1, _conv1d_value(dilations, spatial, "dilations")],
+            name="conv2d_transpose",
+        )
+        return array_ops.squeeze(y, [spatial], name=scope)
+
+
+def _conv_transpose(
+    builder: Any,
+    value: Any,
+    filter: Any,
+    output_shape: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str,
+    dilations: Any,
+    name: str,
+) -> Tensor:
+    """``conv2d_transpose``/``conv3d_transpose``: checks the shapes when the graph
+    is built (TF1's messages) and adds the backprop-input op ``builder``."""
+    n = len(data_format) - 2
+    what = f"conv{n}d_transpose"
+    if value is None or filter is None or output_shape is None:
+        raise ValueError(f"{what} needs a value, a filter and an output_shape.")
+    strides_t = _sequence(strides, n, data_format, "strides")
+    dilations_t = _sequence(dilations, n, data_format, "dilations")
     _check_batch_and_depth(strides_t, data_format, "strides")
     _check_batch_and_depth(dilations_t, data_format, "dilations")
     pads = _padding(padding, data_format)
+    op_type = builder.op_type
     graph = get_default_graph()
-    with graph.name_scope(name or "conv2d_transpose") as scope:
+    with graph.name_scope(name) as scope:
         # Inputs converted as TF1's generated op does: the filter first.
         filter = convert_to_tensor(filter, name="filter")
         hint = None if isinstance(value, np.ndarray) else filter.dtype
@@ -535,19 +808,20 @@ def conv2d_transpose(
             sizes, filter_dims, value_dims, strides_t, pads, data_format, dilations_t
         )
         if problem is None and any(d is None for d in sizes[1:]):
+            spatial = "depth, height, width" if n == 3 else "height, width"
             problem = (
-                "conv2d_transpose needs output_shape's height, width and channels when"
+                f"{what} needs output_shape's {spatial} and channels when"
                 " the graph is built (only the batch may be dynamic), got"
                 f" {format_shape(sizes)}"
             )
         if problem is not None:
             raise ValueError(
-                f"{problem} for '{scope[:-1]}' (op: 'Conv2DBackpropInput') with"
+                f"{problem} for '{scope[:-1]}' (op: '{op_type}') with"
                 f" output_shape {format_shape(sizes)}, filter shape"
                 f" {format_shape(filter_dims)} and value shape"
                 f" {format_shape(value_dims)}."
             )
-        return _conv2d_backprop_input_impl(
+        return builder(
             tuple(-1 if d is None else d for d in sizes),
             filter,
             value,
@@ -732,14 +1006,8 @@ def _pool_init(dtype: Any) -> np.ndarray:
     return np.array(np.iinfo(dtype).min, dtype)
 
 
-@op("MaxPool")
-def _max_pool_impl(
-    input: Any,
-    *,
-    ksize: tuple[int, ...],
-    strides: tuple[int, ...],
-    padding: Padding,
-    data_format: str = "NHWC",
+def _max_pool(
+    input: Any, ksize: tuple[int, ...], strides: tuple[int, ...], padding: Padding
 ) -> Any:
     _require_rank(input, len(ksize), "input")
     pads = _pool_pads(input.shape, ksize, strides, padding)
@@ -749,14 +1017,8 @@ def _max_pool_impl(
     )
 
 
-@op("AvgPool")
-def _avg_pool_impl(
-    input: Any,
-    *,
-    ksize: tuple[int, ...],
-    strides: tuple[int, ...],
-    padding: Padding,
-    data_format: str = "NHWC",
+def _avg_pool(
+    input: Any, ksize: tuple[int, ...], strides: tuple[int, ...], padding: Padding
 ) -> Any:
     _require_rank(input, len(ksize), "input")
     pads = _pool_pads(input.shape, ksize, strides, padding)
@@ -776,6 +1038,54 @@ def _avg_pool_impl(
     return sums / counts
 
 
+@op("MaxPool")
+def _max_pool_impl(
+    input: Any,
+    *,
+    ksize: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NHWC",
+) -> Any:
+    return _max_pool(input, ksize, strides, padding)
+
+
+@op("AvgPool")
+def _avg_pool_impl(
+    input: Any,
+    *,
+    ksize: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NHWC",
+) -> Any:
+    return _avg_pool(input, ksize, strides, padding)
+
+
+@op("MaxPool3D", dtypes=_CONV_DTYPES)
+def _max_pool3d_impl(
+    input: Any,
+    *,
+    ksize: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NDHWC",
+) -> Any:
+    return _max_pool(input, ksize, strides, padding)
+
+
+@op("AvgPool3D", dtypes=_CONV_DTYPES)
+def _avg_pool3d_impl(
+    input: Any,
+    *,
+    ksize: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+    data_format: str = "NDHWC",
+) -> Any:
+    return _avg_pool(input, ksize, strides, padding)
+
+
 def _pool(
     builder: Any,
     value: Any,
@@ -785,11 +1095,12 @@ def _pool(
     data_format: str,
     name: str | None,
     what: str,
+    rank: int | None = None,
 ) -> Tensor:
     value = convert_to_tensor(value)
-    rank = value.shape.ndims or 4
-    ksize_t = _sequence(ksize, rank - 2, data_format, "ksize")
-    strides_t = _sequence(strides, rank - 2, data_format, "strides")
+    n = (rank or value.shape.ndims or 4) - 2
+    ksize_t = _sequence(ksize, n, data_format, "ksize")
+    strides_t = _sequence(strides, n, data_format, "strides")
     if ksize_t[0] != 1 or strides_t[0] != 1:
         raise ValueError(
             f"{what} is not yet supported on the batch dimension (ksize"
@@ -860,6 +1171,114 @@ max_pool2d = max_pool
 avg_pool2d = avg_pool
 
 
+def max_pool3d(
+    input: Any,
+    ksize: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str = "NDHWC",
+    name: str | None = None,
+) -> Tensor:
+    """3-D max pooling, as TF1 ``tf.nn.max_pool3d`` (op ``MaxPool3D``).
+
+    Args:
+      input: ``[batch, depth, height, width, channels]`` (or ``NCDHW``).
+      ksize: window size: an int, 3 spatial ints, or 5 ints with 1 on the batch.
+      strides: window stride, same forms.
+      padding: ``"SAME"`` or ``"VALID"``.
+      data_format: ``"NDHWC"`` or ``"NCDHW"``.
+      name: op name.
+    """
+    data_format = _check_format(data_format, ("NDHWC", "NCDHW"))
+    return _pool(
+        _max_pool3d_impl,
+        input,
+        ksize,
+        strides,
+        padding,
+        data_format,
+        name,
+        "MaxPooling3D",
+        rank=5,
+    )
+
+
+def avg_pool3d(
+    input: Any,
+    ksize: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str = "NDHWC",
+    name: str | None = None,
+) -> Tensor:
+    """3-D average pooling, as TF1 ``tf.nn.avg_pool3d`` (op ``AvgPool3D``; arguments
+    as :func:`max_pool3d`); ``"SAME"`` windows average their real elements only."""
+    data_format = _check_format(data_format, ("NDHWC", "NCDHW"))
+    return _pool(
+        _avg_pool3d_impl,
+        input,
+        ksize,
+        strides,
+        padding,
+        data_format,
+        name,
+        "AvgPooling3D",
+        rank=5,
+    )
+
+
+def pool(
+    input: Any,
+    window_shape: Any,
+    pooling_type: str,
+    padding: Any,
+    dilation_rate: Any = None,
+    strides: Any = None,
+    name: str | None = None,
+    data_format: str | None = None,
+) -> Tensor:
+    """N-D (N = 1, 2, 3) max or average pooling, as TF1 ``tf.nn.pool``.
+
+    1-D pooling runs as 2-D pooling over an inserted height-1 dimension, as TF1.
+    Dilated pooling (``dilation_rate`` > 1) is not supported (``NotImplementedError``).
+    """
+    if pooling_type not in ("MAX", "AVG"):
+        raise ValueError(f"Invalid pooling_type: {pooling_type!r}")
+    window = [int(w) for w in np.asarray(window_shape).reshape(-1)]
+    n = len(window)
+    if n not in (1, 2, 3):
+        raise ValueError(f"window_shape must have length 1, 2 or 3, got {window}.")
+    strides_l = [1] * n if strides is None else [int(s) for s in strides]
+    rates = [1] * n if dilation_rate is None else [int(r) for r in dilation_rate]
+    if len(strides_l) != n or len(rates) != n:
+        raise ValueError(
+            "strides and dilation_rate must have len(window_shape) entries."
+        )
+    if any(r != 1 for r in rates):
+        raise NotImplementedError("tf.nn.pool with dilation_rate > 1 is not supported.")
+    formats = {1: ("NWC", "NCW"), 2: ("NHWC", "NCHW"), 3: ("NDHWC", "NCDHW")}[n]
+    data_format = _check_format(data_format or formats[0], formats)
+    channels_last = data_format[-1] == "C"
+    if n == 3:
+        pool_3d = max_pool3d if pooling_type == "MAX" else avg_pool3d
+        return pool_3d(input, window, strides_l, padding, data_format, name)
+    pool_2d = max_pool if pooling_type == "MAX" else avg_pool
+    if n == 2:
+        return pool_2d(input, window, strides_l, padding, data_format, name)
+    graph = get_default_graph()
+    with graph.name_scope(name or f"{pooling_type.lower()}_pool") as scope:
+        axis = 1 if channels_last else 2
+        x = array_ops.expand_dims(input, axis)
+        y = pool_2d(
+            x,
+            [1, *window],
+            [1, *strides_l],
+            padding,
+            "NHWC" if channels_last else "NCHW",
+        )
+        return array_ops.squeeze(y, [axis], name=scope)
+
+
 # -- normalisation -------------------------------------------------------------------------
 
 
@@ -908,6 +1327,35 @@ def moments(
             variance = array_ops.squeeze(variance, axes_list)
         if x.dtype == _dtypes.float16:
             return math_ops.cast(mean, x.dtype), math_ops.cast(variance, x.dtype)
+        return mean, variance
+
+
+def normalize_moments(
+    counts: Any,
+    mean_ss: Any,
+    variance_ss: Any,
+    shift: Any,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Mean and variance from sufficient statistics, as TF1
+    ``tf.nn.normalize_moments``: ``mean = mean_ss / counts (+ shift)``,
+    ``variance = variance_ss / counts - (mean_ss / counts) ** 2``."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "normalize"):
+        mean_ss = convert_to_tensor(mean_ss)
+        divisor = math_ops.reciprocal(
+            convert_to_tensor(counts, preferred_dtype=mean_ss.dtype), name="divisor"
+        )
+        shifted_mean = math_ops.multiply(mean_ss, divisor, name="shifted_mean")
+        if shift is not None:
+            mean = math_ops.add(shifted_mean, shift, name="mean")
+        else:
+            mean = array_ops.identity(shifted_mean, name="mean")
+        variance = math_ops.subtract(
+            math_ops.multiply(variance_ss, divisor),
+            math_ops.square(shifted_mean),
+            name="variance",
+        )
         return mean, variance
 
 
@@ -1030,17 +1478,25 @@ def embedding_lookup(
 
 
 __all__ = [
+    "atrous_conv2d",
     "avg_pool",
     "avg_pool2d",
+    "avg_pool3d",
     "batch_normalization",
     "conv1d",
+    "conv1d_transpose",
     "conv2d",
     "conv2d_transpose",
+    "conv3d",
+    "conv3d_transpose",
     "depthwise_conv2d",
     "embedding_lookup",
     "l2_normalize",
     "max_pool",
     "max_pool2d",
+    "max_pool3d",
     "moments",
+    "normalize_moments",
+    "pool",
     "separable_conv2d",
 ]

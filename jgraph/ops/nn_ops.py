@@ -11,20 +11,38 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+from jax import lax
 
 from jgraph import _dtypes
 from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import constant_value, convert_to_tensor, is_known, op
-from jgraph.ops.array_ops import static_int, static_ints
+from jgraph._registry import (
+    constant_value,
+    convert_to_tensor,
+    fresh_dim,
+    is_known,
+    op,
+)
+from jgraph.ops.array_ops import concat, identity, static_int, static_ints
 from jgraph.ops.math_ops import (
     FLOATS,
     NUMBERS,
+    abs,
+    add,
     cast,
     check_dtype,
     elu,
     equal,
+    exp,
+    greater_equal,
+    less_equal,
+    log,
+    log1p,
     log_sigmoid,
+    logical_and,
     matmul,
+    multiply,
+    negative,
     reduce_mean,
     relu,
     relu6,
@@ -34,6 +52,7 @@ from jgraph.ops.math_ops import (
     softsign,
     subtract,
     tanh,
+    where,
 )
 
 
@@ -44,6 +63,14 @@ def _check_same_shape(a: Any, b: Any, what: str) -> None:
     ):
         raise ValueError(
             f"{what} must have the same shape, got {list(a.shape)} and {list(b.shape)}"
+        )
+
+
+def _check_static_shapes(a: Tensor, b: Tensor, what: str) -> None:
+    """``_check_same_shape`` on build-time shapes, for composite functions."""
+    if not a.shape.is_compatible_with(b.shape):
+        raise ValueError(
+            f"{what} must have the same shape, got {a.shape} and {b.shape}"
         )
 
 
@@ -133,6 +160,24 @@ def _leaky_relu_impl(features: Any, *, alpha: float = 0.2) -> Any:
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:
     """``x if x > 0 else alpha * x``."""
     return _leaky_relu_impl(features, alpha=float(alpha), name=name)
+
+
+def swish(features: Any, name: str | None = None) -> Tensor:
+    """``features * sigmoid(features)``, as TF 1.15 ``tf.nn.swish``."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "swish") as scope:
+        features = convert_to_tensor(features, name="features")
+        return multiply(features, sigmoid(features), name=scope)
+
+
+def crelu(features: Any, name: str | None = None, axis: int = -1) -> Tensor:
+    """``relu(concat([features, -features], axis))``, as TF1 ``tf.nn.crelu`` (the
+    result has twice ``features``' size along ``axis``)."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "CRelu") as scope:
+        features = convert_to_tensor(features, name="features")
+        c = concat([features, negative(features)], axis)
+        return relu(c, name=scope)
 
 
 def zero_fraction(value: Any, name: str | None = None) -> Tensor:
@@ -384,6 +429,231 @@ def sigmoid_cross_entropy_with_logits(
     return _sigmoid_xent_impl(labels, logits, name=name)
 
 
+def weighted_cross_entropy_with_logits(
+    labels: Any = None,
+    logits: Any = None,
+    pos_weight: Any = None,
+    name: str | None = None,
+    targets: Any = None,
+) -> Tensor:
+    """Elementwise logistic loss with positives weighted by ``pos_weight``, as TF1
+    ``tf.nn.weighted_cross_entropy_with_logits``:
+    ``(1 - z) * x + (1 + (q - 1) * z) * (log(1 + exp(-|x|)) + max(-x, 0))``.
+
+    ``targets`` is TF1's older name of ``labels``."""
+    if labels is not None and targets is not None:
+        raise ValueError("Cannot specify both 'labels' and 'targets'")
+    labels = targets if labels is None else labels
+    if labels is None or logits is None or pos_weight is None:
+        raise ValueError(
+            "weighted_cross_entropy_with_logits needs labels, logits and pos_weight."
+        )
+    graph = get_default_graph()
+    with graph.name_scope(name or "logistic_loss") as scope:
+        logits = convert_to_tensor(logits, name="logits")
+        labels = convert_to_tensor(labels, logits.dtype, name="labels")
+        _check_static_shapes(labels, logits, "logits and labels")
+        one = convert_to_tensor(1, logits.dtype)
+        log_weight = add(one, multiply(subtract(pos_weight, one), labels))
+        softplus_neg = add(log1p(exp(negative(abs(logits)))), relu(negative(logits)))
+        return add(
+            multiply(subtract(one, labels), logits),
+            multiply(log_weight, softplus_neg),
+            name=scope,
+        )
+
+
+def log_poisson_loss(
+    targets: Any,
+    log_input: Any,
+    compute_full_loss: bool = False,
+    name: str | None = None,
+) -> Tensor:
+    """Elementwise Poisson negative log likelihood, as TF1 ``tf.nn.log_poisson_loss``:
+    ``exp(log_input) - log_input * targets``, plus (``compute_full_loss``) the
+    Stirling term ``t * log(t) - t + 0.5 * log(2 * pi * t)`` where ``targets > 1``."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "log_poisson_loss") as scope:
+        log_input = convert_to_tensor(log_input, name="log_input")
+        targets = convert_to_tensor(targets, log_input.dtype, name="targets")
+        _check_static_shapes(targets, log_input, "log_input and targets")
+        result = subtract(exp(log_input), multiply(log_input, targets))
+        if not compute_full_loss:
+            return identity(result, name=scope)
+        half = convert_to_tensor(0.5, targets.dtype)
+        two_pi = convert_to_tensor(2 * np.pi, targets.dtype)
+        stirling = add(
+            subtract(multiply(targets, log(targets)), targets),
+            multiply(half, log(multiply(two_pi, targets))),
+        )
+        zero = convert_to_tensor(0, targets.dtype)
+        one = convert_to_tensor(1, targets.dtype)
+        small = logical_and(less_equal(targets, one), greater_equal(targets, zero))
+        return add(result, where(small, zero * targets, stirling), name=scope)
+
+
+# -- normalisation ops ----------------------------------------------------------------------
+
+
+@op("LRN", dtypes={_dtypes.float16, _dtypes.bfloat16, _dtypes.float32})
+def _lrn_impl(
+    input: Any,
+    *,
+    depth_radius: int = 5,
+    bias: float = 1.0,
+    alpha: float = 1.0,
+    beta: float = 0.5,
+) -> Any:
+    if input.ndim != 4:
+        raise ValueError(f"Shape must be rank 4 but is rank {input.ndim} (input)")
+    zero = np.array(0, input.dtype)  # concrete: JAX's summing window primitive
+    window = 2 * depth_radius + 1
+    sqr_sum = lax.reduce_window(
+        jnp.square(input),
+        zero,
+        lax.add,
+        (1, 1, 1, window),
+        (1, 1, 1, 1),
+        ((0, 0), (0, 0), (0, 0), (depth_radius, depth_radius)),
+    )
+    scale = jnp.asarray(bias, input.dtype) + jnp.asarray(alpha, input.dtype) * sqr_sum
+    return input / scale ** jnp.asarray(beta, input.dtype)
+
+
+def local_response_normalization(
+    input: Any,
+    depth_radius: int = 5,
+    bias: float = 1.0,
+    alpha: float = 1.0,
+    beta: float = 0.5,
+    name: str | None = None,
+) -> Tensor:
+    """Local response normalisation over the last axis of a 4-D ``input``, as TF1
+    ``tf.nn.local_response_normalization`` (op ``LRN``)::
+
+        sqr_sum[a, b, c, d] = sum(input[a, b, c, d - r : d + r + 1] ** 2)
+        output = input / (bias + alpha * sqr_sum) ** beta
+    """
+    return _lrn_impl(
+        input,
+        depth_radius=static_int(depth_radius, "depth_radius"),
+        bias=float(bias),
+        alpha=float(alpha),
+        beta=float(beta),
+        name=name,
+    )
+
+
+lrn = local_response_normalization
+
+
+def _fused_batch_norm_spec(specs: Any, attrs: dict[str, Any]) -> Any:
+    """TF1's shape checks and outputs ``y`` (``x``'s shape) and two ``[depth]``
+    vectors (unknown vector lengths are taken to be the channel count)."""
+    x = specs[0]
+    if x is None:
+        return [
+            (_dtypes.float32, None),
+            *[(_dtypes.float32, (fresh_dim(get_default_graph()),))] * 2,
+        ]
+    if len(x.shape) != 4:
+        raise ValueError(f"Shape must be rank 4 but is rank {len(x.shape)} (x)")
+    depth = x.shape[3 if attrs["data_format"] == "NHWC" else 1]
+    names = ["scale", "offset"] + ([] if attrs["is_training"] else ["mean", "variance"])
+    for what, v in zip(names, specs[1:], strict=False):
+        if v is None:
+            continue
+        if len(v.shape) != 1 or (
+            is_known(v.shape[0]) and is_known(depth) and v.shape[0] != depth
+        ):
+            raise ValueError(
+                f"{what} must be a 1-D tensor of the {depth} channels, got shape"
+                f" {list(v.shape)}"
+            )
+    return [(_dtypes.float32, tuple(x.shape)), *[(_dtypes.float32, (depth,))] * 2]
+
+
+@op(
+    "FusedBatchNorm",
+    num_outputs=3,
+    dtypes={_dtypes.float32},
+    shape_fn=_fused_batch_norm_spec,
+)
+def _fused_batch_norm_impl(
+    x: Any,
+    scale: Any,
+    offset: Any,
+    mean: Any,
+    variance: Any,
+    *,
+    epsilon: float = 1e-4,
+    data_format: str = "NHWC",
+    is_training: bool = True,
+) -> Any:
+    channel = 3 if data_format == "NHWC" else 1
+    axes = tuple(a for a in range(4) if a != channel)
+    shape = [1, 1, 1, 1]
+    shape[channel] = -1
+
+    def per_channel(v: Any) -> Any:
+        return jnp.reshape(v, shape)
+
+    if is_training:
+        mean = jnp.mean(x, axis=axes)
+        variance = jnp.mean(jnp.square(x - per_channel(mean)), axis=axes)
+    inv = lax.rsqrt(variance + jnp.asarray(epsilon, x.dtype)) * scale
+    y = (x - per_channel(mean)) * per_channel(inv) + per_channel(offset)
+    if not is_training:
+        return y, mean, variance
+    # TF1 returns the unbiased (Bessel-corrected) batch variance.
+    count = np.prod([x.shape[a] for a in axes])
+    return y, mean, variance * jnp.asarray(count / max(count - 1, 1), x.dtype)
+
+
+def fused_batch_norm(
+    x: Any,
+    scale: Any,
+    offset: Any,
+    mean: Any = None,
+    variance: Any = None,
+    epsilon: float = 0.001,
+    data_format: str = "NHWC",
+    is_training: bool = True,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Batch normalisation of a 4-D ``x`` over all but its channel axis, as TF1
+    ``tf.nn.fused_batch_norm``; returns ``(y, batch_mean, batch_var)``.
+
+    Training: normalises with the batch's mean and (population) variance and
+    returns them, the variance Bessel-corrected (``n / (n - 1)``) as TF1; ``mean``
+    and ``variance`` are ignored. Inference: normalises with ``mean`` and
+    ``variance`` (both needed) and returns them. ``epsilon`` is raised to at
+    least ``1.001e-5``, as TF1 (cuDNN's minimum).
+
+    TF1 difference: one ``FusedBatchNorm`` op with these 3 outputs (TF's op also
+    has two reserve-space outputs).
+    """
+    if data_format not in ("NHWC", "NCHW"):
+        raise ValueError(f"data_format must be 'NHWC' or 'NCHW', got {data_format!r}.")
+    if not is_training and (mean is None or variance is None):
+        raise ValueError(
+            "Both 'mean' and 'variance' must be a 1D tensor when is_training is False."
+        )
+    x = convert_to_tensor(x, name="input")
+    empty = np.zeros([0], np.float32)
+    return _fused_batch_norm_impl(
+        x,
+        scale,
+        offset,
+        empty if is_training or mean is None else mean,
+        empty if is_training or variance is None else variance,
+        epsilon=max(float(epsilon), 1.001e-5),
+        data_format=data_format,
+        is_training=bool(is_training),
+        name=name or "FusedBatchNorm",
+    )
+
+
 @op("L2Loss", dtypes=FLOATS)
 def _l2_loss_impl(t: Any) -> Any:
     return jnp.sum(jnp.square(t)) / 2
@@ -397,13 +667,18 @@ def l2_loss(t: Any, name: str | None = None) -> Tensor:
 __all__ = [
     "TopKV2",
     "bias_add",
+    "crelu",
     "dropout",
     "elu",
+    "fused_batch_norm",
     "in_top_k",
     "l2_loss",
     "leaky_relu",
+    "local_response_normalization",
+    "log_poisson_loss",
     "log_sigmoid",
     "log_softmax",
+    "lrn",
     "relu",
     "relu6",
     "selu",
@@ -415,8 +690,10 @@ __all__ = [
     "softplus",
     "softsign",
     "sparse_softmax_cross_entropy_with_logits",
+    "swish",
     "tanh",
     "top_k",
+    "weighted_cross_entropy_with_logits",
     "xw_plus_b",
     "zero_fraction",
 ]

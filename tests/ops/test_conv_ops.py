@@ -468,6 +468,76 @@ def _np_transpose_case(v, w):
     return np_conv2d_transpose(v, w, (7, 7), (2, 2), "SAME")
 
 
+# -- N-D references (used for 3-D): loops over output positions and kernel taps --------
+
+
+def _positions(shape):
+    return itertools.product(*(range(n) for n in shape))
+
+
+def np_conv_nd(x, w, strides, padding, dilations=None):
+    """``[n, *spatial, c]`` x ``[*k, c, o]`` cross-correlation, zero padded."""
+    spatial, ks = x.shape[1:-1], w.shape[:-2]
+    dilations = dilations or (1,) * len(ks)
+    sizes = [
+        _out_and_pad(n, (k - 1) * d + 1, s, padding)
+        for n, k, s, d in zip(spatial, ks, strides, dilations, strict=True)
+    ]
+    outs, pads = [o for o, _ in sizes], [p for _, p in sizes]
+    out = np.zeros((x.shape[0], *outs, w.shape[-1]), np.float64)
+    for o in _positions(outs):
+        for tap in _positions(ks):
+            pos = [
+                i * s - p + t * d
+                for i, s, p, t, d in zip(o, strides, pads, tap, dilations, strict=True)
+            ]
+            if all(0 <= q < n for q, n in zip(pos, spatial, strict=True)):
+                out[(slice(None), *o)] += x[(slice(None), *pos)] @ w[tap]
+    return out
+
+
+def np_conv_transpose_nd(v, w, out_spatial, strides, padding):
+    """Scatter form of the transposed convolution: value position ``i`` adds
+    ``v[i] . w[tap]`` at output position ``i * s - pad + tap``."""
+    ks = w.shape[:-2]
+    pads = [
+        max((-(-n // s) - 1) * s + k - n, 0) // 2 if padding == "SAME" else 0
+        for n, k, s in zip(out_spatial, ks, strides, strict=True)
+    ]
+    out = np.zeros((v.shape[0], *out_spatial, w.shape[-2]), np.float64)
+    for i in _positions(v.shape[1:-1]):
+        for tap in _positions(ks):
+            pos = [
+                a * s - p + t for a, s, p, t in zip(i, strides, pads, tap, strict=True)
+            ]
+            if all(0 <= q < n for q, n in zip(pos, out_spatial, strict=True)):
+                out[(slice(None), *pos)] += v[(slice(None), *i)] @ w[tap].T
+    return out
+
+
+def np_pool_nd(x, ksize, strides, padding, kind):
+    """``[n, *spatial, c]`` pooling over the real (unpadded) elements of windows."""
+    spatial = x.shape[1:-1]
+    sizes = [
+        _out_and_pad(n, k, s, padding)
+        for n, k, s in zip(spatial, ksize, strides, strict=True)
+    ]
+    out = np.zeros((x.shape[0], *(o for o, _ in sizes), x.shape[-1]), np.float64)
+    for o in _positions([o for o, _ in sizes]):
+        starts = [i * s - p for i, s, (_, p) in zip(o, strides, sizes, strict=True)]
+        window = x[
+            (
+                slice(None),
+                *(slice(max(a, 0), a + k) for a, k in zip(starts, ksize, strict=True)),
+            )
+        ]
+        axes = tuple(range(1, len(spatial) + 1))
+        out[(slice(None), *o)] = (
+            window.max(axes) if kind == "max" else window.mean(axes)
+        )
+    return out
+
+
 # check_op builds each row on known-shape and unknown-first-dim placeholders and on
 # constants, in float32 and float64, and checks values, dtypes and static shapes.
 CONV_CASES_TABLE = [
@@ -486,6 +556,55 @@ CONV_CASES_TABLE = [
         ((2, 5, 5, 3), (3, 3, 3, 2)),
         FLOATS,
         tol=20,
+    ),
+    Case(
+        "Conv3D",
+        lambda x, w: tf.nn.conv3d(x, w, [1, 2, 1, 2, 1], "SAME"),
+        lambda x, w: np_conv_nd(x, w, (2, 1, 2), "SAME"),
+        ((2, 4, 3, 5, 2), (2, 3, 2, 2, 3)),
+        FLOATS,
+        tol=20,
+    ),
+    Case(
+        "Conv3D",
+        lambda x, w: tf.nn.conv3d(x, w, 1, "VALID", dilations=[1, 2, 1, 1, 1]),
+        lambda x, w: np_conv_nd(x, w, (1, 1, 1), "VALID", (2, 1, 1)),
+        ((1, 5, 4, 4, 2), (2, 2, 3, 2, 2)),
+        FLOATS,
+        tol=20,
+        id="dilated-valid",
+    ),
+    Case(
+        "Conv3DBackpropInputV2",
+        lambda v, w: tf.nn.conv3d_transpose(
+            v, w, [tf.shape(v)[0], 5, 4, 6, 2], [1, 2, 2, 2, 1], "SAME"
+        ),
+        lambda v, w: np_conv_transpose_nd(v, w, (5, 4, 6), (2, 2, 2), "SAME"),
+        ((2, 3, 2, 3, 3), (3, 2, 3, 2, 3)),
+        FLOATS,
+        tol=20,
+    ),
+    Case(
+        "MaxPool3D",
+        lambda x: tf.nn.max_pool3d(x, [1, 2, 3, 2, 1], [1, 2, 2, 1, 1], "SAME"),
+        lambda x: np_pool_nd(x, (2, 3, 2), (2, 2, 1), "SAME", "max"),
+        ((2, 5, 4, 3, 2),),
+        FLOATS,
+    ),
+    Case(
+        "AvgPool3D",
+        lambda x: tf.nn.avg_pool3d(x, [1, 2, 3, 2, 1], [1, 2, 2, 1, 1], "SAME"),
+        lambda x: np_pool_nd(x, (2, 3, 2), (2, 2, 1), "SAME", "avg"),
+        ((2, 5, 4, 3, 2),),
+        FLOATS,
+    ),
+    Case(
+        "AvgPool3D",
+        lambda x: tf.nn.avg_pool3d(x, 2, [1, 1, 2], "VALID"),
+        lambda x: np_pool_nd(x, (2, 2, 2), (1, 1, 2), "VALID", "avg"),
+        ((1, 3, 4, 5, 3),),
+        FLOATS,
+        id="valid",
     ),
 ]
 
@@ -656,3 +775,167 @@ def test_embedding_lookup_max_norm():
     table = np.array([[3.0, 4.0], [0.3, 0.4]], np.float32)
     y = conv_ops.embedding_lookup(tf.constant(table), [0, 1], max_norm=1.0)
     np.testing.assert_allclose(run(y), [[0.6, 0.8], [0.3, 0.4]], rtol=1e-6)
+
+
+# -- 3-D convolution and pooling, atrous conv2d, tf.nn.pool ----------------------------------
+
+
+def test_conv3d_transpose_is_the_adjoint_of_conv3d():
+    # <conv3d(x), v> == <x, conv3d_transpose(v)> for every x, v.
+    xv = RNG.randn(2, 5, 4, 6, 2)
+    vv = RNG.randn(2, 3, 2, 3, 3)
+    wv = RNG.randn(3, 2, 3, 2, 3)
+    strides = [1, 2, 2, 2, 1]
+    forward = tf.nn.conv3d(xv, wv, strides, "SAME")
+    back = tf.nn.conv3d_transpose(vv, wv, [2, 5, 4, 6, 2], strides, "SAME")
+    got_forward, got_back = run([forward, back])
+    assert back.op.type == "Conv3DBackpropInputV2"
+    np.testing.assert_allclose(
+        np.sum(got_forward * vv), np.sum(xv * got_back), rtol=1e-6
+    )
+
+
+def test_conv3d_ncdhw_matches_ndhwc():
+    xv = RNG.randn(1, 4, 5, 3, 2).astype(np.float32)
+    wv = RNG.randn(2, 2, 2, 2, 3).astype(np.float32)
+    ndhwc = tf.nn.conv3d(xv, wv, [1, 1, 2, 1, 1], "SAME")
+    ncdhw = tf.nn.conv3d(
+        np.moveaxis(xv, -1, 1), wv, [1, 1, 1, 2, 1], "SAME", data_format="NCDHW"
+    )
+    pooled = tf.nn.max_pool3d(
+        np.moveaxis(xv, -1, 1), [1, 1, 2, 2, 2], [1, 1, 2, 2, 2], "SAME", "NCDHW"
+    )
+    got_ndhwc, got_ncdhw, got_pooled = run([ndhwc, ncdhw, pooled])
+    np.testing.assert_allclose(np.moveaxis(got_ncdhw, 1, -1), got_ndhwc, rtol=1e-5)
+    np.testing.assert_allclose(
+        np.moveaxis(got_pooled, 1, -1),
+        np_pool_nd(xv, (2, 2, 2), (2, 2, 2), "SAME", "max"),
+    )
+
+
+def test_conv3d_gradients_match_finite_differences():
+    xv = RNG.randn(1, 3, 4, 3, 2)
+    wv = RNG.randn(2, 3, 2, 2, 2)
+    cv = RNG.randn(1, 3, 2, 3, 2)  # weights of the scalar loss: sum(c * conv3d)
+    x, w = tf.placeholder(tf.float64, xv.shape), tf.placeholder(tf.float64, wv.shape)
+    loss = tf.reduce_sum(cv * tf.nn.conv3d(x, w, [1, 1, 2, 1, 1], "SAME"))
+    grads = gradients(loss, [x, w])
+    with tf.Session() as sess:
+        got_loss, got_gx, got_gw = sess.run([loss, *grads], {x: xv, w: wv})
+
+        def numeric(array, index, other):
+            eps = 1e-6
+            bumped = [array.copy(), array.copy()]
+            bumped[0][index] += eps
+            bumped[1][index] -= eps
+            feeds = [
+                {x: b, w: other} if array is xv else {x: other, w: b} for b in bumped
+            ]
+            up, down = (sess.run(loss, f) for f in feeds)
+            return (up - down) / (2 * eps)
+
+        for index in [(0, 0, 0, 0, 0), (0, 1, 2, 1, 1), (0, 2, 3, 2, 0)]:
+            np.testing.assert_allclose(got_gx[index], numeric(xv, index, wv), rtol=1e-6)
+        for index in [(0, 0, 0, 0, 0), (1, 2, 1, 1, 1), (1, 1, 0, 0, 1)]:
+            np.testing.assert_allclose(got_gw[index], numeric(wv, index, xv), rtol=1e-6)
+    assert got_loss == pytest.approx(np.sum(cv * np_conv_nd(xv, wv, (1, 2, 1), "SAME")))
+
+
+def test_conv3d_and_pool3d_errors():
+    x = tf.placeholder(tf.float32, [None, 4, 4, 4, 3])
+    with pytest.raises(ValueError, match="Shape must be rank 5 but is rank 4"):
+        tf.nn.conv3d(
+            tf.zeros([4, 4, 4, 3]), np.zeros((2, 2, 2, 3, 1), np.float32), 1, "SAME"
+        )
+    with pytest.raises(ValueError, match=r"Depth of input \(3\) is not a multiple"):
+        tf.nn.conv3d(x, np.zeros((2, 2, 2, 2, 1), np.float32), 1, "SAME")
+    with pytest.raises(ValueError, match="strides in the batch and depth"):
+        tf.nn.conv3d(x, np.zeros((2, 2, 2, 3, 1), np.float32), [1, 1, 1, 1, 2], "SAME")
+    with pytest.raises(ValueError, match="data_format must be 'NDHWC' or 'NCDHW'"):
+        tf.nn.conv3d(x, np.zeros((2, 2, 2, 3, 1), np.float32), 1, "SAME", "NHWC")
+    with pytest.raises(ValueError, match="should be of length 1, 3 or 5"):
+        tf.nn.conv3d(x, np.zeros((2, 2, 2, 3, 1), np.float32), [1, 1], "SAME")
+    with pytest.raises(ValueError, match="Shape must be rank 5 but is rank 4"):
+        tf.nn.max_pool3d(tf.zeros([4, 4, 4, 3]), 2, 2, "SAME")
+    with pytest.raises(ValueError, match="not yet supported on the batch dimension"):
+        tf.nn.avg_pool3d(x, [2, 1, 1, 1, 1], 1, "SAME")
+    with pytest.raises(
+        ValueError,
+        match=r"Size of out_backprop doesn't match computed: actual = 2, computed = 3"
+        r".*op: 'Conv3DBackpropInputV2'",
+    ):
+        tf.nn.conv3d_transpose(
+            tf.zeros([1, 2, 2, 2, 1]), tf.zeros([2, 2, 2, 3, 1]), [1, 5, 4, 4, 3], 2
+        )
+    with pytest.raises(ValueError, match="needs output_shape's depth, height, width"):
+        v = tf.placeholder(tf.float32, [None, 2, 2, 2, 1])
+        tf.nn.conv3d_transpose(
+            v, tf.zeros([2, 2, 2, 3, 1]), [1, tf.shape(v)[1] * 2, 4, 4, 3], 2
+        )
+
+
+def test_atrous_conv2d_is_a_dilated_conv2d():
+    xv = RNG.randn(1, 8, 7, 2).astype(np.float32)
+    wv = RNG.randn(3, 3, 2, 2).astype(np.float32)
+    y = tf.nn.atrous_conv2d(xv, wv, rate=2, padding="SAME")
+    assert y.op.type == "Conv2D"
+    expected = np_conv2d(xv, wv, (1, 1), "SAME", (2, 2))
+    np.testing.assert_allclose(run(y), expected, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="rate 0 cannot be less than one"):
+        tf.nn.atrous_conv2d(xv, wv, rate=0, padding="SAME")
+
+
+@pytest.mark.parametrize("pooling_type", ["MAX", "AVG"])
+def test_nn_pool_in_1_2_and_3_dimensions(pooling_type):
+    kind = pooling_type.lower()
+    cases = [
+        ((2, 9, 3), (3,), (2,)),
+        ((1, 5, 6, 2), (2, 3), (2, 1)),
+        ((1, 4, 3, 5, 1), (2, 2, 3), (1, 2, 2)),
+    ]
+    fetches, wants = [], []
+    for shape, window, strides in cases:
+        xv = RNG.randn(*shape).astype(np.float32)
+        fetches.append(tf.nn.pool(xv, window, pooling_type, "SAME", strides=strides))
+        wants.append(np_pool_nd(xv, window, strides, "SAME", kind))
+    for got, want in zip(run(fetches), wants, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+    with pytest.raises(NotImplementedError, match="dilation_rate"):
+        tf.nn.pool(
+            np.zeros((1, 4, 4, 1), np.float32), [2, 2], pooling_type, "SAME", [2, 2]
+        )
+    with pytest.raises(ValueError, match="Invalid pooling_type"):
+        tf.nn.pool(np.zeros((1, 4, 1), np.float32), [2], "MIN", "SAME")
+
+
+def test_normalize_moments_from_sufficient_statistics():
+    xv = RNG.randn(6, 3)
+    shift = xv[0]
+    counts, mean_ss, variance_ss = 6.0, (xv - shift).sum(0), ((xv - shift) ** 2).sum(0)
+    mean, variance = tf.nn.normalize_moments(counts, mean_ss, variance_ss, shift)
+    got_mean, got_variance = run([mean, variance])
+    np.testing.assert_allclose(got_mean, xv.mean(0), rtol=1e-10)
+    np.testing.assert_allclose(got_variance, xv.var(0), rtol=1e-10)
+    plain_mean, _ = tf.nn.normalize_moments(6.0, xv.sum(0), (xv**2).sum(0), None)
+    np.testing.assert_allclose(run(plain_mean), xv.mean(0), rtol=1e-10)
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_conv1d_transpose_is_the_adjoint_of_conv1d(padding):
+    width = 9 if padding == "SAME" else 11
+    xv = RNG.randn(2, width, 3)
+    wv = RNG.randn(3, 3, 4)
+    forward = tf.nn.conv1d(xv, wv, stride=2, padding=padding)  # [2, 5, 4]
+    vv = RNG.randn(2, 5, 4)
+    v = tf.placeholder(tf.float64, [None, 5, 4])
+    back = tf.nn.conv1d_transpose(v, wv, [tf.shape(v)[0], width, 3], 2, padding)
+    assert back.shape.as_list() == [None, width, 3]
+    got_forward, got_back = run([forward, back], {v: vv})
+    np.testing.assert_allclose(
+        np.sum(got_forward * vv), np.sum(xv * got_back), rtol=1e-10
+    )
+    # conv1d's filter [k, in, out] is conv1d_transpose's [k, output, in].
+    want = np_conv_transpose_nd(vv, wv, (width,), (2,), padding)
+    np.testing.assert_allclose(got_back, want, rtol=1e-10)
+    with pytest.raises(ValueError, match="data_format must be 'NWC' or 'NCW'"):
+        tf.nn.conv1d_transpose(v, wv, [2, width, 3], 2, data_format="NHWC")

@@ -875,6 +875,8 @@ OP_MODULES = frozenset(
     {
         "jgraph.ops.math_ops",
         "jgraph.ops.array_ops",
+        "jgraph.ops.image_ops",
+        "jgraph.ops.linalg_ops",
         "jgraph.ops.logging_ops",
         "jgraph.ops.nn_ops",
         "jgraph.ops.random_ops",
@@ -887,13 +889,22 @@ TESTED_ELSEWHERE: frozenset[str] = frozenset({"PrintV2"})
 
 
 def test_every_registered_op_has_a_case() -> None:
-    from . import test_array_ops, test_logging_ops, test_nn_ops, test_random_ops
+    from . import (
+        test_array_ops,
+        test_image_ops,
+        test_linalg_ops,
+        test_logging_ops,
+        test_nn_ops,
+        test_random_ops,
+    )
 
     covered = {
         case.type
         for table in (
             MATH_CASES,
             test_array_ops.ARRAY_CASES,
+            test_image_ops.IMAGE_CASES,
+            test_linalg_ops.LINALG_CASES,
             test_logging_ops.LOGGING_CASES,
             test_nn_ops.NN_CASES,
             test_random_ops.RANDOM_CASES,

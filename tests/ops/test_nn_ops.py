@@ -20,6 +20,7 @@ from ._check import (
     indices,
     normal,
     params,
+    positive,
     probabilities,
 )
 
@@ -57,7 +58,79 @@ def _sparse_xent(labels, logits):
     return -np.take_along_axis(log_probs, labels[:, None].astype(int), -1)[:, 0]
 
 
+def _lrn(x, depth_radius=5, bias=1.0, alpha=1.0, beta=0.5):
+    """TF1's LRN formula, one channel at a time."""
+    x = x.astype(np.float64)
+    out = np.empty_like(x)
+    for d in range(x.shape[-1]):
+        window = x[..., max(d - depth_radius, 0) : d + depth_radius + 1]
+        out[..., d] = x[..., d] / (bias + alpha * np.sum(window**2, -1)) ** beta
+    return out
+
+
+def _batch_norm_training(x, scale, offset, epsilon, channel=-1):
+    axes = tuple(a for a in range(4) if a != channel % 4)
+    shape = [1, 1, 1, 1]
+    shape[channel] = -1
+    mean, var = x.mean(axes), x.var(axes)
+    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + epsilon)
+    count = x.size // x.shape[channel]
+    unbiased = var * count / (count - 1)
+    return y * scale.reshape(shape) + offset.reshape(shape), mean, unbiased
+
+
+def _batch_norm_inference(x, scale, offset, mean, var, epsilon):
+    y = (x - mean) / np.sqrt(var + epsilon) * scale + offset
+    return y, mean, var
+
+
 NN_CASES = [
+    Case("LRN", tf.nn.lrn, _lrn, ((2, 3, 4, 7),), (tf.float16, tf.float32)),
+    Case(
+        "LRN",
+        partial(
+            tf.nn.local_response_normalization,
+            depth_radius=2,
+            bias=1.5,
+            alpha=0.3,
+            beta=0.75,
+        ),
+        partial(_lrn, depth_radius=2, bias=1.5, alpha=0.3, beta=0.75),
+        ((2, 3, 2, 6),),
+        (tf.float32,),
+        id="params",
+    ),
+    Case(
+        "FusedBatchNorm",
+        lambda x, s, o: tf.nn.fused_batch_norm(x, s, o, epsilon=0.01),
+        partial(_batch_norm_training, epsilon=0.01),
+        ((2, 3, 4, 5), (5,), (5,)),
+        (tf.float32,),
+        tol=5,
+        id="training",
+    ),
+    Case(
+        "FusedBatchNorm",
+        lambda x, s, o: tf.nn.fused_batch_norm(x, s, o, data_format="NCHW"),
+        partial(_batch_norm_training, epsilon=0.001, channel=1),
+        ((3, 4, 2, 5), (4,), (4,)),
+        (tf.float32,),
+        tol=5,
+        id="training-nchw",
+    ),
+    Case(
+        "FusedBatchNorm",
+        lambda x, s, o, m, v: tf.nn.fused_batch_norm(
+            x, s, o, m, v, epsilon=1e-6, is_training=False
+        ),
+        # TF1 raises epsilon to at least 1.001e-5.
+        partial(_batch_norm_inference, epsilon=1.001e-5),
+        ((2, 3, 4, 5), (5,), (5,), (5,), (5,)),
+        (tf.float32,),
+        (normal, normal, normal, normal, positive),
+        tol=5,
+        id="inference",
+    ),
     Case("Softmax", tf.nn.softmax, _softmax, ((3, 5),), (tf.float16, *FLOATS)),
     Case(
         "Softmax",
@@ -386,3 +459,102 @@ BAD_INPUTS = [
 def test_bad_inputs_raise_when_building(build, error, match) -> None:
     with pytest.raises(error, match=match):
         build()
+
+
+# -- composite activations and losses against numpy ---------------------------------------
+
+
+def test_swish_and_crelu_match_numpy() -> None:
+    xv = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
+    swish = tf.nn.swish(xv)
+    crelu = tf.nn.crelu(xv)
+    crelu0 = tf.nn.crelu(xv, axis=0)
+    assert crelu.shape.as_list() == [3, 8] and crelu0.shape.as_list() == [6, 4]
+    got_swish, got_crelu, got_crelu0 = _run([swish, crelu, crelu0])
+    np.testing.assert_allclose(got_swish, xv / (1 + np.exp(-xv)), rtol=1e-6)
+    both = np.concatenate([xv, -xv], -1)
+    np.testing.assert_array_equal(got_crelu, np.maximum(both, 0))
+    np.testing.assert_array_equal(got_crelu0, np.maximum(np.concatenate([xv, -xv]), 0))
+
+
+def test_weighted_cross_entropy_with_logits_matches_numpy() -> None:
+    rng = np.random.default_rng(2)
+    logits = rng.standard_normal((3, 4)) * 4
+    labels = rng.random((3, 4))
+    got = _run(
+        tf.nn.weighted_cross_entropy_with_logits(
+            labels=labels, logits=logits, pos_weight=3.0
+        )
+    )
+    sigmoid = 1 / (1 + np.exp(-logits))
+    want = -3.0 * labels * np.log(sigmoid) - (1 - labels) * np.log(1 - sigmoid)
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    old_name = tf.nn.weighted_cross_entropy_with_logits(
+        targets=labels, logits=logits, pos_weight=1.0
+    )
+    np.testing.assert_allclose(
+        _run(old_name), _sigmoid_xent(labels, logits), rtol=1e-10
+    )
+    with pytest.raises(ValueError, match="Cannot specify both 'labels' and 'targets'"):
+        tf.nn.weighted_cross_entropy_with_logits(labels, logits, 2.0, targets=labels)
+    with pytest.raises(ValueError, match="logits and labels must have the same shape"):
+        tf.nn.weighted_cross_entropy_with_logits(labels[:2], logits, 2.0)
+
+
+def test_log_poisson_loss_matches_numpy() -> None:
+    targets = np.array([0.0, 0.5, 1.0, 2.0, 7.0])
+    log_input = np.array([0.3, -1.0, 0.5, 1.2, 2.0])
+    short, full = _run(
+        [
+            tf.nn.log_poisson_loss(targets, log_input),
+            tf.nn.log_poisson_loss(targets, log_input, compute_full_loss=True),
+        ]
+    )
+    base = np.exp(log_input) - log_input * targets
+    np.testing.assert_allclose(short, base, rtol=1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stirling = (
+            targets * np.log(targets) - targets + 0.5 * np.log(2 * np.pi * targets)
+        )
+    np.testing.assert_allclose(
+        full, base + np.where(targets > 1, stirling, 0), rtol=1e-12
+    )
+
+
+def test_lrn_and_fused_batch_norm_errors() -> None:
+    with pytest.raises(ValueError, match="Shape must be rank 4 but is rank 3"):
+        tf.nn.lrn(tf.zeros([2, 3, 4]))
+    with pytest.raises(TypeError, match="float64 not in list of allowed values"):
+        tf.nn.lrn(tf.zeros([1, 2, 2, 3], tf.float64))
+    x = tf.zeros([2, 3, 3, 4])
+    scale, offset = tf.ones([4]), tf.zeros([4])
+    with pytest.raises(
+        ValueError, match="Both 'mean' and 'variance' must be a 1D tensor"
+    ):
+        tf.nn.fused_batch_norm(x, scale, offset, is_training=False)
+    with pytest.raises(
+        ValueError, match="scale must be a 1-D tensor of the 4 channels"
+    ):
+        tf.nn.fused_batch_norm(x, tf.ones([3]), offset)
+    with pytest.raises(ValueError, match="Shape must be rank 4 but is rank 2"):
+        tf.nn.fused_batch_norm(tf.zeros([2, 4]), scale, offset)
+    with pytest.raises(ValueError, match="data_format must be 'NHWC' or 'NCHW'"):
+        tf.nn.fused_batch_norm(x, scale, offset, data_format="NCDHW")
+
+
+def test_fused_batch_norm_gradient_matches_finite_differences() -> None:
+    rng = np.random.default_rng(3)
+    xv = rng.standard_normal((2, 2, 2, 3)).astype(np.float32)
+    x = tf.placeholder(tf.float32, xv.shape)
+    weights = rng.standard_normal(xv.shape).astype(np.float32)
+    y, _, _ = tf.nn.fused_batch_norm(x, tf.ones([3]), tf.zeros([3]))
+    loss = tf.reduce_sum(y * weights)
+    (grad,) = tf.gradients(loss, [x])
+    with tf.Session() as sess:
+        got = sess.run(grad, {x: xv})
+        index, eps = (1, 0, 1, 2), 1e-2
+        up, down = xv.copy(), xv.copy()
+        up[index] += eps
+        down[index] -= eps
+        numeric = (sess.run(loss, {x: up}) - sess.run(loss, {x: down})) / (2 * eps)
+    np.testing.assert_allclose(got[index], numeric, rtol=2e-2, atol=2e-3)
