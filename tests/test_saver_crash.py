@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import jgraph as tf
-from jgraph.saver import Saver, get_checkpoint_state, latest_checkpoint
+from jgraph.checkpoint.saver import Saver, get_checkpoint_state, latest_checkpoint
 
 SIZE = (
     4 * 1024 * 1024
@@ -26,7 +26,7 @@ CHILD = textwrap.dedent(
     os.environ["JAX_PLATFORMS"] = "cpu"
     import numpy as np
     import jgraph as tf
-    from jgraph.saver import Saver
+    from jgraph.checkpoint.saver import Saver
 
     directory, size = sys.argv[1], int(sys.argv[2])
     base = np.random.default_rng(0).standard_normal(size).astype(np.float32)
