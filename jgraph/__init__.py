@@ -187,6 +187,7 @@ from jgraph.ops.math_ops import (
     exp as exp,
     expm1 as expm1,
     floor as floor,
+    floor_div as floor_div,
     floordiv as floordiv,
     floormod as floormod,
     greater as greater,
@@ -306,7 +307,6 @@ from jgraph.ops.variables import (
 bool = _dtypes.bool_
 tuple = _state_ops.tuple_
 print = _logging_ops.print_v2
-floor_div = floordiv
 
 
 def get_collection(key: str, scope: str | None = None) -> list:

@@ -36,8 +36,9 @@ from jgraph._registry import REGISTRY, add_op, convert_to_tensor, op
 from jgraph.ops import array_ops
 from jgraph.ops.variables import Variable
 
-# Op types no gradient flows through (their outputs are constants to JAX too).
-NON_DIFFERENTIABLE = frozenset({"StopGradient"})
+# Op types no gradient flows through, as TF1 registers them (``None`` gradient, so an
+# ``x`` reached only through them gets ``None``, not zeros).
+NON_DIFFERENTIABLE = frozenset({"StopGradient", "Floor", "Ceil", "Round", "FloorDiv"})
 
 
 def differentiable(tensor: Tensor) -> bool:

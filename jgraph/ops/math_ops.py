@@ -77,6 +77,68 @@ def check_broadcast(*arrays: Any) -> None:
             )
 
 
+# -- TF1's registered gradients -----------------------------------------------------------
+# Where JAX's derivative convention (at a kink, a tie, a clip bound, or at inf/NaN)
+# differs from the gradient TF1 registers for an op, the op's function carries TF1's:
+# a ``jax.custom_jvp`` whose tangent rule is TF1's gradient formula written linearly
+# in the tangent, so JAX's transpose of it is exactly TF1's backward formula.
+
+
+def tf1_gradient(
+    fn: Callable[..., Any], rule: Callable[[tuple[Any, ...], tuple[Any, ...], Any], Any]
+) -> Callable[..., Any]:
+    """``fn`` whose derivative is ``rule(tangents, primals, output)``: the output's
+    tangent, linear in ``tangents`` (broadcast to the output's shape here)."""
+    wrapped = jax.custom_jvp(fn)
+
+    def jvp(primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> tuple[Any, Any]:
+        out = wrapped(*primals)
+        tangent = rule(tangents, primals, out)
+        return out, jnp.broadcast_to(tangent, jnp.shape(out)).astype(out.dtype)
+
+    wrapped.defjvp(jvp)
+    return wrapped
+
+
+def _unary_gradient(
+    fn: Callable[[Any], Any], rule: Callable[[Any, Any, Any], Any]
+) -> Callable[[Any], Any]:
+    """``tf1_gradient`` for a one-input op: ``rule(tangent, x, y)``."""
+    return tf1_gradient(fn, lambda ts, xs, y: rule(ts[0], xs[0], y))
+
+
+def _select_gradient(mask: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+    """TF1's gradient of Maximum/Minimum: all of it to x where ``mask(x, y)`` (ties
+    included), else to y; never split between them as JAX does at ties."""
+
+    def rule(ts: tuple[Any, Any], xs: tuple[Any, Any], out: Any) -> Any:
+        (tx, ty), (x, y) = ts, xs
+        chosen = mask(x, y)
+        zero = jnp.zeros_like(out)
+        return jnp.where(chosen, tx, zero) + jnp.where(chosen, zero, ty)
+
+    return rule
+
+
+def _pow_rule(ts: tuple[Any, Any], xs: tuple[Any, Any], z: Any) -> Any:
+    # TF1: d/dy is z * log(x) where x > 0 and 0 elsewhere (no false NaN at x == 0).
+    (tx, ty), (x, y) = ts, xs
+    positive = x > 0
+    log_x = jnp.where(positive, jnp.log(jnp.where(positive, x, 1)), 0)
+    return tx * (y * jnp.power(x, y - 1)) + ty * (z * log_x)
+
+
+def _floor_mod_rule(ts: tuple[Any, Any], xs: tuple[Any, Any], out: Any) -> Any:
+    (tx, ty), (x, y) = ts, xs
+    return tx - ty * _floor_div(x, y)
+
+
+def _selu_rule(t: Any, x: Any, y: Any) -> Any:
+    scale, alpha = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+    # The factor is selected, not the product: where() of t * inf would give NaN.
+    return t * jnp.where(y < 0, y + scale * alpha, scale)
+
+
 # -- elementwise -----------------------------------------------------------------------
 
 
@@ -143,16 +205,28 @@ def _div_no_nan_fn(x: Any, y: Any) -> Any:
 add = _binary("Add", jnp.add, "x + y, elementwise with broadcasting.")
 subtract = _binary("Sub", jnp.subtract, "x - y, elementwise with broadcasting.")
 multiply = _binary("Mul", jnp.multiply, "x * y, elementwise with broadcasting.")
-maximum = _binary("Maximum", jnp.maximum, "max(x, y), elementwise.")
-minimum = _binary("Minimum", jnp.minimum, "min(x, y), elementwise.")
+maximum = _binary(
+    "Maximum",
+    tf1_gradient(jnp.maximum, _select_gradient(jnp.greater_equal)),
+    "max(x, y), elementwise; at a tie the gradient goes to x (TF1).",
+)
+minimum = _binary(
+    "Minimum",
+    tf1_gradient(jnp.minimum, _select_gradient(jnp.less_equal)),
+    "min(x, y), elementwise; at a tie the gradient goes to x (TF1).",
+)
 squared_difference = _binary(
     "SquaredDifference", lambda x, y: jnp.square(x - y), "(x - y)**2, elementwise."
 )
-pow = _binary("Pow", jnp.power, "x ** y, elementwise.")
-floordiv = _binary("FloorDiv", _floor_div, "x // y, rounding toward -inf, as TF1.")
-floormod = _binary("FloorMod", jnp.mod, "x mod y with the sign of y (Python %).")
+pow = _binary("Pow", tf1_gradient(jnp.power, _pow_rule), "x ** y, elementwise.")
+floor_div = _binary("FloorDiv", _floor_div, "x // y, rounding toward -inf, as TF1.")
+floormod = _binary(
+    "FloorMod",
+    tf1_gradient(jnp.mod, _floor_mod_rule),
+    "x mod y with the sign of y (Python %).",
+)
 mod = floormod
-truediv = _binary(
+_truediv = _binary(
     "TrueDiv",
     _true_div,
     "x / y; integers are cast to float first (int32/int64 -> float64), as TF1.",
@@ -160,7 +234,7 @@ truediv = _binary(
 realdiv = _binary(
     "RealDiv", _real_div, "x / y in x's dtype (integers truncate toward zero)."
 )
-div_no_nan = _binary("DivNoNan", _div_no_nan_fn, "x / y, and 0 where y == 0.", FLOATS)
+_div_no_nan = _binary("DivNoNan", _div_no_nan_fn, "x / y, and 0 where y == 0.", FLOATS)
 atan2 = _binary("Atan2", jnp.arctan2, "atan(y / x) with quadrant, elementwise.", FLOATS)
 equal = _binary("Equal", jnp.equal, "x == y, elementwise (bool).", NUMBERS_AND_BOOLS)
 not_equal = _binary(
@@ -180,13 +254,21 @@ bitwise_or = _binary("BitwiseOr", jnp.bitwise_or, "x | y on integers.", INTEGERS
 bitwise_xor = _binary("BitwiseXor", jnp.bitwise_xor, "x ^ y on integers.", INTEGERS)
 
 negative = _unary("Neg", jnp.negative, "-x, elementwise.")
-abs = _unary("Abs", jnp.abs, "|x|, elementwise.")
+abs = _unary(
+    "Abs",
+    _unary_gradient(jnp.abs, lambda t, x, y: t * jnp.sign(x)),
+    "|x|, elementwise; its gradient at 0 is 0 (TF1: sign(x)).",
+)
 square = _unary("Square", jnp.square, "x * x, elementwise.")
 sign = _unary("Sign", jnp.sign, "-1, 0 or 1 by the sign of x.")
-round = _unary("Round", jnp.round, "Round half to even, elementwise.")
-rint = round
+_round = _unary("Round", jnp.round, "Round half to even, elementwise.")
 sqrt = _unary("Sqrt", jnp.sqrt, "Square root, elementwise.", FLOATS)
-rsqrt = _unary("Rsqrt", jax.lax.rsqrt, "1 / sqrt(x), elementwise.", FLOATS)
+rsqrt = _unary(
+    "Rsqrt",
+    _unary_gradient(jax.lax.rsqrt, lambda t, x, y: t * (-0.5 * y * y * y)),
+    "1 / sqrt(x), elementwise.",
+    FLOATS,
+)
 exp = _unary("Exp", jnp.exp, "e ** x, elementwise.", FLOATS)
 expm1 = _unary("Expm1", jnp.expm1, "e ** x - 1, elementwise.", FLOATS)
 log = _unary("Log", jnp.log, "Natural logarithm, elementwise.", FLOATS)
@@ -214,13 +296,65 @@ is_finite = _unary("IsFinite", jnp.isfinite, "x is finite (bool).", FLOATS)
 logical_not = _unary("LogicalNot", jnp.logical_not, "not x, elementwise.", BOOLS)
 invert = _unary("Invert", jnp.invert, "~x on integers (bitwise).", INTEGERS)
 softplus = _unary("Softplus", jax.nn.softplus, "log(exp(x) + 1), elementwise.", FLOATS)
-softsign = _unary("Softsign", jax.nn.soft_sign, "x / (|x| + 1), elementwise.", FLOATS)
-relu = _unary("Relu", jax.nn.relu, "max(x, 0), elementwise.")
+softsign = _unary(
+    "Softsign",
+    _unary_gradient(jax.nn.soft_sign, lambda t, x, y: t / jnp.square(1 + jnp.abs(x))),
+    "x / (|x| + 1), elementwise.",
+    FLOATS,
+)
+relu = _unary(
+    "Relu",
+    _unary_gradient(jax.nn.relu, lambda t, x, y: jnp.where(x > 0, t, 0)),
+    "max(x, 0), elementwise.",
+)
 # jnp.clip keeps integer dtypes (jax.nn.relu6 would promote them to float).
-relu6 = _unary("Relu6", lambda x: jnp.clip(x, 0, 6), "min(max(x, 0), 6).")
-elu = _unary("Elu", jax.nn.elu, "x if x > 0 else exp(x) - 1.", FLOATS)
-selu = _unary("Selu", jax.nn.selu, "Scaled ELU.", FLOATS)
+relu6 = _unary(
+    "Relu6",
+    _unary_gradient(
+        lambda x: jnp.clip(x, 0, 6),
+        lambda t, x, y: jnp.where((x > 0) & (x < 6), t, 0),
+    ),
+    "min(max(x, 0), 6); its gradient is 0 at both bounds (TF1).",
+)
+elu = _unary(
+    "Elu",
+    _unary_gradient(jax.nn.elu, lambda t, x, y: t * jnp.where(y < 0, y + 1, 1)),
+    "x if x > 0 else exp(x) - 1.",
+    FLOATS,
+)
+selu = _unary(
+    "Selu",
+    _unary_gradient(jax.nn.selu, _selu_rule),
+    "Scaled ELU; its gradient at 0 is the linear side's (TF1).",
+    FLOATS,
+)
 log_sigmoid = _unary("LogSigmoid", jax.nn.log_sigmoid, "log(sigmoid(x)).", FLOATS)
+
+
+def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x / y; integers are cast to float first (int32/int64 -> float64), as TF1."""
+    return _truediv(x, y, name=name or "truediv")
+
+
+def floordiv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x // y, rounding toward -inf, as TF1 ``tf.floordiv`` (op ``floordiv``)."""
+    return floor_div(x, y, name=name or "floordiv")
+
+
+def div_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x / y, and 0 where y == 0 (op ``div_no_nan``, as TF1)."""
+    return _div_no_nan(x, y, name=name or "div_no_nan")
+
+
+def round(x: Any, name: str | None = None) -> Tensor:
+    """Round half to even, elementwise; an integer ``x`` is returned as it is (TF1)."""
+    tensor = convert_to_tensor(x)
+    if tensor.dtype.is_integer:
+        return tensor
+    return _round(tensor, name=name)
+
+
+rint = round
 
 
 def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
