@@ -38,7 +38,17 @@ from jgraph.ops.variables import Variable
 
 # Op types no gradient flows through, as TF1 registers them (``None`` gradient, so an
 # ``x`` reached only through them gets ``None``, not zeros).
-NON_DIFFERENTIABLE = frozenset({"StopGradient", "Floor", "Ceil", "Round", "FloorDiv"})
+NON_DIFFERENTIABLE = frozenset(
+    {
+        "StopGradient",
+        "Floor",
+        "Ceil",
+        "Round",
+        "FloorDiv",
+        "ZerosLike",
+        "OnesLike",
+    }
+)
 
 
 def differentiable(tensor: Tensor) -> bool:

@@ -580,9 +580,20 @@ def _reduction(
 
 def _mean(x: Any, axis: Any, keepdims: bool) -> Any:
     if jnp.issubdtype(x.dtype, jnp.integer):
-        total = jnp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
         count = math.prod(x.shape[a] for a in _axes(x, axis))  # symbolic dims too
-        return jax.lax.div(total, jnp.asarray(count, x.dtype))  # truncates, as TF1
+        n = jnp.asarray(count, x.dtype)
+        if x.dtype.itemsize == 8:  # TF1 wraps 64-bit sums
+            total = jnp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+            return jax.lax.div(total, n)  # truncates, as TF1
+        # TF1's narrower means do not wrap when the sum leaves the range: with
+        # x = n * q + r (0 <= r < n), sum(x) / n = sum(q) + sum(r) / n, where sum(q)
+        # is near the mean and sum(r) < n * n (exact up to 46340 elements in int32).
+        q, r = jnp.floor_divide(x, n), jnp.remainder(x, n)
+        whole = jnp.sum(q, axis=axis, keepdims=keepdims, dtype=x.dtype)
+        rest = jnp.sum(r, axis=axis, keepdims=keepdims, dtype=x.dtype)
+        floor = whole + jnp.floor_divide(rest, n)
+        inexact = jnp.remainder(rest, n) != 0
+        return jnp.where((floor < 0) & inexact, floor + 1, floor)  # toward zero
     return jnp.mean(x, axis=axis, keepdims=keepdims)
 
 
@@ -605,8 +616,31 @@ reduce_sum = _reduction("Sum", _typed(jnp.sum), "Sum over ``axis``.")
 reduce_mean = _reduction(
     "Mean", _mean, "Mean over ``axis``; ints stay ints (truncated toward zero)."
 )
-reduce_max = _reduction("Max", jnp.max, "Maximum over ``axis``.")
-reduce_min = _reduction("Min", jnp.min, "Minimum over ``axis``.")
+
+
+def _chooser(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` (max or min over ``axis``) with TF1's gradient: split equally between
+    the elements equal to the result (NaN where the result is NaN, as TF1)."""
+
+    def reduce(x: Any, axis: Any, keepdims: bool) -> Any:
+        def rule(ts: tuple[Any], xs: tuple[Any], out: Any) -> Any:
+            kept = fn(xs[0], axis=axis, keepdims=True)
+            chosen = (xs[0] == kept).astype(out.dtype)
+            count = jnp.sum(chosen, axis=axis, keepdims=True)
+            # No element equals a NaN result: TF1's 0 / 0 gives NaN there. Spelled
+            # out, since XLA simplifies a division of a converted bool to a select.
+            share = jnp.where(count > 0, chosen / jnp.maximum(count, 1), jnp.nan)
+            return jnp.sum(ts[0] * share, axis=axis, keepdims=keepdims)
+
+        if not jnp.issubdtype(x.dtype, jnp.floating):
+            return fn(x, axis=axis, keepdims=keepdims)
+        return tf1_gradient(lambda v: fn(v, axis=axis, keepdims=keepdims), rule)(x)
+
+    return reduce
+
+
+reduce_max = _reduction("Max", _chooser(jnp.max), "Maximum over ``axis``.")
+reduce_min = _reduction("Min", _chooser(jnp.min), "Minimum over ``axis``.")
 reduce_prod = _reduction("Prod", _typed(jnp.prod), "Product over ``axis``.")
 reduce_any = _reduction("Any", jnp.any, "Logical or over ``axis``.", BOOLS)
 reduce_all = _reduction("All", jnp.all, "Logical and over ``axis``.", BOOLS)
@@ -786,6 +820,26 @@ def _segment_counts(segment_ids: Any, num_segments: int, like: Any) -> Any:
     return counts.reshape((num_segments,) + (1,) * (like.ndim - 1))
 
 
+def _segment_prod_rule(num_segments: int) -> Callable[..., Any]:
+    """TF1's gradient of a segment product: ``out / x`` per element, the product of
+    the other elements at a segment's only zero, 0 where a segment has two zeros."""
+
+    def rule(ts: tuple[Any, Any], xs: tuple[Any, Any], out: Any) -> Any:
+        (t, _), (data, ids) = ts, xs
+        zero = data == 0
+        zeros = _scatter_segments(zero.astype(data.dtype), ids, num_segments, "add", 0)
+        others = _scatter_segments(
+            jnp.where(zero, 1, data), ids, num_segments, "multiply", 1
+        )
+        where = jnp.clip(ids, 0, num_segments - 1)
+        safe = jnp.where(zero, 1, data)
+        partial = jnp.where(zero, others[where], out[where] / safe)
+        partial = jnp.where(zeros[where] > 1, 0, partial)
+        return _scatter_segments(t * partial, ids, num_segments, "add", 0)
+
+    return rule
+
+
 def _segment_op(
     op_type: str,
     method: str,
@@ -798,12 +852,20 @@ def _segment_op(
     SegmentMax/Min)."""
 
     def impl(data: Any, segment_ids: Any, *, num_segments: int) -> Any:
-        start = initial(_dtypes.as_dtype(data.dtype))
-        out = _scatter_segments(data, segment_ids, num_segments, method, start)
-        if empty_is_zero:
-            counts = _segment_counts(segment_ids, num_segments, out)
-            out = jnp.where(counts > 0, out, jnp.zeros_like(out))
-        return out
+        def combine(data: Any, segment_ids: Any) -> Any:
+            start = initial(_dtypes.as_dtype(data.dtype))
+            out = _scatter_segments(data, segment_ids, num_segments, method, start)
+            if empty_is_zero:
+                counts = _segment_counts(segment_ids, num_segments, out)
+                out = jnp.where(counts > 0, out, jnp.zeros_like(out))
+            return out
+
+        if method == "multiply" and jnp.issubdtype(data.dtype, jnp.floating):
+            # JAX cannot differentiate a scatter-multiply with repeated indices.
+            return tf1_gradient(combine, _segment_prod_rule(num_segments))(
+                data, segment_ids
+            )
+        return combine(data, segment_ids)
 
     impl.__doc__ = doc
     impl.__name__ = impl.__qualname__ = op_type
@@ -1036,17 +1098,28 @@ def unsorted_segment_mean(
 # -- selection --------------------------------------------------------------------------
 
 
+def _clip_rule(ts: tuple[Any, Any, Any], xs: tuple[Any, Any, Any], out: Any) -> Any:
+    # TF1's clip_by_value is maximum(minimum(x, hi), lo), differentiated as those two:
+    # x keeps its gradient at the bounds; a NaN x sends it to lo.
+    (tx, tlo, thi), (x, lo, hi) = ts, xs
+    upper = jnp.where(x <= hi, tx, thi)
+    return jnp.where(jnp.minimum(x, hi) >= lo, upper, tlo)
+
+
+_clip = tf1_gradient(jnp.clip, _clip_rule)
+
+
 @op("ClipByValue", dtypes=NUMBERS)
 def _clip_impl(t: Any, clip_value_min: Any, clip_value_max: Any) -> Any:
     check_broadcast(t, clip_value_min, clip_value_max)
-    return jnp.clip(t, clip_value_min, clip_value_max)
+    return _clip(t, clip_value_min, clip_value_max)
 
 
 def clip_by_value(
     t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None
 ) -> Tensor:
     """Clips ``t`` to ``[clip_value_min, clip_value_max]``, elementwise."""
-    return _clip_impl(t, clip_value_min, clip_value_max, name=name)
+    return _clip_impl(t, clip_value_min, clip_value_max, name=name or "clip_by_value")
 
 
 def _check_same_shape(a: Any, b: Any) -> None:

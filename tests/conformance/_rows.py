@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._harness import cotangent, raised, static
+from ._harness import TensorInfo, cotangent, raised, static
 
 # -- edge values -----------------------------------------------------------------------
 
@@ -89,6 +89,10 @@ class Row:
         floating inputs; ``False`` only for ops whose outputs are not floating.
       unknown_dims: also build each case on placeholders whose dims are all ``None``.
       tol, grad_tol: scale the per-dtype tolerances.
+      names: compare output names; ``False`` where TF1's function is a composite
+        whose output name is internal to its implementation (jgraph: one op).
+      known_dims: jgraph may know dims that TF1 leaves unknown (XLA needs them at
+        build time, e.g. the segment count of constant segment ids).
       id: tells rows of one type apart.
     """
 
@@ -99,6 +103,8 @@ class Row:
     unknown_dims: bool = True
     tol: float = 1.0
     grad_tol: float = 1.0
+    names: bool = True
+    known_dims: bool = False
     id: str = ""
     marks: Sequence[Any] = field(default_factory=tuple)
 
@@ -196,3 +202,46 @@ def _gradients(tf, sess, row, inputs, outputs, values, feed) -> Any:
         "static": _unnamed(static(grads)),
         "values": sess.run(fetch, feed),
     }
+
+
+def _dims_like(want: Any, got: Any, keep: Callable[[Any, Any], Any]) -> Any:
+    """``got`` with each dim of a (dtype, shape) or TensorInfo replaced by
+    ``keep(want_dim, got_dim)``; other values as they are."""
+    if isinstance(got, dict) and isinstance(want, dict) and list(got) == list(want):
+        return {k: _dims_like(want[k], got[k], keep) for k in got}
+    if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
+        return [_dims_like(w, g, keep) for w, g in zip(want, got, strict=True)]
+    if isinstance(got, TensorInfo) and isinstance(want, TensorInfo):
+        return got._replace(shape=_shape_like(want.shape, got.shape, keep))
+    if isinstance(got, tuple) and isinstance(want, tuple) and len(got) == len(want):
+        if len(got) == 2 and isinstance(got[0], str):  # (dtype, shape)
+            return (got[0], _shape_like(want[1], got[1], keep))
+        return tuple(_dims_like(w, g, keep) for w, g in zip(want, got, strict=True))
+    return got
+
+
+def _shape_like(want: Any, got: Any, keep: Callable[[Any, Any], Any]) -> Any:
+    if want is None or got is None or len(want) != len(got):
+        return got
+    return tuple(keep(w, g) for w, g in zip(want, got, strict=True))
+
+
+def refined_as_unknown(want: Any, got: Any) -> Any:
+    """jgraph's dims that TF1 leaves unknown, shown unknown (``Row.known_dims``)."""
+    return _dims_like(want, got, lambda w, g: None if w is None else g)
+
+
+def unknown_as_known(want: Any, got: Any) -> Any:
+    """jgraph's unknown dims where TF1 knows them, shown as TF1's (gradient shapes:
+    jgraph's gradient has the static shape of its ``x``)."""
+    return _dims_like(want, got, lambda w, g: w if g is None else g)
+
+
+def without_names(info: Any) -> Any:
+    if isinstance(info, dict):
+        return {k: without_names(v) for k, v in info.items()}
+    if isinstance(info, tuple) and not isinstance(info, TensorInfo):
+        return tuple(without_names(v) for v in info)
+    if isinstance(info, TensorInfo):
+        return info._replace(name="")
+    return info
