@@ -47,6 +47,13 @@ NON_DIFFERENTIABLE = frozenset(
         "FloorDiv",
         "ZerosLike",
         "OnesLike",
+        # State updates: TF1 gives no gradient through an assignment's value.
+        "Assign",
+        "AssignAdd",
+        "AssignSub",
+        "ScatterUpdate",
+        "ScatterAdd",
+        "ScatterSub",
     }
 )
 

@@ -27,6 +27,7 @@ from jgraph.ops.array_ops import concat, identity, static_int, static_ints
 from jgraph.ops.math_ops import (
     FLOATS,
     NUMBERS,
+    _unary_gradient,
     abs,
     add,
     cast,
@@ -52,6 +53,7 @@ from jgraph.ops.math_ops import (
     softsign,
     subtract,
     tanh,
+    tf1_gradient,
     where,
 )
 
@@ -154,7 +156,14 @@ def xw_plus_b(x: Any, weights: Any, biases: Any, name: str | None = None) -> Ten
 
 @op("LeakyRelu", dtypes=FLOATS)
 def _leaky_relu_impl(features: Any, *, alpha: float = 0.2) -> Any:
-    return jax.nn.leaky_relu(features, alpha)
+    # alpha is a float32 attribute in TF1, in float64 kernels too; its gradient at 0
+    # is alpha's side (TF1: features > 0).
+    slope = float(np.float32(alpha))
+
+    def rule(t: Any, x: Any, y: Any) -> Any:
+        return t * jnp.where(x > 0, 1, slope).astype(t.dtype)
+
+    return _unary_gradient(lambda x: jax.nn.leaky_relu(x, slope), rule)(features)
 
 
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:
@@ -264,7 +273,22 @@ class TopKV2(NamedTuple):
     indices: Tensor
 
 
-@op("TopKV2", num_outputs=2, dtypes=NUMBERS)
+def _top_k_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
+    # lax.top_k cannot compare k with an unknown last dim when the graph is built.
+    (spec,) = specs
+    dtype = _dtypes.as_dtype(spec.dtype)
+    if len(spec.shape) == 0:
+        raise ValueError("input must have rank >= 1 for top_k")
+    last = spec.shape[-1]
+    if is_known(last) and attrs["k"] > last:
+        raise ValueError(
+            f"input must have at least k={attrs['k']} columns, got {spec.shape}"
+        )
+    dims = (*spec.shape[:-1], attrs["k"])
+    return [(dtype, dims), (_dtypes.int32, dims)]
+
+
+@op("TopKV2", num_outputs=2, dtypes=NUMBERS, shape_fn=_top_k_spec)
 def _top_k_impl(input: Any, *, k: int, sorted: bool = True) -> Any:
     if is_known(input.shape[-1]) and k > input.shape[-1]:
         raise ValueError(f"input must have at least k={k} columns, got {input.shape}")
@@ -306,10 +330,26 @@ def in_top_k(predictions: Any, targets: Any, k: Any, name: str | None = None) ->
 # -- losses -------------------------------------------------------------------------------
 
 
+def _softmax_xent(labels: Any, logits: Any, axis: int) -> Any:
+    def loss(labels: Any, logits: Any) -> Any:
+        return -jnp.sum(labels * jax.nn.log_softmax(logits, axis=axis), axis=axis)
+
+    def rule(ts: tuple[Any, Any], xs: tuple[Any, Any], out: Any) -> Any:
+        # TF1's gradient: softmax - labels for the logits (exact only when the
+        # labels sum to 1), -log_softmax for the labels.
+        (t_labels, t_logits), (labels, logits) = ts, xs
+        log_p = jax.nn.log_softmax(logits, axis=axis)
+        return jnp.sum(
+            t_logits * (jnp.exp(log_p) - labels) - t_labels * log_p, axis=axis
+        )
+
+    return tf1_gradient(loss, rule)(labels, logits)
+
+
 @op("SoftmaxCrossEntropyWithLogits", dtypes=FLOATS)
 def _softmax_xent_impl(labels: Any, logits: Any, *, axis: int = -1) -> Any:
     _check_same_shape(labels, logits, "logits and labels")
-    return -jnp.sum(labels * jax.nn.log_softmax(logits, axis=axis), axis=axis)
+    return _softmax_xent(labels, logits, axis)
 
 
 def softmax_cross_entropy_with_logits_v2(
@@ -407,10 +447,21 @@ def sparse_softmax_cross_entropy_with_logits(
 @op("SigmoidCrossEntropyWithLogits", dtypes=FLOATS)
 def _sigmoid_xent_impl(labels: Any, logits: Any) -> Any:
     _check_same_shape(labels, logits, "logits and labels")
-    # The stable form TF1 documents: max(x, 0) - x * z + log(1 + exp(-|x|)).
-    return (
-        jnp.maximum(logits, 0) - logits * labels + jnp.log1p(jnp.exp(-jnp.abs(logits)))
-    )
+    return _sigmoid_xent(labels, logits)
+
+
+def _sigmoid_xent_rule(ts: tuple[Any, Any], xs: tuple[Any, Any], out: Any) -> Any:
+    # The loss is smooth: its derivative is sigmoid(x) - z everywhere, x == 0 too
+    # (the formula's kinks at 0 would give -z), and -x for the labels.
+    (t_labels, t_logits), (labels, logits) = ts, xs
+    return t_logits * (jax.nn.sigmoid(logits) - labels) - t_labels * logits
+
+
+# The stable form TF1 documents: max(x, 0) - x * z + log(1 + exp(-|x|)).
+_sigmoid_xent = tf1_gradient(
+    lambda z, x: jnp.maximum(x, 0) - x * z + jnp.log1p(jnp.exp(-jnp.abs(x))),
+    _sigmoid_xent_rule,
+)
 
 
 def sigmoid_cross_entropy_with_logits(
@@ -605,9 +656,11 @@ def _fused_batch_norm_impl(
     y = (x - per_channel(mean)) * per_channel(inv) + per_channel(offset)
     if not is_training:
         return y, mean, variance
-    # TF1 returns the unbiased (Bessel-corrected) batch variance.
+    # TF1 returns the unbiased (Bessel-corrected) batch variance. Its gradient
+    # ignores the batch statistics' cotangents (they are for moving averages).
     count = np.prod([x.shape[a] for a in axes])
-    return y, mean, variance * jnp.asarray(count / max(count - 1, 1), x.dtype)
+    unbiased = variance * jnp.asarray(count / max(count - 1, 1), x.dtype)
+    return y, lax.stop_gradient(mean), lax.stop_gradient(unbiased)
 
 
 def fused_batch_norm(

@@ -38,6 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "ignore::UserWarning:tensorflow.*",
         "ignore::UserWarning:tf_keras.*",
         "ignore:.*is deprecated.*:DeprecationWarning",
+        "ignore:.*is deprecated.*:UserWarning",
         "ignore::FutureWarning",
     ):
         config.addinivalue_line("filterwarnings", line)

@@ -502,10 +502,500 @@ ARRAY_ROWS = [
     ),
 ]
 
-OP_TABLE = MATH_ROWS + REDUCTION_ROWS + SEGMENT_ROWS + ARRAY_ROWS
+
+LOGITS = np.array(
+    [[0.0, 0.0, 0.0], [1.0, -1.0, 0.0], [2.0, 2.0, -3.0], [50.0, 0.0, -50.0]], F32
+)
+PROBS = np.array(
+    [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]], F32
+)
+
+NN_ROWS = [
+    unary("LeakyRelu", lambda tf, x: tf.nn.leaky_relu(x, alpha=0.1)),
+    Row(
+        "BiasAdd",
+        lambda tf, x, b: tf.nn.bias_add(x, b),
+        [(BLOCK, randn((4,), seed=2)), (_ties(I32), _ties(I32, (4,), 3))],
+    ),
+    Row(
+        "Softmax",
+        lambda tf, x: (tf.nn.softmax(x), tf.nn.softmax(x, axis=0)),
+        [(LOGITS,), (LOGITS.astype(F64),)],
+        names=False,
+    ),
+    Row(
+        "LogSoftmax",
+        lambda tf, x: (tf.nn.log_softmax(x), tf.nn.log_softmax(x, axis=0)),
+        [(LOGITS,), (LOGITS.astype(F64),)],
+        names=False,
+    ),
+    Row(
+        "SigmoidCrossEntropyWithLogits",
+        lambda tf, z, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
+        [
+            (
+                np.array([0.0, 0.5, 1.0, 0.0, 1.0, 0.3], F32),
+                np.array([0.0, 0.0, 0.0, 30.0, -30.0, 2.0], F32),
+            ),
+            flat_pairs(np.array([0.0, 0.25, 1.0]), edges(F64, specials=False)),
+        ],
+        names=False,
+    ),
+    Row(
+        "SoftmaxCrossEntropyWithLogits",
+        lambda tf, z, x: tf.nn.softmax_cross_entropy_with_logits_v2(labels=z, logits=x),
+        [
+            (PROBS, LOGITS),
+            (PROBS.astype(F64), LOGITS.astype(F64)),
+            (PROBS * 0.5, LOGITS),
+        ],
+        names=False,
+    ),
+    Row(
+        "SparseSoftmaxCrossEntropyWithLogits",
+        lambda tf, z, x: tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=z, logits=x
+        ),
+        [(np.array([0, 1, 2, 1], I32), LOGITS), (np.array([2, 0, 0, 1], I64), LOGITS)],
+        names=False,
+    ),
+    Row(
+        "L2Loss",
+        lambda tf, x: tf.nn.l2_loss(x),
+        [(_ties(F32),), (randn((2, 3), F64),), (empty((0,)),)],
+    ),
+    Row(
+        "TopKV2",
+        lambda tf, x: (*tf.nn.top_k(x, k=2), *tf.nn.top_k(x, k=1, sorted=True)),
+        [(_ties(F32),), (_ties(I32),)],
+    ),
+    Row(
+        "InTopKV2",
+        lambda tf, p, t: (tf.nn.in_top_k(p, t, 1), tf.nn.in_top_k(p, t, 2)),
+        [
+            (
+                np.array([[1.0, 2.0, 2.0], [0.0, 0.0, 0.0], [3.0, 1.0, 2.0]], F32),
+                np.array([1, 2, 0], I32),
+            )
+        ],
+        grad=False,
+        names=False,
+    ),
+    Row(
+        "LRN",
+        lambda tf, x: tf.nn.lrn(x, depth_radius=2, bias=1.0, alpha=0.5, beta=0.75),
+        [(randn((2, 3, 3, 5), seed=3),)],
+        tol=3,
+        grad_tol=10,
+    ),
+    Row(
+        "FusedBatchNorm",
+        lambda tf, x, scale, offset: tf.nn.fused_batch_norm(
+            x, scale, offset, epsilon=0.01
+        ),
+        [(randn((2, 3, 3, 4), seed=3), uniform((4,), 0.5, 2.0), randn((4,), seed=4))],
+        tol=5,
+        grad_tol=20,
+        names=False,
+    ),
+]
+
+CONV_ROWS = [
+    Row(
+        "Conv2D",
+        lambda tf, x, w: (
+            tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME"),
+            tf.nn.conv2d(x, w, [1, 2, 2, 1], "VALID"),
+        ),
+        [(IMAGES, KERNEL)],
+        tol=3,
+        grad_tol=5,
+        unknown_dims=False,  # test_core_conv_unknown_dims
+    ),
+    Row(
+        "Conv2DBackpropInput",
+        lambda tf, x, w: tf.nn.conv2d_transpose(
+            x, w, [2, 10, 12, 3], [1, 2, 2, 1], "SAME"
+        ),
+        [(randn((2, 5, 6, 4), seed=6), KERNEL)],
+        unknown_dims=False,
+        tol=3,
+        grad_tol=5,
+    ),
+    Row(
+        "DepthwiseConv2dNative",
+        lambda tf, x, w: tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME"),
+        [(IMAGES, randn((3, 3, 3, 2), seed=8))],
+        tol=3,
+        grad_tol=5,
+    ),
+    Row(
+        "Conv3D",
+        lambda tf, x, w: tf.nn.conv3d(x, w, [1, 1, 1, 1, 1], "SAME"),
+        [(randn((1, 3, 4, 4, 2), seed=9), randn((2, 2, 2, 2, 3), seed=10))],
+        tol=3,
+        grad_tol=5,
+    ),
+    Row(
+        "Conv3DBackpropInputV2",
+        lambda tf, x, w: tf.nn.conv3d_transpose(
+            x, w, [1, 6, 8, 8, 2], [1, 2, 2, 2, 1], "SAME"
+        ),
+        [(randn((1, 3, 4, 4, 3), seed=9), randn((2, 2, 2, 2, 3), seed=10))],
+        unknown_dims=False,
+        tol=3,
+        grad_tol=5,
+    ),
+    Row(
+        "MaxPool",
+        lambda tf, x: (
+            tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID"),
+            tf.nn.max_pool(x, [1, 3, 3, 1], [1, 1, 1, 1], "SAME"),
+        ),
+        [(grid(F32, (1, 4, 4, 2), seed=11),)],  # edge values with ties
+    ),
+    Row(
+        "AvgPool",
+        lambda tf, x: (
+            tf.nn.avg_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID"),
+            tf.nn.avg_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], "SAME"),
+        ),
+        [(IMAGES,)],
+    ),
+    Row(
+        "MaxPool3D",
+        lambda tf, x: tf.nn.max_pool3d(x, [1, 2, 2, 2, 1], [1, 1, 2, 2, 1], "SAME"),
+        [(grid(F32, (1, 3, 4, 4, 2), seed=12),)],
+        marks=[
+            pytest.mark.xfail(
+                strict=True,
+                reason="conv_ops (being rewritten by another helper): max_pool3d's"
+                " gradient at ties is not TF1's (TF1: the first maximum gets it all)",
+            )
+        ],
+    ),
+    Row(
+        "AvgPool3D",
+        lambda tf, x: tf.nn.avg_pool3d(x, [1, 2, 2, 2, 1], [1, 1, 2, 2, 1], "SAME"),
+        [(randn((1, 3, 4, 4, 2), seed=13),)],
+    ),
+    Row(
+        "ShardedGather",
+        lambda tf, a, b, ids: tf.nn.embedding_lookup([a, b], ids),
+        [
+            (
+                randn((3, 2), seed=1),
+                randn((2, 2), seed=2),
+                np.array([[0, 4], [1, 1]], I32),
+            )
+        ],
+        names=False,
+    ),
+    Row(
+        "ClipByNormRows",
+        lambda tf, p, ids: tf.nn.embedding_lookup(p, ids, max_norm=1.0),
+        [(randn((4, 3), seed=1) * 2, np.array([3, 0, 3], I64))],
+        names=False,
+    ),
+]
+
+SPD = MATRIX @ MATRIX.T + np.eye(3)
+
+LINALG_ROWS = [
+    Row(
+        "Cholesky",
+        lambda tf, a: tf.cholesky(a),
+        [(SPD,), (SPD.astype(F32),)],
+        tol=10,
+        grad_tol=100,
+    ),
+    Row(
+        "MatrixInverse",
+        lambda tf, a: tf.matrix_inverse(a),
+        [(MATRIX,), (MATRIX.astype(F32),)],
+        tol=10,
+        grad_tol=100,
+    ),
+    Row(
+        "MatrixDeterminant",
+        lambda tf, a: tf.matrix_determinant(a),
+        [(MATRIX,), (MATRIX.astype(F32),)],
+        tol=10,
+        grad_tol=100,
+    ),
+    Row(
+        "LogMatrixDeterminant",
+        lambda tf, a: tf.linalg.slogdet(a),
+        [(MATRIX,), (-MATRIX,)],
+        tol=10,
+        grad_tol=100,
+    ),
+    Row(
+        "MatrixSolve",
+        lambda tf, a, b: tf.matrix_solve(a, b),
+        [(MATRIX, randn((3, 2), F64))],
+        tol=10,
+        grad_tol=100,
+    ),
+    Row(
+        "MatrixTriangularSolve",
+        lambda tf, a, b: (
+            tf.matrix_triangular_solve(a, b),
+            tf.matrix_triangular_solve(a, b, adjoint=True),
+        ),
+        [(LOWER, randn((3, 2), F64))],
+        tol=10,
+        grad_tol=100,
+        names=False,
+    ),
+    Row("MatrixDiag", lambda tf, d: tf.matrix_diag(d), [(randn((2, 3)),)]),
+    Row("MatrixDiagPart", lambda tf, a: tf.matrix_diag_part(a), [(BLOCK,)]),
+    Row(
+        "MatrixBandPart",
+        lambda tf, a: (tf.matrix_band_part(a, 1, 0), tf.matrix_band_part(a, -1, 1)),
+        [(BLOCK,)],
+    ),
+    Row(
+        "Qr",
+        lambda tf, a: tf.qr(a),
+        [(MATRIX,), (randn((4, 3), F64),)],
+        unknown_dims=False,  # TF1's QR gradient needs static shapes
+        tol=10,
+        grad_tol=1000,
+    ),
+    Row(
+        "Svd",
+        lambda tf, a: tf.svd(a, compute_uv=False),
+        [(MATRIX,), (randn((4, 3), F64),)],
+        tol=10,
+        grad_tol=100,
+    ),
+    Row(
+        "SelfAdjointEigV2",
+        lambda tf, a: tf.self_adjoint_eigvals(a),
+        [(SPD,), (MATRIX,)],
+        tol=10,
+        grad_tol=100,
+    ),
+]
+
+IMAGE_ROWS = [
+    Row(
+        "ResizeBilinear",
+        lambda tf, x: (
+            tf.image.resize_bilinear(x, [7, 9]),
+            tf.image.resize_bilinear(x, [3, 4], align_corners=True),
+        ),
+        [(IMAGES,)],
+        tol=3,
+        unknown_dims=False,  # test_unknown_image_size
+    ),
+    Row(
+        "ResizeNearestNeighbor",
+        lambda tf, x: (
+            tf.image.resize_nearest_neighbor(x, [7, 9]),
+            tf.image.resize_nearest_neighbor(x, [3, 4], align_corners=True),
+        ),
+        [(IMAGES,)],
+        unknown_dims=False,  # test_unknown_image_size
+    ),
+    Row(
+        "AdjustContrastv2",
+        lambda tf, x: tf.image.adjust_contrast(x, 1.7),
+        [(IMAGES,)],
+        grad=False,  # TF1 has no gradient for it (LookupError); jgraph has one
+        tol=3,
+        names=False,
+    ),
+]
+
+VALUES3 = np.array([1.0, -2.0, 0.5], F32)
+
+
+def _variable_row(op_type, fn, cases=((VALUES3,),), **kwargs):
+    """A row on a variable initialised to [1, 2, 3] (its ops run after init)."""
+
+    def build(tf, x):
+        v = tf.Variable(np.array([1.0, 2.0, 3.0], F32), name="v")
+        return fn(tf, v, x)
+
+    return Row(op_type, build, list(cases), unknown_dims=False, **kwargs)
+
+
+STATE_ROWS = [
+    _variable_row("VariableV2", lambda tf, v, x: v * x),
+    _variable_row("Assign", lambda tf, v, x: tf.assign(v, x)),
+    _variable_row("AssignAdd", lambda tf, v, x: tf.assign_add(v, x)),
+    _variable_row("AssignSub", lambda tf, v, x: tf.assign_sub(v, x)),
+    _variable_row(
+        "ScatterUpdate",
+        lambda tf, v, x: tf.scatter_update(v, [2, 0], x[:2]),
+        grad=False,  # TF1 raises LookupError, jgraph gives None (test_deliberate)
+    ),
+    _variable_row("ScatterAdd", lambda tf, v, x: tf.scatter_add(v, [1, 1], x[:2])),
+    _variable_row("ScatterSub", lambda tf, v, x: tf.scatter_sub(v, [0, 2], x[1:])),
+    _variable_row("ReadVariable", lambda tf, v, x: v.read_value() + x),
+    _variable_row(
+        "InitializedValue",
+        lambda tf, v, x: v.initialized_value() * x,
+        grad=False,  # test_core_initialized_value_gradient
+    ),
+    _variable_row(
+        "IsVariableInitialized", lambda tf, v, x: tf.is_variable_initialized(v)
+    ),
+    _variable_row(
+        "ReportUninitializedVariables",
+        lambda tf, v, x: tf.report_uninitialized_variables(),
+        names=False,
+    ),
+    Row("NoOp", lambda tf: tf.no_op(), [()], unknown_dims=False),
+]
+
+CLIP_ROWS = [
+    Row(
+        "ClipByNorm",
+        lambda tf, x: (
+            tf.clip_by_norm(x, 1.0),
+            tf.clip_by_norm(x, 100.0),
+            tf.clip_by_norm(x, 1.0, axes=[1]),
+        ),
+        [(randn((2, 3)),), (np.zeros((2, 3), F32),)],
+    ),
+    Row(
+        "GlobalNorm",
+        lambda tf, x, y: tf.global_norm([x, y]),
+        [(randn((2, 3)), randn((4,), seed=1))],
+        names=False,
+    ),
+    Row(
+        "ClipByGlobalNorm",
+        lambda tf, x, y: (lambda out: (*out[0], out[1]))(
+            tf.clip_by_global_norm([x, y], 1.0)
+        ),
+        [
+            (randn((2, 3)), randn((4,), seed=1)),
+            (np.zeros((2,), F32), np.zeros((1,), F32)),
+        ],
+        names=False,
+    ),
+]
+
+CONTROL_ROWS = [
+    Row(
+        "If",
+        lambda tf, p, x: tf.cond(p, lambda: x * x, lambda: x - 1.0),
+        [(np.bool_(True), VALUES3), (np.bool_(False), VALUES3)],
+        names=False,
+    ),
+    Row(
+        "While",
+        lambda tf, x: tf.while_loop(
+            lambda i, y: i < 3,
+            lambda i, y: [i + 1, y * x],
+            [0, x],
+            maximum_iterations=5,
+        )[1],
+        [(VALUES3,)],
+        names=False,
+    ),
+    Row(
+        "Scan",
+        lambda tf, x: tf.scan(lambda a, e: a * 0.5 + e, x),
+        [(randn((4, 2)),)],
+        names=False,
+    ),
+]
+
+STEP = np.int64(7)
+
+SCHEDULE_ROWS = [
+    Row(t, fn, [(STEP,), (np.int64(0),), (np.int64(25),)], grad=False, names=False)
+    for t, fn in [
+        (
+            "ExponentialDecay",
+            lambda tf, s: (
+                tf.train.exponential_decay(0.1, s, 5, 0.5),
+                tf.train.exponential_decay(0.1, s, 5, 0.5, staircase=True),
+            ),
+        ),
+        ("InverseTimeDecay", lambda tf, s: tf.train.inverse_time_decay(0.1, s, 5, 0.5)),
+        ("NaturalExpDecay", lambda tf, s: tf.train.natural_exp_decay(0.1, s, 5, 0.5)),
+        (
+            "PolynomialDecay",
+            lambda tf, s: (
+                tf.train.polynomial_decay(0.1, s, 10, 0.01, power=2.0),
+                tf.train.polynomial_decay(0.1, s, 10, cycle=True),
+            ),
+        ),
+        ("CosineDecay", lambda tf, s: tf.train.cosine_decay(0.1, s, 10, alpha=0.1)),
+        (
+            "PiecewiseConstant",
+            lambda tf, s: tf.train.piecewise_constant(
+                s, [np.int64(5), np.int64(10)], [1.0, 0.5, 0.1]
+            ),
+        ),
+    ]
+]
+
+LOGGING_ROWS = [
+    Row("Print", lambda tf, x: tf.Print(x, [x], "x:"), [(VALUES3,)]),
+    Row(
+        "PrintV2",
+        lambda tf, x: (lambda op: tf.identity(x) if False else _after(tf, op, x))(
+            tf.print(x, output_stream="file:///dev/null")
+        ),
+        [(VALUES3,)],
+    ),
+]
+
+
+def _after(tf, op, x):
+    with tf.control_dependencies([op]):
+        return tf.identity(x)
+
+
+OP_TABLE = (
+    MATH_ROWS
+    + REDUCTION_ROWS
+    + SEGMENT_ROWS
+    + ARRAY_ROWS
+    + NN_ROWS
+    + CONV_ROWS
+    + LINALG_ROWS
+    + IMAGE_ROWS
+    + STATE_ROWS
+    + CLIP_ROWS
+    + CONTROL_ROWS
+    + SCHEDULE_ROWS
+    + LOGGING_ROWS
+)
 
 # Registered op types without a row, each with its reason.
-NOT_COMPARED: dict[str, str] = {}
+_RANDOM = (
+    "random bits differ by design (jgraph draws from JAX's generator); the seeding"
+    " rules are compared in test_semantics, the distribution in tests/ops"
+)
+NOT_COMPARED: dict[str, str] = {
+    "RandomUniform": _RANDOM,
+    "RandomStandardNormal": _RANDOM,
+    "TruncatedNormal": _RANDOM,
+    "Multinomial": _RANDOM,
+    "RandomShuffle": _RANDOM,
+    "RandomOrthogonal": _RANDOM,
+    "Dropout": _RANDOM,
+}
+# Op types compared by a scenario outside the table (type -> where).
+COMPARED_ELSEWHERE: dict[str, str] = {
+    "SymbolicGradient": "every row's gradients (tf.gradients is this one op)",
+    "ApplyOptax": "test_training.py: optimizers' loss curves",
+    "ScalarSummary": "test_semantics.py::test_summary_tags",
+    "HistogramSummary": "test_semantics.py::test_summary_tags",
+    "ImageSummary": "test_semantics.py::test_summary_tags",
+    "AudioSummaryV2": "test_semantics.py::test_summary_tags",
+    "TensorSummaryV2": "test_semantics.py::test_summary_tags",
+    "MergeSummary": "test_semantics.py::test_summary_tags",
+    "IteratorGetNext": "test_semantics.py::test_dataset_iterator",
+}
 
 
 def _params(rows):
@@ -537,7 +1027,7 @@ def test_op_matches_tf1(row: Row) -> None:
 
 
 def test_every_registered_op_type_is_covered() -> None:
-    compared = {row.type for row in OP_TABLE}
+    compared = {row.type for row in OP_TABLE} | set(COMPARED_ELSEWHERE)
     unknown = sorted((compared | set(NOT_COMPARED)) - set(REGISTRY))
     assert not unknown, (
         f"rows or entries for op types that are not registered: {unknown}"
@@ -617,3 +1107,68 @@ def test_core_unknown_dims(build) -> None:
 
     want, got = both(program)
     assert_same(want, got)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ops: resize_bilinear/nearest need the input's height and width when the"
+    " graph is built",
+)
+def test_unknown_image_size() -> None:
+    def program(tf):
+        x = tf.placeholder(tf.float32, [None, None, None, 3])
+        out = tf.image.resize_bilinear(x, [7, 9])
+        return static(out), tf.Session().run(out, {x: IMAGES})
+
+    want, got = both(program)
+    assert_same(want, got, tol=3)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core: a second run that differentiates v.initialized_value() reads a"
+    " donated (deleted) buffer",
+)
+def test_core_initialized_value_gradient() -> None:
+    def program(tf):
+        v = tf.Variable(np.array([1.0, 2.0, 3.0], F32))
+        x = tf.placeholder(tf.float32, [3])
+        y = v.initialized_value() * x
+        sess = tf.Session()
+        sess.run(tf.global_variables_initializer())
+        first = sess.run(y, {x: VALUES3})
+        (grad,) = tf.gradients(y, [x])
+        return first, sess.run(grad, {x: VALUES3})
+
+    want, got = both(program)
+    assert_same(want, got)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core: shape inference retries on unknown dims keep a dim that is only"
+    " known for the sizes tried (conv2d VALID/stride 2 of an unknown kernel gives 1)",
+)
+def test_core_conv_unknown_dims() -> None:
+    def program(tf):
+        x = tf.placeholder(tf.float32, [None, None, None, None])
+        w = tf.placeholder(tf.float32, [None, None, None, None])
+        out = tf.nn.conv2d(x, w, [1, 2, 2, 1], "VALID")
+        return static(out), tf.Session().run(out, {x: IMAGES, w: KERNEL})
+
+    want, got = both(program)
+    assert_same(want, got, tol=3)
+
+
+def test_deliberate_no_gradient_through_scatter_update() -> None:
+    """TF1 raises LookupError (no gradient registered); jgraph returns None, as it
+    does for the other assignments (whose None TF1 shares: the table)."""
+
+    def program(tf):
+        v = tf.Variable(np.zeros(3, F32))
+        x = tf.placeholder(tf.float32, [2])
+        return tf.gradients(tf.scatter_update(v, [2, 0], x), [x])
+
+    want, got = both(program)
+    assert want == Raised("LookupError")
+    assert got == [None]
