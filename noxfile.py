@@ -30,6 +30,25 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """Differential tests against TF1 itself (tensorflow-cpu, tf.compat.v1 graph mode)."""
+    session.install("-e", ".[test]", "tensorflow-cpu", "tf-keras")
+    session.run(
+        "pytest",
+        "tests/conformance",
+        "-n",
+        os.environ.get("PYTEST_WORKERS", "2"),
+        *session.posargs,
+        env={
+            "JAX_PLATFORMS": "cpu",
+            "TF_USE_LEGACY_KERAS": "1",  # tf.compat.v1.layers and rnn_cell
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "CUDA_VISIBLE_DEVICES": "",
+        },
+    )
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Check style with ruff (lint and format)."""
     session.install("ruff>=0.6")

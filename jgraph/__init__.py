@@ -183,6 +183,7 @@ from jgraph.ops.math_ops import (
     exp as exp,
     expm1 as expm1,
     floor as floor,
+    floor_div as floor_div,
     floordiv as floordiv,
     floormod as floormod,
     greater as greater,
@@ -310,7 +311,6 @@ from jgraph.runtime.session import (
 bool = _dtypes.bool_
 tuple = _state_ops.tuple_
 print = _logging_ops.print_v2
-floor_div = floordiv
 
 
 def get_collection(key: str, scope: str | None = None) -> list:

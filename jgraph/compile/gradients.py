@@ -38,8 +38,26 @@ from jgraph.ops.conversion import add_op, convert_to_tensor
 from jgraph.ops.registry import REGISTRY, op
 from jgraph.ops.variables import Variable
 
-# Op types no gradient flows through (their outputs are constants to JAX too).
-NON_DIFFERENTIABLE = frozenset({"StopGradient"})
+# Op types no gradient flows through, as TF1 registers them (``None`` gradient, so an
+# ``x`` reached only through them gets ``None``, not zeros).
+NON_DIFFERENTIABLE = frozenset(
+    {
+        "StopGradient",
+        "Floor",
+        "Ceil",
+        "Round",
+        "FloorDiv",
+        "ZerosLike",
+        "OnesLike",
+        # State updates: TF1 gives no gradient through an assignment's value.
+        "Assign",
+        "AssignAdd",
+        "AssignSub",
+        "ScatterUpdate",
+        "ScatterAdd",
+        "ScatterSub",
+    }
+)
 
 
 def differentiable(tensor: Tensor) -> bool:

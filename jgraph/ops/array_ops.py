@@ -388,17 +388,36 @@ def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:
 _PAD_MODES = {"CONSTANT": "constant", "REFLECT": "reflect", "SYMMETRIC": "symmetric"}
 
 
-@op("PadV2", same_dtype=("tensor", "constant_values"), static_inputs=("paddings",))
+def _pad_widths(rank: int, paddings: Any) -> list[tuple[int, int]]:
+    pads = np.asarray(paddings)
+    if pads.shape != (rank, 2):
+        raise ValueError(
+            f"paddings must have shape [{rank}, 2] (one [before, after] per"
+            f" dimension), got {pads.tolist()}"
+        )
+    return [(int(before), int(after)) for before, after in pads]
+
+
+def _pad_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
+    # Plain size arithmetic: jnp.pad cannot trace "reflect"/"symmetric" on unknown dims.
+    spec = specs[0]
+    if spec is None:
+        return [(attrs["_dtype"], None)]
+    widths = _pad_widths(len(spec.shape), attrs["paddings"])
+    dims = tuple(d + b + a for d, (b, a) in zip(spec.shape, widths, strict=True))
+    return [(_dtypes.as_dtype(spec.dtype), dims)]
+
+
+@op(
+    "PadV2",
+    same_dtype=("tensor", "constant_values"),
+    static_inputs=("paddings",),
+    shape_fn=_pad_spec,
+)
 def _pad_impl(
     tensor: Any, paddings: Any, constant_values: Any, *, mode: str = "CONSTANT"
 ) -> Any:
-    pads = np.asarray(paddings)
-    if pads.shape != (tensor.ndim, 2):
-        raise ValueError(
-            f"paddings must have shape [{tensor.ndim}, 2] (one [before, after] per"
-            f" dimension), got {pads.tolist()}"
-        )
-    widths = [(int(before), int(after)) for before, after in pads]
+    widths = _pad_widths(tensor.ndim, paddings)
     if mode == "CONSTANT":
         return jnp.pad(tensor, widths, constant_values=constant_values)
     return jnp.pad(tensor, widths, mode=_PAD_MODES[mode])
@@ -419,8 +438,22 @@ def pad(
     if mode.upper() not in _PAD_MODES:
         raise ValueError(f"Unknown padding mode: {mode} (want one of {[*_PAD_MODES]})")
     tensor = convert_to_tensor(tensor)
+    mode = mode.upper()
+    # One op type, TF1's default names: MirrorPad, Pad (constant 0), PadV2.
+    if mode != "CONSTANT":
+        default = "MirrorPad"
+    elif isinstance(constant_values, int | float) and constant_values == 0:
+        default = "Pad"
+    else:
+        default = "PadV2"
     return build(
-        _pad_impl, tensor, paddings, constant_values, mode=mode.upper(), name=name
+        _pad_impl,
+        tensor,
+        paddings,
+        constant_values,
+        mode=mode,
+        _dtype=tensor.dtype,
+        name=name or default,
     )
 
 
@@ -903,7 +936,7 @@ def zeros_like(
         _zeros_like_impl,
         tensor,
         dtype=None if dtype is None else _dtypes.as_dtype(dtype),
-        name=name,
+        name=name or "zeros_like",
     )
 
 
@@ -915,7 +948,7 @@ def ones_like(
         _ones_like_impl,
         tensor,
         dtype=None if dtype is None else _dtypes.as_dtype(dtype),
-        name=name,
+        name=name or "ones_like",
     )
 
 
@@ -967,9 +1000,9 @@ def range(
     )
 
 
-@op("LinSpace", same_dtype=False)
-def _linspace_impl(*, start: float, stop: float, num: int, dtype: Any) -> Any:
-    return jnp.linspace(start, stop, num, dtype=_dtypes.as_dtype(dtype).np)
+@op("LinSpace")
+def _linspace_impl(start: Any, stop: Any, *, num: int) -> Any:
+    return jnp.linspace(start, stop, num, dtype=start.dtype)
 
 
 def linspace(start: Any, stop: Any, num: Any, name: str | None = None) -> Tensor:
@@ -983,14 +1016,7 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None) -> Tensor
     count = static_int(num, "linspace num")
     if count <= 0:
         raise ValueError(f"Requires num > 0 in tf.linspace, got {count}.")
-    return build(
-        _linspace_impl,
-        start=float(static_value(start, "linspace start")),
-        stop=float(static_value(stop, "linspace stop")),
-        num=count,
-        dtype=dtype,
-        name=name,
-    )
+    return build(_linspace_impl, start, stop, num=count, name=name)
 
 
 lin_space = linspace

@@ -31,6 +31,7 @@ from jgraph.ops.math_ops import (
     reduce_sum,
     sqrt,
     tensordot as tensordot,
+    tf1_gradient,
 )
 from jgraph.ops.registry import op
 
@@ -116,9 +117,24 @@ def logdet(matrix: Any, name: str | None = None) -> Tensor:
 @op("Cholesky", dtypes=LINALG_FLOATS)
 def _cholesky_impl(input: Any) -> Any:
     _check_matrix(input)
-    # TF1 reads only the lower triangle.
-    lower = jnp.tril(input)
-    return jnp.linalg.cholesky(lower + _adjoint(jnp.tril(input, -1)))
+    return _cholesky(input)
+
+
+def _lower_symmetric(matrix: Any) -> Any:
+    """The symmetric matrix whose lower triangle is ``matrix``'s (TF1 reads that)."""
+    return jnp.tril(matrix) + _adjoint(jnp.tril(matrix, -1))
+
+
+def _cholesky_rule(ts: tuple[Any], xs: tuple[Any], out: Any) -> Any:
+    # TF1's gradient is symmetric (both triangles), though the op reads the lower.
+    (t,), (x,) = ts, xs
+    symmetric = (t + _adjoint(t)) / 2
+    return jax.jvp(jnp.linalg.cholesky, (_lower_symmetric(x),), (symmetric,))[1]
+
+
+_cholesky = tf1_gradient(
+    lambda x: jnp.linalg.cholesky(_lower_symmetric(x)), _cholesky_rule
+)
 
 
 def cholesky(input: Any, name: str | None = None) -> Tensor:
@@ -169,7 +185,8 @@ def svd(
 @op("SelfAdjointEigV2", dtypes=LINALG_FLOATS)
 def _eig_impl(input: Any, *, compute_v: bool = True) -> Any:
     _check_matrix(input)
-    e, v = jnp.linalg.eigh(input, UPLO="L")
+    # Only the lower triangle is read (TF1), for the values and the gradient.
+    e, v = jnp.linalg.eigh(_lower_symmetric(input))
     return (e, v) if compute_v else e
 
 
@@ -258,7 +275,8 @@ def matrix_diag_part(input: Any, name: str = "diag_part") -> Tensor:
 @op("MatrixBandPart", same_dtype=False)
 def _band_part_impl(input: Any, *, num_lower: int, num_upper: int) -> Any:
     _check_matrix(input, square=False)
-    rows, columns = np.indices(input.shape[-2:])
+    rows = jax.lax.broadcasted_iota(np.int32, input.shape[-2:], 0)  # unknown dims too
+    columns = jax.lax.broadcasted_iota(np.int32, input.shape[-2:], 1)
     keep = ((num_lower < 0) | (rows - columns <= num_lower)) & (
         (num_upper < 0) | (columns - rows <= num_upper)
     )

@@ -84,6 +84,62 @@ def check_broadcast(*arrays: Any) -> None:
             )
 
 
+# -- TF1's registered gradients -----------------------------------------------------------
+# Where JAX's derivative convention (at a kink, a tie, a clip bound, or at inf/NaN)
+# differs from the gradient TF1 registers for an op, the op's function carries TF1's:
+# a ``jax.custom_jvp`` whose tangent rule is TF1's gradient formula written linearly
+# in the tangent, so JAX's transpose of it is exactly TF1's backward formula.
+
+
+def tf1_gradient(
+    fn: Callable[..., Any], rule: Callable[[tuple[Any, ...], tuple[Any, ...], Any], Any]
+) -> Callable[..., Any]:
+    """``fn`` whose derivative is ``rule(tangents, primals, output)``: the output's
+    tangent, linear in ``tangents`` (broadcast to the output's shape here)."""
+    wrapped = jax.custom_jvp(fn)
+
+    def jvp(primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> tuple[Any, Any]:
+        out = wrapped(*primals)
+        tangent = rule(tangents, primals, out)
+        return out, jnp.broadcast_to(tangent, jnp.shape(out)).astype(out.dtype)
+
+    wrapped.defjvp(jvp)
+    return wrapped
+
+
+def unary_gradient(
+    fn: Callable[[Any], Any], rule: Callable[[Any, Any, Any], Any]
+) -> Callable[[Any], Any]:
+    """``tf1_gradient`` for a one-input op: ``rule(tangent, x, y)``."""
+    return tf1_gradient(fn, lambda ts, xs, y: rule(ts[0], xs[0], y))
+
+
+def _select_gradient(mask: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+    """TF1's gradient of Maximum/Minimum: all of it to x where ``mask(x, y)`` (ties
+    included), else to y; never split between them as JAX does at ties."""
+
+    def rule(ts: tuple[Any, Any], xs: tuple[Any, Any], out: Any) -> Any:
+        (tx, ty), (x, y) = ts, xs
+        chosen = mask(x, y)
+        zero = jnp.zeros_like(out)
+        return jnp.where(chosen, tx, zero) + jnp.where(chosen, zero, ty)
+
+    return rule
+
+
+def _pow_rule(ts: tuple[Any, Any], xs: tuple[Any, Any], z: Any) -> Any:
+    # TF1: d/dy is z * log(x) where x > 0 and 0 elsewhere (no false NaN at x == 0).
+    (tx, ty), (x, y) = ts, xs
+    positive = x > 0
+    log_x = jnp.where(positive, jnp.log(jnp.where(positive, x, 1)), 0)
+    return tx * (y * jnp.power(x, y - 1)) + ty * (z * log_x)
+
+
+def _floor_mod_rule(ts: tuple[Any, Any], xs: tuple[Any, Any], out: Any) -> Any:
+    (tx, ty), (x, y) = ts, xs
+    return tx - ty * _floor_div(x, y)
+
+
 # -- elementwise -----------------------------------------------------------------------
 
 
@@ -150,16 +206,28 @@ def _div_no_nan_fn(x: Any, y: Any) -> Any:
 add = _binary("Add", jnp.add, "x + y, elementwise with broadcasting.")
 subtract = _binary("Sub", jnp.subtract, "x - y, elementwise with broadcasting.")
 multiply = _binary("Mul", jnp.multiply, "x * y, elementwise with broadcasting.")
-maximum = _binary("Maximum", jnp.maximum, "max(x, y), elementwise.")
-minimum = _binary("Minimum", jnp.minimum, "min(x, y), elementwise.")
+maximum = _binary(
+    "Maximum",
+    tf1_gradient(jnp.maximum, _select_gradient(jnp.greater_equal)),
+    "max(x, y), elementwise; at a tie the gradient goes to x (TF1).",
+)
+minimum = _binary(
+    "Minimum",
+    tf1_gradient(jnp.minimum, _select_gradient(jnp.less_equal)),
+    "min(x, y), elementwise; at a tie the gradient goes to x (TF1).",
+)
 squared_difference = _binary(
     "SquaredDifference", lambda x, y: jnp.square(x - y), "(x - y)**2, elementwise."
 )
-pow = _binary("Pow", jnp.power, "x ** y, elementwise.")
-floordiv = _binary("FloorDiv", _floor_div, "x // y, rounding toward -inf, as TF1.")
-floormod = _binary("FloorMod", jnp.mod, "x mod y with the sign of y (Python %).")
+pow = _binary("Pow", tf1_gradient(jnp.power, _pow_rule), "x ** y, elementwise.")
+floor_div = _binary("FloorDiv", _floor_div, "x // y, rounding toward -inf, as TF1.")
+floormod = _binary(
+    "FloorMod",
+    tf1_gradient(jnp.mod, _floor_mod_rule),
+    "x mod y with the sign of y (Python %).",
+)
 mod = floormod
-truediv = _binary(
+_truediv = _binary(
     "TrueDiv",
     _true_div,
     "x / y; integers are cast to float first (int32/int64 -> float64), as TF1.",
@@ -167,7 +235,7 @@ truediv = _binary(
 realdiv = _binary(
     "RealDiv", _real_div, "x / y in x's dtype (integers truncate toward zero)."
 )
-div_no_nan = _binary("DivNoNan", _div_no_nan_fn, "x / y, and 0 where y == 0.", FLOATS)
+_div_no_nan = _binary("DivNoNan", _div_no_nan_fn, "x / y, and 0 where y == 0.", FLOATS)
 atan2 = _binary("Atan2", jnp.arctan2, "atan(y / x) with quadrant, elementwise.", FLOATS)
 equal = _binary("Equal", jnp.equal, "x == y, elementwise (bool).", NUMBERS_AND_BOOLS)
 not_equal = _binary(
@@ -187,13 +255,21 @@ bitwise_or = _binary("BitwiseOr", jnp.bitwise_or, "x | y on integers.", INTEGERS
 bitwise_xor = _binary("BitwiseXor", jnp.bitwise_xor, "x ^ y on integers.", INTEGERS)
 
 negative = _unary("Neg", jnp.negative, "-x, elementwise.")
-abs = _unary("Abs", jnp.abs, "|x|, elementwise.")
+abs = _unary(
+    "Abs",
+    unary_gradient(jnp.abs, lambda t, x, y: t * jnp.sign(x)),
+    "|x|, elementwise; its gradient at 0 is 0 (TF1: sign(x)).",
+)
 square = _unary("Square", jnp.square, "x * x, elementwise.")
 sign = _unary("Sign", jnp.sign, "-1, 0 or 1 by the sign of x.")
-round = _unary("Round", jnp.round, "Round half to even, elementwise.")
-rint = round
+_round = _unary("Round", jnp.round, "Round half to even, elementwise.")
 sqrt = _unary("Sqrt", jnp.sqrt, "Square root, elementwise.", FLOATS)
-rsqrt = _unary("Rsqrt", jax.lax.rsqrt, "1 / sqrt(x), elementwise.", FLOATS)
+rsqrt = _unary(
+    "Rsqrt",
+    unary_gradient(jax.lax.rsqrt, lambda t, x, y: t * (-0.5 * y * y * y)),
+    "1 / sqrt(x), elementwise.",
+    FLOATS,
+)
 exp = _unary("Exp", jnp.exp, "e ** x, elementwise.", FLOATS)
 expm1 = _unary("Expm1", jnp.expm1, "e ** x - 1, elementwise.", FLOATS)
 log = _unary("Log", jnp.log, "Natural logarithm, elementwise.", FLOATS)
@@ -221,6 +297,32 @@ is_finite = _unary("IsFinite", jnp.isfinite, "x is finite (bool).", FLOATS)
 logical_not = _unary("LogicalNot", jnp.logical_not, "not x, elementwise.", BOOLS)
 invert = _unary("Invert", jnp.invert, "~x on integers (bitwise).", INTEGERS)
 log_sigmoid = _unary("LogSigmoid", jax.nn.log_sigmoid, "log(sigmoid(x)).", FLOATS)
+
+
+def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x / y; integers are cast to float first (int32/int64 -> float64), as TF1."""
+    return _truediv(x, y, name=name or "truediv")
+
+
+def floordiv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x // y, rounding toward -inf, as TF1 ``tf.floordiv`` (op ``floordiv``)."""
+    return floor_div(x, y, name=name or "floordiv")
+
+
+def div_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """x / y, and 0 where y == 0 (op ``div_no_nan``, as TF1)."""
+    return _div_no_nan(x, y, name=name or "div_no_nan")
+
+
+def round(x: Any, name: str | None = None) -> Tensor:
+    """Round half to even, elementwise; an integer ``x`` is returned as it is (TF1)."""
+    tensor = convert_to_tensor(x)
+    if tensor.dtype.is_integer:
+        return tensor
+    return _round(tensor, name=name)
+
+
+rint = round
 
 
 def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -449,9 +551,20 @@ def _reduction(
 
 def _mean(x: Any, axis: Any, keepdims: bool) -> Any:
     if jnp.issubdtype(x.dtype, jnp.integer):
-        total = jnp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
         count = math.prod(x.shape[a] for a in _axes(x, axis))  # symbolic dims too
-        return jax.lax.div(total, jnp.asarray(count, x.dtype))  # truncates, as TF1
+        n = jnp.asarray(count, x.dtype)
+        if x.dtype.itemsize == 8:  # TF1 wraps 64-bit sums
+            total = jnp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+            return jax.lax.div(total, n)  # truncates, as TF1
+        # TF1's narrower means do not wrap when the sum leaves the range: with
+        # x = n * q + r (0 <= r < n), sum(x) / n = sum(q) + sum(r) / n, where sum(q)
+        # is near the mean and sum(r) < n * n (exact up to 46340 elements in int32).
+        q, r = jnp.floor_divide(x, n), jnp.remainder(x, n)
+        whole = jnp.sum(q, axis=axis, keepdims=keepdims, dtype=x.dtype)
+        rest = jnp.sum(r, axis=axis, keepdims=keepdims, dtype=x.dtype)
+        floor = whole + jnp.floor_divide(rest, n)
+        inexact = jnp.remainder(rest, n) != 0
+        return jnp.where((floor < 0) & inexact, floor + 1, floor)  # toward zero
     return jnp.mean(x, axis=axis, keepdims=keepdims)
 
 
@@ -474,8 +587,31 @@ reduce_sum = _reduction("Sum", _typed(jnp.sum), "Sum over ``axis``.")
 reduce_mean = _reduction(
     "Mean", _mean, "Mean over ``axis``; ints stay ints (truncated toward zero)."
 )
-reduce_max = _reduction("Max", jnp.max, "Maximum over ``axis``.")
-reduce_min = _reduction("Min", jnp.min, "Minimum over ``axis``.")
+
+
+def _chooser(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` (max or min over ``axis``) with TF1's gradient: split equally between
+    the elements equal to the result (NaN where the result is NaN, as TF1)."""
+
+    def reduce(x: Any, axis: Any, keepdims: bool) -> Any:
+        def rule(ts: tuple[Any], xs: tuple[Any], out: Any) -> Any:
+            kept = fn(xs[0], axis=axis, keepdims=True)
+            chosen = (xs[0] == kept).astype(out.dtype)
+            count = jnp.sum(chosen, axis=axis, keepdims=True)
+            # No element equals a NaN result: TF1's 0 / 0 gives NaN there. Spelled
+            # out, since XLA simplifies a division of a converted bool to a select.
+            share = jnp.where(count > 0, chosen / jnp.maximum(count, 1), jnp.nan)
+            return jnp.sum(ts[0] * share, axis=axis, keepdims=keepdims)
+
+        if not jnp.issubdtype(x.dtype, jnp.floating):
+            return fn(x, axis=axis, keepdims=keepdims)
+        return tf1_gradient(lambda v: fn(v, axis=axis, keepdims=keepdims), rule)(x)
+
+    return reduce
+
+
+reduce_max = _reduction("Max", _chooser(jnp.max), "Maximum over ``axis``.")
+reduce_min = _reduction("Min", _chooser(jnp.min), "Minimum over ``axis``.")
 reduce_prod = _reduction("Prod", _typed(jnp.prod), "Product over ``axis``.")
 reduce_any = _reduction("Any", jnp.any, "Logical or over ``axis``.", BOOLS)
 reduce_all = _reduction("All", jnp.all, "Logical and over ``axis``.", BOOLS)
@@ -667,6 +803,26 @@ def _segment_counts(segment_ids: Any, num_segments: int, like: Any) -> Any:
     return counts.reshape((num_segments,) + (1,) * (like.ndim - 1))
 
 
+def _segment_prod_rule(num_segments: int) -> Callable[..., Any]:
+    """TF1's gradient of a segment product: ``out / x`` per element, the product of
+    the other elements at a segment's only zero, 0 where a segment has two zeros."""
+
+    def rule(ts: tuple[Any, Any], xs: tuple[Any, Any], out: Any) -> Any:
+        (t, _), (data, ids) = ts, xs
+        zero = data == 0
+        zeros = _scatter_segments(zero.astype(data.dtype), ids, num_segments, "add", 0)
+        others = _scatter_segments(
+            jnp.where(zero, 1, data), ids, num_segments, "multiply", 1
+        )
+        where = jnp.clip(ids, 0, num_segments - 1)
+        safe = jnp.where(zero, 1, data)
+        partial = jnp.where(zero, others[where], out[where] / safe)
+        partial = jnp.where(zeros[where] > 1, 0, partial)
+        return _scatter_segments(t * partial, ids, num_segments, "add", 0)
+
+    return rule
+
+
 def _segment_op(
     op_type: str,
     method: str,
@@ -679,12 +835,20 @@ def _segment_op(
     SegmentMax/Min)."""
 
     def impl(data: Any, segment_ids: Any, *, num_segments: int) -> Any:
-        start = initial(_dtypes.as_dtype(data.dtype))
-        out = _scatter_segments(data, segment_ids, num_segments, method, start)
-        if empty_is_zero:
-            counts = _segment_counts(segment_ids, num_segments, out)
-            out = jnp.where(counts > 0, out, jnp.zeros_like(out))
-        return out
+        def combine(data: Any, segment_ids: Any) -> Any:
+            start = initial(_dtypes.as_dtype(data.dtype))
+            out = _scatter_segments(data, segment_ids, num_segments, method, start)
+            if empty_is_zero:
+                counts = _segment_counts(segment_ids, num_segments, out)
+                out = jnp.where(counts > 0, out, jnp.zeros_like(out))
+            return out
+
+        if method == "multiply" and jnp.issubdtype(data.dtype, jnp.floating):
+            # JAX cannot differentiate a scatter-multiply with repeated indices.
+            return tf1_gradient(combine, _segment_prod_rule(num_segments))(
+                data, segment_ids
+            )
+        return combine(data, segment_ids)
 
     impl.__doc__ = doc
     impl.__name__ = impl.__qualname__ = op_type
@@ -919,17 +1083,30 @@ def unsorted_segment_mean(
 # -- selection --------------------------------------------------------------------------
 
 
+def _clip_rule(ts: tuple[Any, Any, Any], xs: tuple[Any, Any, Any], out: Any) -> Any:
+    # TF1's clip_by_value is maximum(minimum(x, hi), lo), differentiated as those two:
+    # x keeps its gradient at the bounds; a NaN x sends it to lo.
+    (tx, tlo, thi), (x, lo, hi) = ts, xs
+    upper = jnp.where(x <= hi, tx, thi)
+    return jnp.where(jnp.minimum(x, hi) >= lo, upper, tlo)
+
+
+_clip = tf1_gradient(jnp.clip, _clip_rule)
+
+
 @op("ClipByValue", dtypes=NUMBERS)
 def _clip_impl(t: Any, clip_value_min: Any, clip_value_max: Any) -> Any:
     check_broadcast(t, clip_value_min, clip_value_max)
-    return jnp.clip(t, clip_value_min, clip_value_max)
+    return _clip(t, clip_value_min, clip_value_max)
 
 
 def clip_by_value(
     t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None
 ) -> Tensor:
     """Clips ``t`` to ``[clip_value_min, clip_value_max]``, elementwise."""
-    return build(_clip_impl, t, clip_value_min, clip_value_max, name=name)
+    return build(
+        _clip_impl, t, clip_value_min, clip_value_max, name=name or "clip_by_value"
+    )
 
 
 def _check_same_shape(a: Any, b: Any) -> None:

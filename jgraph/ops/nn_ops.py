@@ -51,6 +51,8 @@ from jgraph.ops.math_ops import (
     sigmoid,
     subtract,
     tanh,
+    tf1_gradient,
+    unary_gradient,
     where,
 )
 from jgraph.ops.registry import op
@@ -117,29 +119,48 @@ def log_softmax(
 # -- activations -----------------------------------------------------------------------
 
 
+def _selu_rule(t: Any, x: Any, y: Any) -> Any:
+    scale, alpha = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+    # The factor is selected, not the product: where() of t * inf would give NaN.
+    return t * jnp.where(y < 0, y + scale * alpha, scale)
+
+
+# JAX's derivatives at 0 (and at relu6's 6) differ from TF1's registered gradients;
+# these carry TF1's.
+_relu = unary_gradient(jax.nn.relu, lambda t, x, y: jnp.where(x > 0, t, 0))
+# jnp.clip keeps integer dtypes (jax.nn.relu6 would promote them to float).
+_relu6 = unary_gradient(
+    lambda x: jnp.clip(x, 0, 6), lambda t, x, y: jnp.where((x > 0) & (x < 6), t, 0)
+)
+_elu = unary_gradient(jax.nn.elu, lambda t, x, y: t * jnp.where(y < 0, y + 1, 1))
+_selu = unary_gradient(jax.nn.selu, _selu_rule)
+_softsign = unary_gradient(
+    jax.nn.soft_sign, lambda t, x, y: t / jnp.square(1 + jnp.abs(x))
+)
+
+
 @op("Relu", dtypes=NUMBERS)
 def _relu_impl(features: Any) -> Any:
-    """max(features, 0), elementwise."""
-    return jax.nn.relu(features)
+    """max(features, 0), elementwise; its gradient is 0 at 0 (TF1)."""
+    return _relu(features)
 
 
 @op("Relu6", dtypes=NUMBERS)
 def _relu6_impl(features: Any) -> Any:
-    """min(max(features, 0), 6), elementwise."""
-    # jnp.clip keeps integer dtypes (jax.nn.relu6 would promote them to float).
-    return jnp.clip(features, 0, 6)
+    """min(max(features, 0), 6); its gradient is 0 at both bounds (TF1)."""
+    return _relu6(features)
 
 
 @op("Elu", dtypes=FLOATS)
 def _elu_impl(features: Any) -> Any:
     """features if features > 0 else exp(features) - 1, elementwise."""
-    return jax.nn.elu(features)
+    return _elu(features)
 
 
 @op("Selu", dtypes=FLOATS)
 def _selu_impl(features: Any) -> Any:
-    """Scaled ELU, elementwise."""
-    return jax.nn.selu(features)
+    """Scaled ELU; its gradient at 0 is the linear side's (TF1)."""
+    return _selu(features)
 
 
 @op("Softplus", dtypes=FLOATS)
@@ -151,7 +172,7 @@ def _softplus_impl(features: Any) -> Any:
 @op("Softsign", dtypes=FLOATS)
 def _softsign_impl(features: Any) -> Any:
     """features / (|features| + 1), elementwise."""
-    return jax.nn.soft_sign(features)
+    return _softsign(features)
 
 
 relu = builder_of(_relu_impl)
@@ -202,7 +223,14 @@ def xw_plus_b(x: Any, weights: Any, biases: Any, name: str | None = None) -> Ten
 
 @op("LeakyRelu", dtypes=FLOATS)
 def _leaky_relu_impl(features: Any, *, alpha: float = 0.2) -> Any:
-    return jax.nn.leaky_relu(features, alpha)
+    # alpha is a float32 attribute in TF1, in float64 kernels too; its gradient at 0
+    # is alpha's side (TF1: features > 0).
+    slope = float(np.float32(alpha))
+
+    def rule(t: Any, x: Any, y: Any) -> Any:
+        return t * jnp.where(x > 0, 1, slope).astype(t.dtype)
+
+    return unary_gradient(lambda x: jax.nn.leaky_relu(x, slope), rule)(features)
 
 
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:
@@ -310,7 +338,22 @@ class TopKV2(NamedTuple):
     indices: Tensor
 
 
-@op("TopKV2", num_outputs=2, dtypes=NUMBERS)
+def _top_k_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
+    # lax.top_k cannot compare k with an unknown last dim when the graph is built.
+    (spec,) = specs
+    dtype = _dtypes.as_dtype(spec.dtype)
+    if len(spec.shape) == 0:
+        raise ValueError("input must have rank >= 1 for top_k")
+    last = spec.shape[-1]
+    if is_known(last) and attrs["k"] > last:
+        raise ValueError(
+            f"input must have at least k={attrs['k']} columns, got {spec.shape}"
+        )
+    dims = (*spec.shape[:-1], attrs["k"])
+    return [(dtype, dims), (_dtypes.int32, dims)]
+
+
+@op("TopKV2", num_outputs=2, dtypes=NUMBERS, shape_fn=_top_k_spec)
 def _top_k_impl(input: Any, *, k: int, sorted: bool = True) -> Any:
     if is_known(input.shape[-1]) and k > input.shape[-1]:
         raise ValueError(f"input must have at least k={k} columns, got {input.shape}")
@@ -354,10 +397,26 @@ def in_top_k(predictions: Any, targets: Any, k: Any, name: str | None = None) ->
 # -- losses -------------------------------------------------------------------------------
 
 
+def _softmax_xent(labels: Any, logits: Any, axis: int) -> Any:
+    def loss(labels: Any, logits: Any) -> Any:
+        return -jnp.sum(labels * jax.nn.log_softmax(logits, axis=axis), axis=axis)
+
+    def rule(ts: tuple[Any, Any], xs: tuple[Any, Any], out: Any) -> Any:
+        # TF1's gradient: softmax - labels for the logits (exact only when the
+        # labels sum to 1), -log_softmax for the labels.
+        (t_labels, t_logits), (labels, logits) = ts, xs
+        log_p = jax.nn.log_softmax(logits, axis=axis)
+        return jnp.sum(
+            t_logits * (jnp.exp(log_p) - labels) - t_labels * log_p, axis=axis
+        )
+
+    return tf1_gradient(loss, rule)(labels, logits)
+
+
 @op("SoftmaxCrossEntropyWithLogits", dtypes=FLOATS)
 def _softmax_xent_impl(labels: Any, logits: Any, *, axis: int = -1) -> Any:
     _check_same_shape(labels, logits, "logits and labels")
-    return -jnp.sum(labels * jax.nn.log_softmax(logits, axis=axis), axis=axis)
+    return _softmax_xent(labels, logits, axis)
 
 
 def softmax_cross_entropy_with_logits_v2(
@@ -455,10 +514,21 @@ def sparse_softmax_cross_entropy_with_logits(
 @op("SigmoidCrossEntropyWithLogits", dtypes=FLOATS)
 def _sigmoid_xent_impl(labels: Any, logits: Any) -> Any:
     _check_same_shape(labels, logits, "logits and labels")
-    # The stable form TF1 documents: max(x, 0) - x * z + log(1 + exp(-|x|)).
-    return (
-        jnp.maximum(logits, 0) - logits * labels + jnp.log1p(jnp.exp(-jnp.abs(logits)))
-    )
+    return _sigmoid_xent(labels, logits)
+
+
+def _sigmoid_xent_rule(ts: tuple[Any, Any], xs: tuple[Any, Any], out: Any) -> Any:
+    # The loss is smooth: its derivative is sigmoid(x) - z everywhere, x == 0 too
+    # (the formula's kinks at 0 would give -z), and -x for the labels.
+    (t_labels, t_logits), (labels, logits) = ts, xs
+    return t_logits * (jax.nn.sigmoid(logits) - labels) - t_labels * logits
+
+
+# The stable form TF1 documents: max(x, 0) - x * z + log(1 + exp(-|x|)).
+_sigmoid_xent = tf1_gradient(
+    lambda z, x: jnp.maximum(x, 0) - x * z + jnp.log1p(jnp.exp(-jnp.abs(x))),
+    _sigmoid_xent_rule,
+)
 
 
 def sigmoid_cross_entropy_with_logits(
@@ -654,9 +724,11 @@ def _fused_batch_norm_impl(
     y = (x - per_channel(mean)) * per_channel(inv) + per_channel(offset)
     if not is_training:
         return y, mean, variance
-    # TF1 returns the unbiased (Bessel-corrected) batch variance.
+    # TF1 returns the unbiased (Bessel-corrected) batch variance. Its gradient
+    # ignores the batch statistics' cotangents (they are for moving averages).
     count = np.prod([x.shape[a] for a in axes])
-    return y, mean, variance * jnp.asarray(count / max(count - 1, 1), x.dtype)
+    unbiased = variance * jnp.asarray(count / max(count - 1, 1), x.dtype)
+    return y, lax.stop_gradient(mean), lax.stop_gradient(unbiased)
 
 
 def fused_batch_norm(

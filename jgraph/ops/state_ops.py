@@ -136,6 +136,11 @@ def _write_variable(
 ) -> Tensor:
     variable = _as_variable(ref, op_type)
     graph = variable.graph
+    if isinstance(value, Tensor) and value.dtype != variable.dtype:
+        raise TypeError(
+            f"Input 'value' of '{op_type}' Op has type {value.dtype.name} that does not"
+            f" match type {variable.dtype.name} of variable '{variable.op.name}'."
+        )
     value_t = convert_to_tensor(value, variable.dtype, graph=graph)
     if op_type == "Assign" and attrs.get("validate_shape", True):
         if not variable.shape.is_compatible_with(value_t.shape):

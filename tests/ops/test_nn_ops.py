@@ -190,7 +190,8 @@ NN_CASES = [
     Case(
         "LeakyRelu",
         partial(tf.nn.leaky_relu, alpha=0.1),
-        lambda x: np.where(x > 0, x, 0.1 * x),
+        # alpha is a float32 attribute in TF1, in the float64 kernel too.
+        lambda x: np.where(x > 0, x, float(np.float32(0.1)) * x),
         ((3, 4),),
         FLOATS,
     ),
