@@ -7,11 +7,14 @@ jitted pure function of the session state.
 
 from jgraph import (
     _dtypes,
+    app as app,
     bitwise as bitwise,
     compat as compat,
     data as data,
     distribute as distribute,
     errors as errors,
+    flags as flags,
+    gfile as gfile,
     image as image,
     initializers as initializers,
     layers as layers,
@@ -144,6 +147,7 @@ from jgraph.ops.init_ops import (
 )
 from jgraph.ops.linalg_ops import (
     cholesky as cholesky,
+    diag as diag,
     matrix_band_part as matrix_band_part,
     matrix_determinant as matrix_determinant,
     matrix_diag as matrix_diag,
@@ -165,6 +169,8 @@ from jgraph.ops.math_ops import (
     acos as acos,
     add as add,
     add_n as add_n,
+    arg_max as arg_max,
+    arg_min as arg_min,
     argmax as argmax,
     argmin as argmin,
     asin as asin,
@@ -290,6 +296,7 @@ from jgraph.ops.variable_scope import (
 )
 from jgraph.ops.variables import (
     Variable as Variable,
+    all_variables as all_variables,
     assert_variables_initialized as assert_variables_initialized,
     global_variables as global_variables,
     global_variables_initializer as global_variables_initializer,
@@ -301,6 +308,11 @@ from jgraph.ops.variables import (
     trainable_variables as trainable_variables,
     variables_initializer as variables_initializer,
 )
+
+# The TF1 API level jgraph implements, then jgraph's own version (PEP 440 local
+# part), so that programs that parse ``tf.__version__`` see a 1.x TensorFlow.
+__version__ = "1.15.0+jgraph.0.1.0"
+VERSION = __version__
 
 # TF1 names that shadow Python builtins inside this namespace only.
 bool = _dtypes.bool_
@@ -343,3 +355,7 @@ def control_dependencies(control_inputs: object):
 def device(device_name_or_function: object):
     """Places ops created inside on a device (``"/cpu:0"``, ``"/gpu:1"``, ...)."""
     return get_default_graph().device(device_name_or_function)
+
+
+# Last: contrib's modules use the whole public namespace above.
+from jgraph import contrib as contrib  # noqa: E402

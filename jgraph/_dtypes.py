@@ -245,7 +245,7 @@ def as_dtype(value: Any) -> DType:
         return found
     if not isinstance(value, type) and hasattr(value, "dtype"):
         try:
-            found = _BY_NP_TYPE.get(np.dtype(value.dtype).type)
+            found = _BY_NP_TYPE.get(np.dtype(getattr(value, "dtype")).type)  # noqa: B009
         except TypeError:
             found = None
         if found is not None:
