@@ -82,12 +82,16 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
             ):
                 raise
             hint = next(
-                (h for p, h in _MISSING_HINTS.items() if fullname.startswith(p)),
-                "see docs/tf1-coverage.md in jgraph for what it provides",
+                (
+                    f"use {h}"
+                    for p, h in _MISSING_HINTS.items()
+                    if fullname.startswith(p)
+                ),
+                "jgraph's docs/tf1-coverage.md lists what it provides",
             )
             raise ModuleNotFoundError(
                 f"No module named {fullname!r}: 'tensorflow' is jgraph here, and"
-                f" jgraph has no {name!r}; use {hint}.",
+                f" jgraph has no {name!r}; {hint}.",
                 name=fullname,
             ) from None
         return importlib.util.spec_from_loader(fullname, _AliasLoader(module))

@@ -73,6 +73,10 @@ class DType:
     def __repr__(self) -> str:
         return f"tf.{self.name}"
 
+    def __str__(self) -> str:
+        # TF1's str (what print shows); repr stays tf.float32, as TF1's.
+        return f"<dtype: '{self.name}'>"
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, DType):
             return self is other

@@ -70,7 +70,12 @@ NOT_PROVIDED: dict[str, str] = {
 
 def not_provided_message(name: str) -> str:
     """The error text for ``tf.contrib.<name>``."""
-    hint = NOT_PROVIDED.get(name.split(".")[0], "see docs/tf1-coverage.md")
+    hint = NOT_PROVIDED.get(name.split(".")[0])
+    if hint is None:
+        return (
+            f"tf.contrib.{name} is not provided by jgraph; docs/tf1-coverage.md lists"
+            " what is."
+        )
     return f"tf.contrib.{name} is not provided by jgraph; use {hint}."
 
 

@@ -851,7 +851,7 @@ def batch_norm(
                 for update in (update_mean, update_variance):
                     get_default_graph().add_to_collections(keys, update)
         if rank == 2:
-            outputs = array_ops.reshape(outputs, array_ops.shape(x))
+            outputs = array_ops.reshape(outputs, [-1, channels])
         if activation_fn is not None:
             outputs = activation_fn(outputs)
         return _collect(outputs_collections, sc.name, outputs)
@@ -931,7 +931,8 @@ _NOT_PROVIDED = {
 def __getattr__(name: str) -> Any:
     if name.startswith("__"):
         raise AttributeError(name)
-    hint = _NOT_PROVIDED.get(name, "see docs/tf1-coverage.md for what jgraph provides")
+    hint = _NOT_PROVIDED.get(name)
+    where = f"use {hint}" if hint else "docs/tf1-coverage.md lists what is"
     raise AttributeError(
-        f"tf.contrib.layers.{name} is not provided by jgraph; use {hint}."
+        f"tf.contrib.layers.{name} is not provided by jgraph; {where}."
     )

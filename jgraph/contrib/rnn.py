@@ -43,7 +43,6 @@ _NOT_PROVIDED = {
 def __getattr__(name: str) -> Any:
     if name.startswith("__"):
         raise AttributeError(name)
-    hint = _NOT_PROVIDED.get(name, "see docs/tf1-coverage.md for what jgraph provides")
-    raise AttributeError(
-        f"tf.contrib.rnn.{name} is not provided by jgraph; use {hint}."
-    )
+    hint = _NOT_PROVIDED.get(name)
+    where = f"use {hint}" if hint else "docs/tf1-coverage.md lists what is"
+    raise AttributeError(f"tf.contrib.rnn.{name} is not provided by jgraph; {where}.")
