@@ -282,5 +282,7 @@ def test_missing_contrib_names_say_what_to_use(where, name, text):
 
 
 def test_missing_contrib_submodule_import_names_the_replacement():
-    with pytest.raises(ImportError, match=r"tf\.contrib\.tensor_forest is not provided"):
+    with pytest.raises(
+        ImportError, match=r"tf\.contrib\.tensor_forest is not provided"
+    ):
         import jgraph.contrib.tensor_forest  # noqa: F401
