@@ -8,11 +8,14 @@ jitted pure function of the session state.
 import sys as _sys
 
 from jgraph import (
+    app as app,
     bitwise as bitwise,
     compat as compat,
     data as data,
     distribute as distribute,
     errors as errors,
+    flags as flags,
+    gfile as gfile,
     image as image,
     initializers as initializers,
     layers as layers,
@@ -140,6 +143,7 @@ from jgraph.ops.init_ops import (
 )
 from jgraph.ops.linalg_ops import (
     cholesky as cholesky,
+    diag as diag,
     matrix_band_part as matrix_band_part,
     matrix_determinant as matrix_determinant,
     matrix_diag as matrix_diag,
@@ -161,6 +165,8 @@ from jgraph.ops.math_ops import (
     acos as acos,
     add as add,
     add_n as add_n,
+    arg_max as arg_max,
+    arg_min as arg_min,
     argmax as argmax,
     argmin as argmin,
     asin as asin,
@@ -288,6 +294,7 @@ from jgraph.ops.variable_scope import (
 )
 from jgraph.ops.variables import (
     Variable as Variable,
+    all_variables as all_variables,
     assert_variables_initialized as assert_variables_initialized,
     global_variables as global_variables,
     global_variables_initializer as global_variables_initializer,
@@ -306,6 +313,11 @@ from jgraph.runtime.session import (
     Session as Session,
     SessionState as SessionState,
 )
+
+# The TF1 API level jgraph implements, then jgraph's own version (PEP 440 local
+# part), so that programs that parse ``tf.__version__`` see a 1.x TensorFlow.
+__version__ = "1.15.0+jgraph.0.1.0"
+VERSION = __version__
 
 # TF1 names that shadow Python builtins inside this namespace only.
 bool = _dtypes.bool_
@@ -352,3 +364,6 @@ def device(device_name_or_function: object):
 # ``tf.compat.v1`` is this module itself: TF1's API.
 compat.v1 = _sys.modules[__name__]
 _sys.modules[f"{compat.__name__}.v1"] = compat.v1
+
+# Last: contrib's modules use the whole public namespace above.
+from jgraph import contrib as contrib  # noqa: E402

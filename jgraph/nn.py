@@ -9,6 +9,7 @@ from jgraph.layers import rnn_cell as rnn_cell
 from jgraph.layers.rnn import (
     bidirectional_dynamic_rnn as bidirectional_dynamic_rnn,
     dynamic_rnn as dynamic_rnn,
+    static_bidirectional_rnn as static_bidirectional_rnn,
     static_rnn as static_rnn,
 )
 from jgraph.ops.conv_ops import (
@@ -33,6 +34,10 @@ from jgraph.ops.conv_ops import (
     normalize_moments as normalize_moments,
     pool as pool,
     separable_conv2d as separable_conv2d,
+)
+from jgraph.ops.nn_impl import (
+    nce_loss as nce_loss,
+    sampled_softmax_loss as sampled_softmax_loss,
 )
 from jgraph.ops.nn_ops import (
     bias_add as bias_add,
@@ -64,4 +69,8 @@ from jgraph.ops.nn_ops import (
     weighted_cross_entropy_with_logits as weighted_cross_entropy_with_logits,
     xw_plus_b as xw_plus_b,
     zero_fraction as zero_fraction,
+)
+from jgraph.ops.random_ops import (
+    log_uniform_candidate_sampler as log_uniform_candidate_sampler,
+    uniform_candidate_sampler as uniform_candidate_sampler,
 )

@@ -73,6 +73,10 @@ class DType:
     def __repr__(self) -> str:
         return f"tf.{self.name}"
 
+    def __str__(self) -> str:
+        # TF1's str (what print shows); repr stays tf.float32, as TF1's.
+        return f"<dtype: '{self.name}'>"
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, DType):
             return self is other
@@ -121,37 +125,146 @@ ALL = (
     bool_,
     string,
 )
-_BY_NAME = {d.name: d for d in ALL} | {"half": float16, "double": float64}
-_BY_NP = {d.np: d for d in ALL}
+# TF1's ``DataType`` enum values (``types_pb2``), which ``as_dtype`` also accepts.
+_BY_ENUM: dict[Any, DType] = {
+    1: float32,
+    2: float64,
+    3: int32,
+    4: uint8,
+    5: int16,
+    6: int8,
+    7: string,
+    9: int64,
+    10: bool_,
+    14: bfloat16,
+    17: uint16,
+    19: float16,
+    22: uint32,
+    23: uint64,
+}
+# TF1's names: the canonical ones plus its aliases "float", "double" and "half".
+_BY_NAME: dict[Any, DType] = {d.name: d for d in ALL} | {
+    "float": float32,
+    "double": float64,
+    "half": float16,
+}
+# numpy scalar types (what ``np.dtype(x).type`` gives), as TF1's ``_NP_TO_TF``.
+_BY_NP_TYPE: dict[Any, DType] = {d.np.type: d for d in ALL if d is not string} | {
+    np.object_: string,
+    np.bytes_: string,
+    np.str_: string,
+    np.longlong: int64,
+    np.ulonglong: uint64,
+}
+# Python types: TF1 maps only these three (``int``, ``str`` and ``bytes`` are refused).
+_BY_PYTHON_TYPE: dict[Any, DType] = {float: float32, bool: bool_, object: string}
+# Everything TF1 looks up by hashing, in TF1's order of precedence.
+_BY_KEY: dict[Any, DType] = _BY_ENUM | _BY_NAME | _BY_NP_TYPE | _BY_PYTHON_TYPE
+
+# Names TF1 knows but jgraph has no type for (TF1's complex, quantized, 8-bit and
+# 4-bit float, handle types, and every ``*_ref`` name).
+_UNSUPPORTED_NAMES = frozenset(
+    {
+        "complex64",
+        "complex128",
+        "qint8",
+        "quint8",
+        "qint16",
+        "quint16",
+        "qint32",
+        "resource",
+        "variant",
+        "int2",
+        "uint2",
+        "int4",
+        "uint4",
+        "float4_e2m1fn",
+        "float8_e5m2",
+        "float8_e4m3fn",
+        "float8_e4m3fnuz",
+        "float8_e4m3b11fnuz",
+        "float8_e5m2fnuz",
+    }
+)
+_UNSUPPORTED_ENUMS = frozenset({8, 11, 12, 13, 15, 16, 18, 20, 21, *range(24, 34)})
+
+
+def _unsupported(value: Any) -> str | None:
+    """Why ``value`` names a TF1 dtype that jgraph lacks, or ``None``."""
+    if isinstance(value, str):
+        base = value.removesuffix("_ref")
+        if value.endswith("_ref") and (base in _BY_NAME or base in _UNSUPPORTED_NAMES):
+            return (
+                f"TF1's reference dtype {value!r} has no jgraph counterpart (variables"
+                f" hold plain values); use {base!r}."
+            )
+        if value in _UNSUPPORTED_NAMES:
+            return f"TF1's dtype {value!r} is not supported by jgraph."
+    if isinstance(value, np.dtype) and value.kind == "c":
+        return f"complex dtype {value} is not supported by jgraph."
+    if value in (np.complex64, np.complex128):
+        return f"complex dtype {np.dtype(value)} is not supported by jgraph."
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        if int(value) in _UNSUPPORTED_ENUMS or 101 <= int(value) <= 133:
+            return f"TF1's DataType enum value {int(value)} is not supported by jgraph."
+    return None
+
+
+_ACCEPTED = (
+    "a jgraph DType, a TF1 name ('float32', or 'float', 'double', 'half', "
+    "'int32', 'bool', 'string', ...), a numpy dtype or scalar type, float, bool, "
+    "object, or a TF1 DataType enum value"
+)
 
 
 def as_dtype(value: Any) -> DType:
-    """Converts a DType, name, numpy dtype or Python type to a :class:`DType`.
+    """Converts ``value`` to a :class:`DType` by TF1's ``tf.as_dtype`` table.
 
-    >>> as_dtype("float32")
+    Accepted, as in TF1: a ``DType``; a name (``"float32"``, and TF1's aliases
+    ``"float"`` -> float32, ``"double"`` -> float64, ``"half"`` -> float16); a
+    numpy dtype or scalar type (``np.float32``; string and object kinds ->
+    string); the Python types ``float`` -> float32, ``bool`` -> bool and
+    ``object`` -> string; a ``DataType`` enum value (``1`` -> float32); an object
+    with a numpy ``dtype`` attribute. Refused, as in TF1: ``int``, ``str``,
+    ``bytes``, ``complex``, numpy's shorthand codes (``"f4"``), ``None``.
+
+    >>> as_dtype("float")
     tf.float32
+
+    Raises:
+      TypeError: ``value`` is not a dtype by TF1's table, or is a TF1 dtype
+        jgraph does not have (complex, quantized, ``*_ref``, ...).
     """
     if isinstance(value, DType):
         return value
-    if isinstance(value, str) and value in _BY_NAME:
-        return _BY_NAME[value]
-    if value is int:
-        return int32
-    if value is float:
-        return float32
-    if value is bool:
-        return bool_
-    if value in (str, bytes):
-        return string
+    if isinstance(value, np.dtype):
+        found = _BY_NP_TYPE.get(value.type)
+        if found is not None:
+            return found
     try:
-        np_dtype = np.dtype(value)
-    except TypeError:
-        np_dtype = None
-    if np_dtype is not None and np_dtype.kind in "SUO":
-        return string
-    if np_dtype is not None and np_dtype in _BY_NP:
-        return _BY_NP[np_dtype]
-    raise TypeError(f"Cannot convert {value!r} to a jgraph dtype.")
+        found = _BY_KEY.get(value)
+    except TypeError:  # unhashable
+        found = None
+    if found is not None:
+        return found
+    if not isinstance(value, type) and hasattr(value, "dtype"):
+        try:
+            found = _BY_NP_TYPE.get(np.dtype(getattr(value, "dtype")).type)  # noqa: B009
+        except TypeError:
+            found = None
+        if found is not None:
+            return found
+    why = _unsupported(value)
+    if why is not None:
+        raise TypeError(f"Cannot convert {value!r} to a jgraph dtype: {why}")
+    hint = ""
+    if value is int:
+        hint = " TF1 refuses the Python type int too: write tf.int32 or tf.int64."
+    elif value in (str, bytes):
+        hint = " TF1 refuses it too: write tf.string."
+    raise TypeError(
+        f"Cannot convert {value!r} to a jgraph dtype; expected {_ACCEPTED}.{hint}"
+    )
 
 
 def dtype_of_python_value(value: Any) -> DType:

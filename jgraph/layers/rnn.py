@@ -32,7 +32,14 @@ from jgraph.layers.rnn_cell import (
 from jgraph.ops import array_ops, control_flow_ops, math_ops, variable_scope as vs
 from jgraph.ops.conversion import constant, convert_to_tensor
 
-__all__ = ["bidirectional_dynamic_rnn", "dynamic_rnn", "static_rnn"]
+__all__ = [
+    "bidirectional_dynamic_rnn",
+    "dynamic_rnn",
+    "stack_bidirectional_dynamic_rnn",
+    "stack_bidirectional_rnn",
+    "static_bidirectional_rnn",
+    "static_rnn",
+]
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -360,3 +367,183 @@ def bidirectional_dynamic_rnn(
             )
     output_bw = reverse(reversed_output)
     return (output_fw, output_bw), (state_fw, state_bw)
+
+
+# -- static_bidirectional_rnn and the stacked bidirectional RNNs -----------------------
+
+
+def _reverse_steps(steps: Sequence[Any], lengths: Tensor | None) -> list[Any]:
+    """A list of ``[batch, ...]`` steps reversed in time (within each length)."""
+    if lengths is None:
+        return list(reversed(steps))
+    flat_steps = [flatten(step) for step in steps]
+    reversed_leaves = []
+    for leaves in zip(*flat_steps, strict=True):
+        stacked = array_ops.stack([convert_to_tensor(x) for x in leaves])
+        reversed_leaves.append(
+            array_ops.unstack(array_ops.reverse_sequence(stacked, lengths, 0, 1))
+        )
+    return [
+        pack_as(step, [leaves[t] for leaves in reversed_leaves])
+        for t, step in enumerate(steps)
+    ]
+
+
+def static_bidirectional_rnn(
+    cell_fw: Any,
+    cell_bw: Any,
+    inputs: Sequence[Any],
+    initial_state_fw: Any = None,
+    initial_state_bw: Any = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    scope: Any = None,
+) -> tuple[list[Tensor], Any, Any]:
+    """A forward and a backward :func:`static_rnn` over a list of steps, as TF1
+    ``tf.nn.static_bidirectional_rnn`` (scopes ``<scope>/fw`` and ``<scope>/bw``,
+    default ``"bidirectional_rnn"``).
+
+    Returns:
+      ``(outputs, output_state_fw, output_state_bw)``: ``outputs`` has one
+      ``[batch, fw_size + bw_size]`` tensor per step, the forward output
+      concatenated with the backward one (aligned with the inputs).
+
+    Raises:
+      TypeError: ``inputs`` is not a list or tuple.
+      ValueError: ``inputs`` is empty.
+    """
+    check_rnn_cell("cell_fw", cell_fw)
+    check_rnn_cell("cell_bw", cell_bw)
+    if not isinstance(inputs, list | tuple):
+        raise TypeError("inputs must be a list")
+    if not inputs:
+        raise ValueError("inputs must not be empty")
+    lengths = (
+        None
+        if sequence_length is None
+        else math_ops.cast(sequence_length, _dtypes.int32)
+    )
+    with vs.variable_scope(scope or "bidirectional_rnn"):
+        with vs.variable_scope("fw") as fw_scope:
+            output_fw, state_fw = static_rnn(
+                cell_fw, inputs, initial_state_fw, dtype, lengths, scope=fw_scope
+            )
+        with vs.variable_scope("bw") as bw_scope:
+            reversed_outputs, state_bw = static_rnn(
+                cell_bw,
+                _reverse_steps(inputs, lengths),
+                initial_state_bw,
+                dtype,
+                lengths,
+                scope=bw_scope,
+            )
+    output_bw = _reverse_steps(reversed_outputs, lengths)
+    outputs = [
+        array_ops.concat([fw, bw], 1)
+        for fw, bw in zip(output_fw, output_bw, strict=True)
+    ]
+    return outputs, state_fw, state_bw
+
+
+def _layer_states(states: Any, layer: int, count: int, what: str) -> Any:
+    if not states:
+        return None
+    if len(states) != count:
+        raise ValueError(f"{what} must be a list with one state per cell ({count}).")
+    return states[layer]
+
+
+def _check_cell_lists(cells_fw: Any, cells_bw: Any) -> None:
+    if not cells_fw:
+        raise ValueError("Must specify at least one fw cell for BidirectionalRNN.")
+    if not cells_bw:
+        raise ValueError("Must specify at least one bw cell for BidirectionalRNN.")
+    if not isinstance(cells_fw, list) or not isinstance(cells_bw, list):
+        raise ValueError("cells_fw and cells_bw must be lists of RNNCells.")
+    if len(cells_fw) != len(cells_bw):
+        raise ValueError("Forward and Backward cells must have the same depth.")
+
+
+def stack_bidirectional_dynamic_rnn(
+    cells_fw: list[Any],
+    cells_bw: list[Any],
+    inputs: Any,
+    initial_states_fw: Any = None,
+    initial_states_bw: Any = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    parallel_iterations: int | None = None,
+    time_major: bool = False,
+    scope: Any = None,
+) -> tuple[Tensor, tuple[Any, ...], tuple[Any, ...]]:
+    """Layers of :func:`bidirectional_dynamic_rnn`, each reading the concatenated
+    outputs of the one below, as TF1 ``tf.contrib.rnn.stack_bidirectional_dynamic_rnn``
+    (scopes ``<scope>/cell_<i>/bidirectional_rnn/{fw,bw}``, default
+    ``"stack_bidirectional_rnn"``).
+
+    Returns:
+      ``(outputs, output_states_fw, output_states_bw)``: the last layer's
+      outputs ``[batch, time, fw_size + bw_size]`` (time-major with
+      ``time_major``) and each layer's final forward and backward states.
+    """
+    _check_cell_lists(cells_fw, cells_bw)
+    count = len(cells_fw)
+    states_fw, states_bw = [], []
+    layer_inputs = inputs
+    with vs.variable_scope(scope or "stack_bidirectional_rnn"):
+        for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw, strict=True)):
+            with vs.variable_scope(f"cell_{i}"):
+                outputs, (state_fw, state_bw) = bidirectional_dynamic_rnn(
+                    cell_fw,
+                    cell_bw,
+                    layer_inputs,
+                    initial_state_fw=_layer_states(
+                        initial_states_fw, i, count, "initial_states_fw"
+                    ),
+                    initial_state_bw=_layer_states(
+                        initial_states_bw, i, count, "initial_states_bw"
+                    ),
+                    sequence_length=sequence_length,
+                    parallel_iterations=parallel_iterations,
+                    dtype=dtype,
+                    time_major=time_major,
+                )
+                layer_inputs = array_ops.concat(list(outputs), 2)
+            states_fw.append(state_fw)
+            states_bw.append(state_bw)
+    return layer_inputs, tuple(states_fw), tuple(states_bw)
+
+
+def stack_bidirectional_rnn(
+    cells_fw: list[Any],
+    cells_bw: list[Any],
+    inputs: Sequence[Any],
+    initial_states_fw: Any = None,
+    initial_states_bw: Any = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    scope: Any = None,
+) -> tuple[list[Tensor], tuple[Any, ...], tuple[Any, ...]]:
+    """Layers of :func:`static_bidirectional_rnn`, as TF1
+    ``tf.contrib.rnn.stack_bidirectional_rnn`` (same scopes as
+    :func:`stack_bidirectional_dynamic_rnn`); returns the last layer's list of
+    outputs and each layer's final states."""
+    _check_cell_lists(cells_fw, cells_bw)
+    count = len(cells_fw)
+    states_fw, states_bw = [], []
+    layer_inputs = list(inputs)
+    with vs.variable_scope(scope or "stack_bidirectional_rnn"):
+        for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw, strict=True)):
+            with vs.variable_scope(f"cell_{i}"):
+                layer_inputs, state_fw, state_bw = static_bidirectional_rnn(
+                    cell_fw,
+                    cell_bw,
+                    layer_inputs,
+                    _layer_states(initial_states_fw, i, count, "initial_states_fw"),
+                    _layer_states(initial_states_bw, i, count, "initial_states_bw"),
+                    dtype,
+                    sequence_length,
+                )
+            states_fw.append(state_fw)
+            states_bw.append(state_bw)
+    return layer_inputs, tuple(states_fw), tuple(states_bw)

@@ -19,6 +19,7 @@ from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import get_default_graph
 from jgraph.graph.shape import is_known
 from jgraph.graph.tensor import Tensor
+from jgraph.ops import array_ops
 from jgraph.ops.array_ops import eye as eye, identity, squeeze, static_ints, transpose
 from jgraph.ops.conversion import build, convert_to_tensor
 from jgraph.ops.math_ops import (
@@ -401,3 +402,25 @@ __all__ = [
     "tensordot",
     "trace",
 ]
+
+
+def diag(diagonal: Any, name: str | None = None) -> Tensor:
+    """TF1 ``tf.diag``: for ``diagonal`` of shape ``[D1..Dk]``, the ``[D1..Dk, D1..Dk]``
+    tensor with ``diagonal`` on its diagonal (a matrix for a vector), zeros elsewhere.
+
+    >>> import jgraph as jg
+    >>> diag(jg.constant([1.0, 2.0])).shape.as_list()
+    [2, 2]
+    """
+    diagonal = convert_to_tensor(diagonal, name="diagonal")
+    dims = diagonal.shape.as_list() if diagonal.shape.ndims is not None else None
+    if dims is None or any(d is None for d in dims) or not dims:
+        raise ValueError(
+            f"tf.diag needs a tensor of rank >= 1 with a fully known shape, got"
+            f" {diagonal.name} with shape {diagonal.shape}."
+        )
+    with get_default_graph().name_scope(name or "Diag") as scope:
+        flat = array_ops.reshape(diagonal, [-1])
+        return array_ops.reshape(
+            build(_matrix_diag_impl, flat), dims + dims, name=scope
+        )

@@ -687,6 +687,28 @@ def argmin(
     )
 
 
+def arg_max(
+    input: Any,
+    dimension: Any,
+    output_type: Any = _dtypes.int64,
+    name: str | None = None,
+) -> Tensor:
+    """TF1's older ``tf.arg_max(input, dimension)``: :func:`argmax` along
+    ``dimension``."""
+    return argmax(input, dimension, name=name, output_type=output_type)
+
+
+def arg_min(
+    input: Any,
+    dimension: Any,
+    output_type: Any = _dtypes.int64,
+    name: str | None = None,
+) -> Tensor:
+    """TF1's older ``tf.arg_min(input, dimension)``: :func:`argmin` along
+    ``dimension``."""
+    return argmin(input, dimension, name=name, output_type=output_type)
+
+
 def _scan(op_type: str, fn: Callable[..., Any], identity: int) -> Callable[..., Any]:
     def impl(
         x: Any, *, axis: int = 0, exclusive: bool = False, reverse: bool = False

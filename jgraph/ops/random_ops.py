@@ -218,3 +218,184 @@ def categorical(
     return multinomial(
         logits, num_samples, seed, name, _dtypes.int64 if dtype is None else dtype
     )
+
+
+# -- candidate samplers (TF1's ``candidate_sampling_ops``) ----------------------------------
+
+
+def _log_uniform_probability(value: Any, range_max: int) -> Any:
+    """TF1's ``LogUniformSampler::Probability``: ``log((v + 2) / (v + 1)) / log(n + 1)``."""
+    value = value.astype(jnp.float32)
+    return jnp.log((value + 2.0) / (value + 1.0)) / jnp.log(range_max + 1.0)
+
+
+def _log_uniform_draw(key: Any, shape: tuple[int, ...], range_max: int) -> Any:
+    """TF1's ``LogUniformSampler::Sample``: ``floor(exp(u * log(n + 1))) - 1``."""
+    u = jax.random.uniform(key, shape, jnp.float32)
+    value = jnp.floor(jnp.exp(u * jnp.log(range_max + 1.0))).astype(jnp.int32) - 1
+    return jnp.clip(value, 0, range_max - 1)
+
+
+def _uniform_probability(value: Any, range_max: int) -> Any:
+    return jnp.full(value.shape, 1.0 / range_max, jnp.float32)
+
+
+def _uniform_draw(key: Any, shape: tuple[int, ...], range_max: int) -> Any:
+    return jax.random.randint(key, shape, 0, range_max, jnp.int32)
+
+
+_SAMPLERS = {
+    "log_uniform": (_log_uniform_draw, _log_uniform_probability),
+    "uniform": (_uniform_draw, _uniform_probability),
+}
+
+
+_SAMPLER_OP_NAMES = {
+    "log_uniform": "LogUniformCandidateSampler",
+    "uniform": "UniformCandidateSampler",
+}
+
+
+def _expected_count(p: Any, num_sampled: int, num_tries: Any) -> Any:
+    """TF1's ``ExpectedCountHelper``: the expected times a class with probability
+    ``p`` appears in ``num_tries`` draws (``p * num_sampled`` when every draw was
+    kept)."""
+    return jnp.where(
+        num_tries == num_sampled,
+        p * num_sampled,
+        -jnp.expm1(num_tries.astype(jnp.float32) * jnp.log1p(-p)),
+    )
+
+
+@op("CandidateSampler", random=True, same_dtype=False, num_outputs=3)
+def _candidate_sampler_impl(
+    key: Any,
+    true_classes: Any,
+    *,
+    distribution: str,
+    num_sampled: int,
+    unique: bool,
+    range_max: int,
+    seed: int | None = None,
+) -> Any:
+    draw, probability = _SAMPLERS[distribution]
+    if unique:
+        # Draw one class at a time until num_sampled distinct ones are in, counting
+        # the tries: TF1's expected counts depend on how many draws it took.
+        def cond(state: Any) -> Any:
+            return state[0] < num_sampled
+
+        def body(state: Any) -> Any:
+            count, tries, seen, out = state
+            value = draw(jax.random.fold_in(key, tries), (), range_max)
+            new = ~seen[value]
+            out = jnp.where(new, out.at[count].set(value), out)
+            return count + new, tries + 1, seen.at[value].set(True), out
+
+        start = (
+            jnp.int32(0),
+            jnp.int32(0),
+            jnp.zeros((range_max,), jnp.bool_),
+            jnp.zeros((num_sampled,), jnp.int32),
+        )
+        _, num_tries, _, sampled = jax.lax.while_loop(cond, body, start)
+    else:
+        sampled = draw(key, (num_sampled,), range_max)
+        num_tries = jnp.int32(num_sampled)
+    true_p = probability(true_classes, range_max)
+    sampled_p = probability(sampled, range_max)
+    return (
+        sampled.astype(jnp.int64),
+        _expected_count(true_p, num_sampled, num_tries),
+        _expected_count(sampled_p, num_sampled, num_tries),
+    )
+
+
+def _candidate_sampler(
+    distribution: str,
+    true_classes: Any,
+    num_true: int,
+    num_sampled: int,
+    unique: bool,
+    range_max: int,
+    seed: int | None,
+    name: str | None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    true_classes = convert_to_tensor(true_classes, name="true_classes")
+    check_dtype(true_classes, INTEGERS, "CandidateSampler", "true_classes")
+    dims = true_classes.shape.as_list() if true_classes.shape.ndims else None
+    if dims is None or len(dims) != 2 or dims[1] not in (None, num_true):
+        raise ValueError(
+            f"true_classes must be a [batch_size, num_true={num_true}] matrix, got"
+            f" {true_classes.name} with shape {true_classes.shape}."
+        )
+    num_sampled, range_max = int(num_sampled), int(range_max)
+    if num_sampled < 1 or range_max < 1:
+        raise ValueError(
+            f"num_sampled and range_max must be positive, got {num_sampled} and"
+            f" {range_max}."
+        )
+    if unique and num_sampled > range_max:
+        raise ValueError(
+            f"Sampler cannot draw {num_sampled} unique classes from only"
+            f" {range_max} (num_sampled must be <= range_max when unique=True)."
+        )
+    outputs = build(
+        _candidate_sampler_impl,
+        true_classes,
+        distribution=distribution,
+        num_sampled=num_sampled,
+        unique=bool(unique),
+        range_max=range_max,
+        seed=seed,
+        name=name or _SAMPLER_OP_NAMES[distribution],
+    )
+    return outputs[0], outputs[1], outputs[2]
+
+
+def log_uniform_candidate_sampler(
+    true_classes: Any,
+    num_true: int,
+    num_sampled: int,
+    unique: bool,
+    range_max: int,
+    seed: int | None = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Samples classes from TF1's log-uniform (Zipfian) distribution over
+    ``[0, range_max)``: ``P(c) = log((c + 2) / (c + 1)) / log(range_max + 1)``.
+
+    Returns ``(sampled_candidates [num_sampled] int64, true_expected_count
+    [batch, num_true], sampled_expected_count [num_sampled])``, as TF1
+    ``tf.nn.log_uniform_candidate_sampler``. With ``unique`` the classes are
+    distinct and the expected counts are ``-expm1(tries * log1p(-P(c)))`` for the
+    number of draws it took; otherwise ``P(c) * num_sampled``.
+
+    TF1 difference: the classes drawn differ from TF1's for the same seeds
+    (another generator); the distribution and the expected counts are TF1's.
+    """
+    return _candidate_sampler(
+        "log_uniform",
+        true_classes,
+        num_true,
+        num_sampled,
+        unique,
+        range_max,
+        seed,
+        name,
+    )
+
+
+def uniform_candidate_sampler(
+    true_classes: Any,
+    num_true: int,
+    num_sampled: int,
+    unique: bool,
+    range_max: int,
+    seed: int | None = None,
+    name: str | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """As :func:`log_uniform_candidate_sampler` with ``P(c) = 1 / range_max``."""
+    return _candidate_sampler(
+        "uniform", true_classes, num_true, num_sampled, unique, range_max, seed, name
+    )

@@ -320,6 +320,8 @@ def local_variables_initializer() -> Operation:
 
 
 initialize_all_variables = global_variables_initializer
+# TF1's deprecated name for global_variables, still common in tutorials.
+all_variables = global_variables
 
 
 def assert_variables_initialized(var_list: Sequence[Variable] | None = None) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from jgraph.ops.registry import REGISTRY
 
 from ._harness import Raised, assert_same, both, static
