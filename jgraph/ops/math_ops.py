@@ -223,6 +223,27 @@ invert = _unary("Invert", jnp.invert, "~x on integers (bitwise).", INTEGERS)
 log_sigmoid = _unary("LogSigmoid", jax.nn.log_sigmoid, "log(sigmoid(x)).", FLOATS)
 
 
+@op("Xlogy", dtypes=FLOATS)
+def _xlogy_impl(x: Any, y: Any) -> Any:
+    """``x * log(y)``, and 0 where ``x == 0`` (whatever ``y``, NaN included)."""
+    check_broadcast(x, y)
+    zero = x == 0
+    safe_y = jnp.where(zero, jnp.ones_like(y), y)
+    # The where also gives TF1's registered gradient: 0 for both where x == 0.
+    return jnp.where(zero, jnp.zeros_like(x * y), x * jnp.log(safe_y))
+
+
+def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x * log(y)``, and 0 where ``x`` is 0, as TF1 ``tf.math.xlogy``; where
+    ``x`` is 0 the gradient is 0 with respect to both inputs, as TF1's.
+
+    >>> import jgraph as jg
+    >>> jg.Session().run(xlogy(jg.constant([0.0, 2.0]), jg.constant([0.0, 1.0])))
+    array([0., 0.], dtype=float32)
+    """
+    return build(_xlogy_impl, x, y, name=name)
+
+
 def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
     """``x / y`` with Python 3 semantics (``truediv``).
 

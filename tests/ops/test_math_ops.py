@@ -251,6 +251,14 @@ MATH_CASES = [
         FLOATS,
         (normal, some_zeros),
     ),
+    Case(
+        "Xlogy",
+        tf.math.xlogy,
+        lambda x, y: np.where(x == 0, 0, x * np.log(np.where(x == 0, 1, y))),
+        BCAST,
+        ALL_FLOATS,
+        (some_zeros, positive),
+    ),
     Case("Atan2", tf.atan2, np.arctan2, BCAST, FLOATS),
     # -- comparisons and logic -------------------------------------------------------------
     Case(
@@ -944,6 +952,28 @@ def test_every_registered_op_has_a_case() -> None:
 def _run(fetches, feed_dict=None):
     with tf.Session() as sess:
         return sess.run(fetches, feed_dict)
+
+
+def test_xlogy_at_zero_and_its_gradient_are_tf1s() -> None:
+    # Values and gradients from tf.compat.v1 (TF 2.21): x == 0 gives 0 whatever y
+    # (NaN included), and a zero gradient with respect to both inputs.
+    x = tf.constant([0.0, 0.0, 1.0, 2.0, -1.0, 0.0, 3.0])
+    y = tf.constant([0.0, -1.0, 0.0, 3.0, 2.0, np.nan, -1.0])
+    z = tf.math.xlogy(x, y)
+    dx, dy = tf.gradients(z, [x, y])
+    value, grad_x, grad_y = _run([z, dx, dy])
+    np.testing.assert_allclose(
+        value, [0, 0, -np.inf, 2.1972246, -0.6931472, 0, np.nan], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        grad_x, [0, 0, -np.inf, 1.0986123, 0.6931472, 0, np.nan], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        grad_y, [0, 0, np.inf, 0.6666667, -0.5, 0, -3], rtol=1e-6
+    )
+    assert z.op.type == "Xlogy" and z.op.name == "Xlogy"
+    with pytest.raises(TypeError, match="int32 not in list of allowed values"):
+        tf.math.xlogy(tf.constant([1, 2]), tf.constant([1, 2]))
 
 
 def test_true_division_dtypes_follow_tf1() -> None:
