@@ -84,6 +84,7 @@ from jgraph.ops.math_ops import (
     unsorted_segment_min as unsorted_segment_min,
     unsorted_segment_prod as unsorted_segment_prod,
     unsorted_segment_sum as unsorted_segment_sum,
+    xlogy as xlogy,
 )
 from jgraph.ops.nn_ops import (
     in_top_k as in_top_k,

@@ -139,10 +139,27 @@ def test_get_next_feeds_only_indices():
     )
     with tf.Session() as sess:
         first = sess.run(nxt)
-        (plan,) = [p for p in sess._plans.values() if p.get_nexts]
+        plan = sess._plan(nxt, ())
+        assert plan.auto_feeds  # the session feeds the iterator's indices
         # The data is one device constant, passed in, not baked into the program.
         assert [c.shape for c in plan.constants] == [(5000, 4)]
     np.testing.assert_array_equal(first, data[:50])
+
+
+def test_random_ops_in_a_map_draw_one_value_per_run():
+    # The map function's random op makes the run take a key (its OpDef declares
+    # the map functions it runs); the value is shared by a batch's elements.
+    nxt = (
+        Dataset.from_tensor_slices(np.zeros(8, np.float32))
+        .map(lambda x: x + tf.random_uniform([]))
+        .batch(4)
+        .make_one_shot_iterator()
+        .get_next()
+    )
+    with tf.Session() as sess:
+        first, second = sess.run(nxt), sess.run(nxt)
+    assert np.all(first == first[0]) and np.all(second == second[0])
+    assert first[0] != second[0] and 0 <= first[0] < 1
 
 
 def test_bad_sources():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import jgraph as tf
 from jgraph.compile.gradients import gradients
+from jgraph.ops.conversion import build
+from jgraph.ops.registry import REGISTRY, op
 
 
 def run(fetches, feed_dict=None):
@@ -127,3 +130,26 @@ def test_gradient_op_is_one_named_op() -> None:
     (g2,) = gradients(x * x, x, name="grads")
     assert g.op.name == "gradients" and g.op.type == "SymbolicGradient"
     assert g2.op.name == "grads"
+
+
+def test_an_opdef_jvp_rule_is_the_gradient_tf1_registered() -> None:
+    # A rounding op whose registered gradient passes the cotangent straight
+    # through (JAX's own derivative of round is zero everywhere).
+    def straight_through(primals, tangents):
+        (x,), (dx,) = primals, tangents
+        return jnp.round(x), dx
+
+    @op("TestStraightThroughRound", jvp=straight_through)
+    def _round_impl(x):
+        return jnp.round(x)
+
+    try:
+        x = tf.constant([0.4, 1.6, -2.5])
+        y = build(_round_impl, x)
+        (dx,) = gradients(tf.reduce_sum(y * tf.constant([1.0, 2.0, 3.0])), x)
+        with tf.Session() as sess:
+            value, grad = sess.run([y, dx])
+        np.testing.assert_array_equal(value, [0.0, 2.0, -2.0])
+        np.testing.assert_array_equal(grad, [1.0, 2.0, 3.0])
+    finally:
+        del REGISTRY["TestStraightThroughRound"]

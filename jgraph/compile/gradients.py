@@ -1,17 +1,18 @@
 """``tf.gradients``: one graph op whose lowering is ``jax.vjp`` of a re-lowering.
 
 Where it sits: a client of the op registry (build time) and of the
-:class:`~jgraph.ops.registry.LoweringContext` (run time). ``gradients(ys, xs)`` adds a
+:class:`~jgraph.compile.interpreter.Interpreter` (run time). ``gradients(ys, xs)`` adds a
 single ``SymbolicGradient`` op with one output per connected ``x``. When a run
 reaches it, its lowering asks the interpreter to re-evaluate ``ys`` with the
 ``xs`` replaced by JAX tracers (``ctx.recompute``) and differentiates that with
 ``jax.vjp``; the cotangents are ``grad_ys`` (ones by default, so a non-scalar
 ``y`` is summed, as in TF1). There are no per-op gradient functions: JAX
-differentiates each op's own implementation.
+differentiates each op's own implementation (or the TF1 gradient an ``OpDef``
+declares as its ``jvp``).
 
 Which ``xs`` are connected is decided when the graph is built, as TF1 does: walk
-back from ``ys`` through data inputs of floating-point tensors, not into
-``StopGradient`` ops nor into ``stop_gradients``. An unconnected ``x`` gets
+back from ``ys`` through data inputs of floating-point tensors, not into ops
+declared not differentiable (``StopGradient``) nor into ``stop_gradients``. An unconnected ``x`` gets
 ``None`` (or zeros with ``unconnected_gradients="zero"``). A ``Variable`` ``x``
 is substituted by its state name, so every read of it (``v``, ``v.value()``,
 ``v.read_value()``) is differentiated.
@@ -31,33 +32,14 @@ import jax
 import jax.numpy as jnp
 
 from jgraph import errors
+from jgraph.compile.interpreter import Interpreter
 from jgraph.graph.graph import get_default_graph
 from jgraph.graph.tensor import Tensor
+from jgraph.graph.traversal import reach
 from jgraph.ops import array_ops
 from jgraph.ops.conversion import add_op, convert_to_tensor
-from jgraph.ops.registry import REGISTRY, op
+from jgraph.ops.registry import Effects, Reads, op, opdef_for, opdef_of
 from jgraph.ops.variables import Variable
-
-# Op types no gradient flows through, as TF1 registers them (``None`` gradient, so an
-# ``x`` reached only through them gets ``None``, not zeros).
-NON_DIFFERENTIABLE = frozenset(
-    {
-        "StopGradient",
-        "Floor",
-        "Ceil",
-        "Round",
-        "FloorDiv",
-        "ZerosLike",
-        "OnesLike",
-        # State updates: TF1 gives no gradient through an assignment's value.
-        "Assign",
-        "AssignAdd",
-        "AssignSub",
-        "ScatterUpdate",
-        "ScatterAdd",
-        "ScatterSub",
-    }
-)
 
 
 def differentiable(tensor: Tensor) -> bool:
@@ -70,33 +52,31 @@ def reached_tensors(
 ) -> set[Tensor]:
     """The tensors a gradient of ``ys`` flows back to (``ys`` included).
 
-    Follows data inputs of floating tensors, and into the graph functions of
-    control-flow ops (their ``_inner_outputs``); does not go into ``StopGradient``
-    ops nor into ``stop_tensors`` (which are reached, but constants beyond).
+    Follows data inputs of floating tensors, and into the graph functions an op
+    runs (``OpDef.functions``: control-flow bodies); does not go through ops
+    declared not differentiable, nor into ``stop_tensors`` (which are reached, but
+    constants beyond).
     """
     stop = set(stop_tensors)
-    seen: set[Tensor] = set()
-    stack = [y for y in ys if differentiable(y)]
-    while stack:
-        tensor = stack.pop()
-        if tensor in seen:
-            continue
-        seen.add(tensor)
-        if tensor in stop or tensor.op.type in NON_DIFFERENTIABLE:
-            continue
-        stack.extend(t for t in tensor.op.inputs if differentiable(t))
-        inner = tensor.op.attrs.get("_inner_outputs", ())
-        stack.extend(t for t in inner if differentiable(t))
-    return seen
+
+    def back(tensor: Tensor) -> list[Tensor]:
+        opdef = opdef_for(tensor.op)
+        if tensor in stop or not opdef.differentiable:
+            return []
+        inner = [t for f in opdef.functions(tensor.op) for t in f.outputs]
+        return [t for t in (*tensor.op.inputs, *inner) if differentiable(t)]
+
+    return reach([y for y in ys if differentiable(y)], back)
 
 
 def variables_read(tensors: Iterable[Tensor]) -> set[str]:
-    """State names of the variables whose reads are among ``tensors``."""
+    """State names of the variables whose reads (``v``, ``v.read_value()``) are
+    among ``tensors``."""
     names = set()
     for tensor in tensors:
-        reads = tensor.op.attrs.get("_reads_variable")
-        if reads is not None:
-            names.add(reads)
+        opdef = opdef_for(tensor.op)
+        if opdef.effects is not None and opdef.effects.is_read:
+            names.update(opdef.variables(tensor.op))
     return names
 
 
@@ -107,13 +87,15 @@ def _gradients_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
 @op(
     "SymbolicGradient",
     needs_context=True,
+    effects=Effects(reads=Reads.OPTIONAL),
+    recomputes=True,
     list_input="tensors",
     same_dtype=False,
     num_outputs=-1,
     shape_fn=_gradients_spec,
 )
 def _gradients_impl(
-    ctx: Any,
+    ctx: Interpreter,
     tensors: Sequence[Any],
     *,
     n_ys: int,
@@ -124,7 +106,7 @@ def _gradients_impl(
     """Gradients of ``sum(grad_ys * ys)`` with respect to tensor xs then variables.
 
     ``tensors`` is ``[ys, given grad_ys, tensor xs, stop tensors]``; their values
-    come positionally (not from ``ctx.value``) so that nested differentiation
+    come positionally (not from the run's values) so that nested differentiation
     (a gradient of a gradient) sees the recomputed values.
     """
     graph_inputs = ctx.op.inputs
@@ -259,14 +241,13 @@ def gradients(
             (v.dtype, v.dims) for v in connected_vars
         )
         result = add_op(
-            REGISTRY["SymbolicGradient"],
+            opdef_of(_gradients_impl),
             [inputs],
             {
                 "n_ys": len(used),
                 "grad_ys_given": tuple(given),
                 "n_xs": len(connected_tensors),
                 "var_names": tuple(v.op.name for v in connected_vars),
-                "_read_only": True,
                 "_out_specs": out_specs,
             },
             name,

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from jgraph.graph.graph import Operation
 from jgraph.graph.tensor import Tensor
 from jgraph.graph.traversal import CycleError, ancestors, topological_order
-from jgraph.ops.registry import variables_touched
+from jgraph.ops.registry import opdef_for
 
 
 def prune(
@@ -29,13 +29,14 @@ def prune(
     roots = [t.op for t in fetches if t not in fed_set] + list(targets)
     needed = ancestors(roots, stop=fed_set)
     initializers = {
-        op.attrs["var_names"][0]: op
+        opdef_for(op).variables(op)[0]: op
         for op in needed
-        if op.attrs.get("_initializer") and op.attrs.get("var_names")
+        if opdef_for(op).initializes(op)
     }
 
     def initializer_first(op: Operation) -> list[Operation]:
-        return [initializers[n] for n in variables_touched(op) if n in initializers]
+        names = opdef_for(op).variables(op)
+        return [initializers[n] for n in names if n in initializers]
 
     try:
         return topological_order(

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from jgraph.compile.lower import Interpreter, LoweredRun
 from jgraph.graph.graph import Operation
 from jgraph.graph.tensor import Tensor
-from jgraph.ops.registry import REGISTRY, variables_touched
+from jgraph.ops.registry import opdef_for
 
 
 class Segment(NamedTuple):
@@ -64,21 +64,15 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
         ]
         made = {t for op in ops for t in op.outputs} - everywhere
         # A gradient op recomputes earlier ops: it needs everything they read.
-        context = any(REGISTRY[op.type].needs_context for op in ops)
-        scope = run_ops[:stop] if context else ops
+        recomputes = any(opdef_for(op).recomputes for op in ops)
+        scope = run_ops[:stop] if recomputes else ops
         inputs = tuple(
             dict.fromkeys(t for op in scope for t in op.inputs if t not in made)
         )
-        reads = tuple(dict.fromkeys(n for op in scope for n in variables_touched(op)))
-        writes = tuple(
-            dict.fromkeys(
-                n
-                for op in ops
-                if (REGISTRY[op.type].stateful or REGISTRY[op.type].needs_context)
-                and not op.attrs.get("_read_only")
-                for n in variables_touched(op)
-            )
+        reads = tuple(
+            dict.fromkeys(n for op in scope for n in opdef_for(op).variables(op))
         )
+        writes = tuple(dict.fromkeys(n for op in ops for n in _written(op)))
         plans.append((device, start, stop, ops, made, inputs, reads, writes))
     segments: list[Segment] = []
     needed_later = set(fetched)
@@ -92,6 +86,13 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
         )
         needed_later.update(inputs)
     return tuple(reversed(segments))
+
+
+def _written(op: Operation) -> tuple[str, ...]:
+    """The variables ``op`` may write."""
+    opdef = opdef_for(op)
+    writes = opdef.effects is not None and opdef.effects.writes
+    return opdef.variables(op) if writes else ()
 
 
 def segment_fn(

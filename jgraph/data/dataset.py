@@ -24,9 +24,9 @@ TF1 differences:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator as PyIterator, Sequence
+from collections.abc import Callable, Iterator as PyIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -39,11 +39,15 @@ from jgraph.graph.shape import TensorShape, is_known
 from jgraph.graph.tensor import Tensor
 from jgraph.ops import state_ops
 from jgraph.ops.array_ops import expand_dims
+from jgraph.ops.control_flow_ops import trace_function
 from jgraph.ops.conversion import add_op, constant, convert_to_tensor
 from jgraph.ops.folding import constant_value
 from jgraph.ops.inference import fresh_dim
-from jgraph.ops.registry import REGISTRY, op
+from jgraph.ops.registry import REGISTRY, Effects, GraphFunction, Reads, op
 from jgraph.ops.variables import Variable
+
+if TYPE_CHECKING:
+    from jgraph.compile.interpreter import Interpreter
 
 # -- host-side index streams -------------------------------------------------------------
 # A stream yields chunks: int arrays of shape (m, *unit_shape), m units each. A unit is
@@ -141,8 +145,7 @@ def _sliced(upstream: StreamFactory, start: int, count: int | None) -> StreamFac
 class _Map:
     """A map function traced into the graph: element placeholders -> outputs."""
 
-    inputs: tuple[Tensor, ...]
-    outputs: tuple[Tensor, ...]
+    function: GraphFunction
     depth: int  # how many batch stages precede it
 
 
@@ -290,16 +293,20 @@ class Dataset:
                 for i, (dtype, dims) in enumerate(self._specs)
             )
             element = jax.tree_util.tree_unflatten(self._structure, inputs)
-            result = (
-                map_func(*element) if isinstance(element, tuple) else map_func(element)
+            function, _ = trace_function(
+                lambda: (
+                    map_func(*element)
+                    if isinstance(element, tuple)
+                    else map_func(element)
+                ),
+                inputs,
+                "Dataset.map's map_func",
             )
-        leaves, structure = jax.tree_util.tree_flatten(result, is_leaf=_is_leaf)
-        outputs = tuple(convert_to_tensor(t) for t in leaves)
         depth = sum(
             1 for s in self._stages if isinstance(s, _Stage) and s.kind == "batch"
         )
-        specs = tuple((t.dtype, t.dims) for t in outputs)
-        return self._with(_Map(inputs, outputs, depth), specs, structure)
+        specs = tuple((t.dtype, t.dims) for t in function.outputs)
+        return self._with(_Map(function, depth), specs, function.structure)
 
     # -- TF1 attributes -----------------------------------------------------------------
     @property
@@ -357,15 +364,39 @@ def _get_next_specs(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
     return list(attrs["element_specs"])
 
 
+@dataclass(frozen=True)
+class _IteratorFeed:
+    """What the session feeds a ``get_next`` op: the indices of the next rows and
+    the iterator's position after them, from the iterator's host stream."""
+
+    iterator: Iterator
+    inputs: tuple[Tensor, ...]
+
+    @property
+    def source(self) -> Iterator:
+        return self.iterator
+
+    @property
+    def restarted_by(self) -> tuple[str, ...]:
+        return (self.iterator.position_variable.op.name,)
+
+    def open(self, variables: Mapping[str, Any]) -> HostIterator:
+        return HostIterator(self.iterator, variables)
+
+
 @op(
     "IteratorGetNext",
     needs_context=True,
+    effects=Effects(reads=Reads.NONE, writes=True),
+    subgraphs=lambda attrs: tuple(m.function for m in attrs["maps"]),
+    auto_feed=lambda op_: _IteratorFeed(op_.attrs["iterator"], op_.inputs[:2]),
+    declared_attrs=("iterator",),
     list_input="components",
     same_dtype=False,
     shape_fn=_get_next_specs,
 )
 def _get_next_impl(
-    ctx: Any,
+    ctx: Interpreter,
     rows: Any,
     position: Any,
     components: Sequence[Any],
@@ -379,10 +410,9 @@ def _get_next_impl(
     values = [jnp.take(c, rows, axis=0) for c in components]
     for stage in maps:
 
-        def apply(*vals: Any, stage: _Map = stage) -> tuple:
-            return tuple(
-                ctx.evaluate(stage.outputs, dict(zip(stage.inputs, vals, strict=True)))
-            )
+        def apply(*vals: Any, function: GraphFunction = stage.function) -> tuple:
+            feeds = dict(zip(function.args, vals, strict=True))
+            return tuple(ctx.evaluate(function.outputs, feeds))
 
         for _ in range(batch_depth - stage.depth):
             apply = jax.vmap(apply)
@@ -467,8 +497,7 @@ class Iterator:
                 "maps": tuple(s for s in stages if isinstance(s, _Map)),
                 "batch_depth": batch_depth,
                 "element_specs": dataset._specs,
-                "_write_only": True,
-                "_iterator": self,
+                "iterator": self,
             },
             name or "IteratorGetNext",
             graph=graph,
@@ -476,12 +505,13 @@ class Iterator:
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
         return jax.tree_util.tree_unflatten(dataset._structure, list(outputs))
 
-    def source_length(self, session: Any) -> int:
-        """How many elements the source has (known once the iterator is initialised)."""
+    def source_length(self, variables: Mapping[str, Any]) -> int:
+        """How many elements the source has (known once the iterator is initialised),
+        given a session's ``variables``."""
         first = self._sources[0]
         if self._buffers:
             name = self._buffers[0].op.name
-            if name not in session.initialized_variables():
+            if name not in variables:
                 raise errors.FailedPreconditionError(
                     None,
                     self._initializer,
@@ -489,25 +519,35 @@ class Iterator:
                     " Ensure that you have run the initializer operation for this"
                     " iterator before getting the next element.",
                 )
-            return int(session.get_state(copy=False).variables[name].shape[0])
+            return int(variables[name].shape[0])
         return int(first.dims[0])
 
 
 class HostIterator:
-    """A session's host mirror of one iterator: its index stream and position."""
+    """A session's host mirror of one iterator: its index stream and position (the
+    ``HostStream`` of its ``get_next`` ops' auto-fed inputs)."""
 
-    def __init__(self, iterator: Iterator, session: Any) -> None:
+    def __init__(self, iterator: Iterator, variables: Mapping[str, Any]) -> None:
         self.iterator = iterator
-        variables = session.get_state(copy=False).variables
         name = iterator.position_variable.op.name
         restored = int(np.asarray(variables[name])) if name in variables else 0
         self.position = 0
-        self._chunks = iterator._dataset.host_stream(iterator.source_length(session))()
+        length = iterator.source_length(variables)
+        self._chunks = iterator._dataset.host_stream(length)()
         self._pending: list[np.ndarray] = []
         if restored:
-            self.take(restored)  # replay the index stream up to the saved position
+            self.next_rows(restored)  # replay the index stream to the saved position
 
-    def take(self, count: int) -> np.ndarray:
+    def take(self, steps: int | None) -> tuple[Any, ...]:
+        """The fed values of one run (``steps=None``: the next rows' indices and
+        the position after them), or of ``steps`` runs stacked."""
+        rows = self.next_rows(steps or 1)
+        if steps is None:
+            return rows[0], np.int32(self.position)
+        positions = np.arange(self.position - steps + 1, self.position + 1)
+        return rows, positions.astype(np.int32)
+
+    def next_rows(self, count: int) -> np.ndarray:
         """The index arrays of the next ``count`` units, stacked.
 
         Raises ``OutOfRangeError`` (consuming nothing, as TF1) when fewer are left.

@@ -8,8 +8,8 @@ segmenting all walk the same edges: an op's data inputs and its control inputs.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Collection, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection, Hashable, Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     # Annotations only: the walks use ops' and tensors' attributes, so every module
@@ -28,6 +28,25 @@ class CycleError(ValueError):
         self.ops = ops
 
 
+NodeT = TypeVar("NodeT", bound=Hashable)
+
+
+def reach(
+    starts: Iterable[NodeT], neighbours: Callable[[NodeT], Iterable[NodeT]]
+) -> set[NodeT]:
+    """``starts`` and every node reached from them by following ``neighbours``
+    (ops to the ops they depend on, tensors to those a gradient flows back to)."""
+    found: set[NodeT] = set()
+    stack = list(starts)
+    while stack:
+        node = stack.pop()
+        if node in found:
+            continue
+        found.add(node)
+        stack.extend(neighbours(node))
+    return found
+
+
 def ancestors(
     roots: Iterable[Operation],
     *,
@@ -39,16 +58,12 @@ def ancestors(
     The walk does not go through a tensor in ``stop`` (a fed value: its op is not
     needed), nor leave ``within`` when it is given.
     """
-    found: set[Operation] = set()
-    stack = list(roots)
-    while stack:
-        op = stack.pop()
-        if op in found or (within is not None and op not in within):
-            continue
-        found.add(op)
-        stack.extend(t.op for t in op.inputs if t not in stop)
-        stack.extend(op.control_inputs)
-    return found
+
+    def inputs(op: Operation) -> Iterable[Operation]:
+        ops = [*(t.op for t in op.inputs if t not in stop), *op.control_inputs]
+        return ops if within is None else [o for o in ops if o in within]
+
+    return reach(roots if within is None else [r for r in roots if r in within], inputs)
 
 
 def topological_order(

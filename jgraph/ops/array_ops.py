@@ -32,7 +32,7 @@ from jgraph.ops.conversion import (
 )
 from jgraph.ops.folding import constant_value, fold_static
 from jgraph.ops.inference import fresh_dim
-from jgraph.ops.registry import op
+from jgraph.ops.registry import Fold, op
 from jgraph.ops.state_ops import identity as identity
 
 _INDEX_DTYPES = frozenset({_dtypes.uint8, _dtypes.int32, _dtypes.int64})
@@ -97,7 +97,7 @@ def _shape_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     return [(_dtypes.as_dtype(attrs["out_type"]), dims)]
 
 
-@op("Shape", same_dtype=False, shape_fn=_shape_spec)
+@op("Shape", same_dtype=False, shape_fn=_shape_spec, fold=Fold.SHAPES)
 def _shape_impl(input: Any, *, out_type: Any = _dtypes.int32) -> Any:
     # A numpy value: shapes are known when XLA traces, so this stays static.
     return np.asarray(input.shape, _dtypes.as_dtype(out_type).np)
@@ -112,6 +112,7 @@ def shape(input: Any, name: str | None = None, out_type: Any = _dtypes.int32) ->
     "Size",
     same_dtype=False,
     shape_fn=lambda specs, attrs: [(_dtypes.as_dtype(attrs["out_type"]), ())],
+    fold=Fold.SHAPES,
 )
 def _size_impl(input: Any, *, out_type: Any = _dtypes.int32) -> Any:
     return np.asarray(int(np.prod(input.shape)), _dtypes.as_dtype(out_type).np)
@@ -122,7 +123,12 @@ def size(input: Any, name: str | None = None, out_type: Any = _dtypes.int32) -> 
     return build(_size_impl, input, out_type=_dtypes.as_dtype(out_type), name=name)
 
 
-@op("Rank", same_dtype=False, shape_fn=lambda specs, attrs: [(_dtypes.int32, ())])
+@op(
+    "Rank",
+    same_dtype=False,
+    shape_fn=lambda specs, attrs: [(_dtypes.int32, ())],
+    fold=Fold.SHAPES,
+)
 def _rank_impl(input: Any) -> Any:
     return np.asarray(np.ndim(input), np.int32)
 
@@ -212,7 +218,7 @@ def _squeeze_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     return [(dtype, tuple(d for i, d in enumerate(dims) if i not in squeezed))]
 
 
-@op("Squeeze", same_dtype=False, shape_fn=_squeeze_spec)
+@op("Squeeze", same_dtype=False, shape_fn=_squeeze_spec, fold=Fold.VALUES)
 def _squeeze_impl(input: Any, *, axis: Any = None) -> Any:
     return jnp.squeeze(input, axis)
 
@@ -687,7 +693,13 @@ def _slice_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     return [(_dtypes.as_dtype(spec.dtype), tuple(dims))]
 
 
-@op("Slice", same_dtype=False, static_inputs=("begin",), shape_fn=_slice_spec)
+@op(
+    "Slice",
+    same_dtype=False,
+    static_inputs=("begin",),
+    shape_fn=_slice_spec,
+    fold=Fold.VALUES,
+)
 def _slice_impl(input: Any, begin: Any, *, size: tuple[int, ...]) -> Any:
     if isinstance(begin, tuple):  # folded when the graph was built
         limits = tuple(
@@ -914,14 +926,14 @@ def ones(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> T
     return _fill_or_const(shape, np.ones((), dtype.np), name or "ones")
 
 
-@op("ZerosLike", same_dtype=False)
+@op("ZerosLike", same_dtype=False, differentiable=False)
 def _zeros_like_impl(tensor: Any, *, dtype: Any = None) -> Any:
     return jnp.zeros_like(
         tensor, dtype=None if dtype is None else _dtypes.as_dtype(dtype).np
     )
 
 
-@op("OnesLike", same_dtype=False)
+@op("OnesLike", same_dtype=False, differentiable=False)
 def _ones_like_impl(tensor: Any, *, dtype: Any = None) -> Any:
     return jnp.ones_like(
         tensor, dtype=None if dtype is None else _dtypes.as_dtype(dtype).np
@@ -1051,7 +1063,7 @@ def eye(
     )
 
 
-@op("StopGradient", same_dtype=False)
+@op("StopGradient", same_dtype=False, differentiable=False)
 def _stop_gradient_impl(input: Any) -> Any:
     return jax.lax.stop_gradient(input)
 
@@ -1097,6 +1109,7 @@ def _broadcast_to_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     same_dtype=False,
     static_inputs=("shape",),
     shape_fn=_broadcast_to_spec,
+    fold=Fold.VALUES,
 )
 def _broadcast_to_impl(input: Any, shape: Any = None) -> Any:
     return jnp.broadcast_to(input, tuple(int(d) for d in np.asarray(shape).reshape(-1)))

@@ -2,11 +2,14 @@
 ``tf.scan``, ``tf.foldl`` and ``tf.foldr``.
 
 Stage 2 of the pipeline (ops). The Python callables build their ops into the graph
-once, as *graph functions* (:class:`_Function`): placeholders stand for the
+once, as *graph functions* (:class:`GraphFunction`): placeholders stand for the
 arguments, and the outer tensors the ops read are *captured* as inputs of the one
-op (``If``, ``While``, ``Scan``) that runs the function. The main run never sees
-the function's ops (they are not inputs of anything it runs); the op's lowering
-evaluates them inside ``lax.switch`` / ``lax.while_loop`` / ``lax.scan`` through the lowering context, threading the variables they assign.
+op (``If``, ``While``, ``Scan``) that runs the function; the op's ``OpDef``
+declares its functions (``subgraphs``: their randomness and outputs count as the
+op's) and its effects (it reads and writes their variables). The main run never
+sees the functions' ops (they are not inputs of anything it runs); the op's impl
+evaluates them inside ``lax.switch`` / ``lax.while_loop`` / ``lax.scan`` through
+the interpreter it receives, threading the variables they assign.
 
 As in TF1, a function's stateful ops run only if its outputs depend on them
 (``tf.control_dependencies`` inside the function makes them). Random ops inside a
@@ -24,8 +27,7 @@ nothing). The output of ``cond`` is named ``cond/Merge`` and those of
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -39,34 +41,26 @@ from jgraph.graph.traversal import ancestors, topological_order
 from jgraph.ops import array_ops, math_ops, state_ops
 from jgraph.ops.conversion import build, convert_to_tensor
 from jgraph.ops.folding import constant_value
-from jgraph.ops.registry import REGISTRY, op, variables_touched
+from jgraph.ops.registry import Effects, GraphFunction, op, opdef_for
 from jgraph.ops.variables import Variable
 
+if TYPE_CHECKING:
+    from jgraph.compile.interpreter import Interpreter
+
 # -- graph functions (build time) -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Function:
-    """The ops one Python callable built: argument placeholders -> flat outputs."""
-
-    args: tuple[Tensor, ...]
-    outputs: tuple[Tensor, ...]
-    captured: tuple[Tensor, ...]  # outer tensors the ops read, in first-use order
-    var_names: tuple[str, ...]  # variables the ops read or write
-    uses_rng: bool
-    structure: Any  # treedef of the callable's result
 
 
 def _is_leaf(value: Any) -> bool:
     return isinstance(value, Tensor | Variable) or hasattr(value, "_as_tensor")
 
 
-def _trace(
+def trace_function(
     make: Callable[[], Any], args: Sequence[Tensor], what: str
-) -> tuple[_Function, list[Operation]]:
+) -> tuple[GraphFunction, list[Operation]]:
     """Calls ``make()`` (which uses the placeholders ``args``) and collects the ops
-    it built; also returns the outer ops those wait for (control inputs), for the op
-    that runs the function to wait for."""
+    it built as a graph function; also returns the outer ops those wait for (control
+    inputs), for the op that runs the function to wait for. ``what`` names the
+    callable in errors."""
     graph = get_default_graph()
     first = len(graph.get_operations())
     result = make()
@@ -93,11 +87,11 @@ def _trace(
             (t, None) for t in built_op.inputs if t.op not in inside and t not in args
         )
         waits.update((c, None) for c in built_op.control_inputs if c not in built)
-        var_names.update((n, None) for n in variables_touched(built_op))
-        opdef = REGISTRY[built_op.type]
-        uses_rng = uses_rng or opdef.random or bool(built_op.attrs.get("_uses_rng"))
+        opdef = opdef_for(built_op)
+        var_names.update((n, None) for n in opdef.variables(built_op))
+        uses_rng = uses_rng or opdef.uses_rng(built_op)
     captured.update((t, None) for t in outputs if t.op not in inside and t not in args)
-    function = _Function(
+    function = GraphFunction(
         tuple(args),
         outputs,
         tuple(captured),
@@ -119,7 +113,7 @@ def _placeholders(specs: Sequence[tuple[Any, TensorShape]], name: str) -> list[T
 
 
 def _union(
-    functions: Sequence[_Function],
+    functions: Sequence[GraphFunction],
 ) -> tuple[tuple[Tensor, ...], tuple[str, ...]]:
     """The captured tensors and variables of several functions, without repeats."""
     captured: dict[Tensor, None] = {}
@@ -137,21 +131,21 @@ def _specs(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
 # -- run time ---------------------------------------------------------------------------------
 
 
-def _state_of(ctx: Any, names: Sequence[str]) -> dict[str, Any]:
+def _state_of(ctx: Interpreter, names: Sequence[str]) -> dict[str, Any]:
     """The current values of ``names`` (uninitialised ones left out: reading one
     inside the function raises ``FailedPreconditionError`` naming it)."""
     values = {n: ctx.try_variable_value(n) for n in names}
     return {n: v for n, v in values.items() if v is not None}
 
 
-def _write_back(ctx: Any, state: dict[str, Any]) -> None:
+def _write_back(ctx: Interpreter, state: dict[str, Any]) -> None:
     for name, value in state.items():
         ctx.write_state(name, value)
 
 
 def _call(
-    ctx: Any,
-    function: _Function,
+    ctx: Interpreter,
+    function: GraphFunction,
     captured: dict[Tensor, Any],
     args: Sequence[Any],
     state: dict[str, Any],
@@ -172,23 +166,29 @@ def _call(
     return cast, {n: new_state[n] for n in state}
 
 
-@op("If", needs_context=True, list_input="captured", same_dtype=False, shape_fn=_specs)
+@op(
+    "If",
+    needs_context=True,
+    effects=Effects(writes=True),
+    subgraphs=lambda attrs: attrs["branches"],
+    list_input="captured",
+    same_dtype=False,
+    shape_fn=_specs,
+)
 def _if_impl(
-    ctx: Any,
+    ctx: Interpreter,
     pred: Any,
     captured: Sequence[Any],
     *,
-    branches: tuple[_Function, ...],
+    branches: tuple[GraphFunction, ...],
     captured_tensors: tuple[Tensor, ...],
     var_names: tuple[str, ...],
     output_specs: tuple[tuple[Any, Any], ...],
-    _uses_rng: bool = False,
-    _inner_outputs: tuple[Tensor, ...] = (),
 ) -> Any:
     values = dict(zip(captured_tensors, captured, strict=True))
     state = _state_of(ctx, var_names)
 
-    def branch(function: _Function) -> Callable[[dict], tuple]:
+    def branch(function: GraphFunction) -> Callable[[dict], tuple]:
         def run(state: dict) -> tuple:
             outputs, new_state = _call(ctx, function, values, (), state, output_specs)
             return tuple(outputs), new_state
@@ -202,7 +202,7 @@ def _if_impl(
     return outputs
 
 
-def _check_same_outputs(functions: Sequence[_Function], what: str) -> list[Any]:
+def _check_same_outputs(functions: Sequence[GraphFunction], what: str) -> list[Any]:
     """The output specs all ``functions`` share (TF1's structure and dtype rules)."""
     first = functions[0]
     specs = []
@@ -245,7 +245,7 @@ def _merge_dims(a: Sequence[Any] | None, b: Sequence[Any] | None) -> Any:
 
 def _run_functions(
     selector: Tensor,
-    functions: Sequence[_Function],
+    functions: Sequence[GraphFunction],
     waits: Sequence[Operation],
     specs: Sequence[tuple[Any, Any]],
     name: str,
@@ -261,8 +261,6 @@ def _run_functions(
             captured_tensors=captured,
             var_names=var_names,
             output_specs=tuple(specs),
-            _uses_rng=any(f.uses_rng for f in functions),
-            _inner_outputs=tuple(t for f in functions for t in f.outputs),
             name=name,
         )
     return [result] if isinstance(result, Tensor) else list(result)
@@ -303,9 +301,9 @@ def cond(
                 f" {pred.dtype.name} and shape {pred.shape}."
             )
         with graph.name_scope("true"):
-            true_f, true_waits = _trace(true_fn, (), "tf.cond's true_fn")
+            true_f, true_waits = trace_function(true_fn, (), "tf.cond's true_fn")
         with graph.name_scope("false"):
-            false_f, false_waits = _trace(false_fn, (), "tf.cond's false_fn")
+            false_f, false_waits = trace_function(false_fn, (), "tf.cond's false_fn")
         functions = (true_f, false_f)
         specs = _check_same_outputs(functions, "tf.cond's true_fn and false_fn")
         outputs = _run_functions(
@@ -345,7 +343,7 @@ def case(
         functions, waits = [], []
         for i, fn in enumerate(fns):
             with graph.name_scope(f"case_{i}"):
-                f, w = _trace(fn, (), f"tf.case's function {i}")
+                f, w = trace_function(fn, (), f"tf.case's function {i}")
             functions.append(f)
             waits.extend(w)
         specs = _check_same_outputs(functions, "tf.case's functions")
@@ -367,21 +365,27 @@ def case(
 # -- loops ------------------------------------------------------------------------------
 
 
-@op("While", needs_context=True, list_input="values", same_dtype=False, shape_fn=_specs)
+@op(
+    "While",
+    needs_context=True,
+    effects=Effects(writes=True),
+    subgraphs=lambda attrs: (attrs["cond_fn"], attrs["body_fn"]),
+    list_input="values",
+    same_dtype=False,
+    shape_fn=_specs,
+)
 def _while_impl(
-    ctx: Any,
+    ctx: Interpreter,
     values: Sequence[Any],
     *,
-    cond_fn: _Function,
-    body_fn: _Function,
+    cond_fn: GraphFunction,
+    body_fn: GraphFunction,
     n_loop_vars: int,
     captured_tensors: tuple[Tensor, ...],
     var_names: tuple[str, ...],
     output_specs: tuple[tuple[Any, Any], ...],
     maximum_iterations: int | None,
     differentiable: bool,
-    _uses_rng: bool = False,
-    _inner_outputs: tuple[Tensor, ...] = (),
 ) -> Any:
     loop_vars, rest = tuple(values[:n_loop_vars]), values[n_loop_vars:]
     limit = rest[0] if maximum_iterations == -1 else maximum_iterations
@@ -449,7 +453,7 @@ def _static_int(value: Any) -> int | None:
     return int(value)
 
 
-def _check_cond(cond_f: _Function) -> None:
+def _check_cond(cond_f: GraphFunction) -> None:
     """A loop condition must give one scalar bool."""
     (keep,) = cond_f.outputs if len(cond_f.outputs) == 1 else (None,)
     if (
@@ -466,7 +470,7 @@ def _check_cond(cond_f: _Function) -> None:
 def _check_carry(
     inputs: Sequence[Tensor],
     specs: Sequence[tuple[Any, TensorShape]],
-    body_f: _Function,
+    body_f: GraphFunction,
     what: str,
 ) -> None:
     """TF1's build-time checks of what a loop body gives back for its loop vars."""
@@ -533,10 +537,10 @@ def while_loop(
         args = _placeholders(specs, "loop_var")
         packed = jax.tree_util.tree_unflatten(structure, args)
         call_args = packed if isinstance(packed, list | tuple) else [packed]
-        cond_f, cond_waits = _trace(
+        cond_f, cond_waits = trace_function(
             lambda: cond(*call_args), args, "tf.while_loop's cond"
         )
-        body_f, body_waits = _trace(
+        body_f, body_waits = trace_function(
             lambda: body(*call_args), args, "tf.while_loop's body"
         )
         _check_cond(cond_f)
@@ -566,8 +570,6 @@ def while_loop(
                 output_specs=tuple((a.dtype, a.dims) for a in args),
                 maximum_iterations=-1 if dynamic_limit else limit,
                 differentiable=differentiable,
-                _uses_rng=cond_f.uses_rng or body_f.uses_rng,
-                _inner_outputs=body_f.outputs,
                 name="Exit",
             )
     outputs = [result] if isinstance(result, Tensor) else list(result)
@@ -576,20 +578,26 @@ def while_loop(
     return jax.tree_util.tree_unflatten(structure, outputs)
 
 
-@op("Scan", needs_context=True, list_input="values", same_dtype=False, shape_fn=_specs)
+@op(
+    "Scan",
+    needs_context=True,
+    effects=Effects(writes=True),
+    subgraphs=lambda attrs: (attrs["fn"],),
+    list_input="values",
+    same_dtype=False,
+    shape_fn=_specs,
+)
 def _scan_impl(
-    ctx: Any,
+    ctx: Interpreter,
     values: Sequence[Any],
     *,
-    fn: _Function,
+    fn: GraphFunction,
     n_elems: int,
     n_carry: int,
     reverse: bool,
     captured_tensors: tuple[Tensor, ...],
     var_names: tuple[str, ...],
     output_specs: tuple[tuple[Any, Any], ...],
-    _uses_rng: bool = False,
-    _inner_outputs: tuple[Tensor, ...] = (),
 ) -> Any:
     """``fn(*carry, *element) -> outputs`` over the elements; the first ``n_carry``
     outputs are the next carry; returns every step's outputs, stacked."""
@@ -651,7 +659,7 @@ def _scan(
         carry_args = _placeholders([(a.dtype, a.shape) for a in carry], "acc")
         accumulator = jax.tree_util.tree_unflatten(acc_structure, carry_args)
         make = lambda: fn(accumulator, element)  # noqa: E731
-    fn_f, waits = _trace(make, (*carry_args, *elem_args), f"{what}'s fn")
+    fn_f, waits = trace_function(make, (*carry_args, *elem_args), f"{what}'s fn")
     if acc_structure is not None:
         _check_carry(carry, [(a.dtype, a.shape) for a in carry], fn_f, f"{what}'s fn")
     if dtype is not None:
@@ -679,8 +687,6 @@ def _scan(
             captured_tensors=fn_f.captured,
             var_names=fn_f.var_names,
             output_specs=specs,
-            _uses_rng=fn_f.uses_rng,
-            _inner_outputs=fn_f.outputs,
             name="TensorArrayStack/TensorArrayGatherV3",
         )
     return ([result] if isinstance(result, Tensor) else list(result)), fn_f.structure

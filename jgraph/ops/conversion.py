@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import jax.numpy as jnp
@@ -22,7 +22,7 @@ from jgraph.graph.graph import Graph, Operation, get_default_graph
 from jgraph.graph.tensor import Tensor, as_tensor_or_none, contains_tensor
 from jgraph.ops.folding import fold_static
 from jgraph.ops.inference import display_name, infer_outputs
-from jgraph.ops.registry import REGISTRY, OpDef, op, opdef_of
+from jgraph.ops.registry import REGISTRY, Fold, OpDef, op, opdef_of
 
 
 def build(
@@ -76,11 +76,14 @@ def add_op(
     """
     graph = graph or _graph_of(raw_inputs) or get_default_graph()
     attrs = {**opdef.attr_defaults, **attrs}
-    # Underscored attrs are markers for pruning and lowering, never impl arguments.
+    # Underscored attrs are the op's own build-time data (a shape_fn's, the list
+    # length), never impl arguments; ``var_names`` and the declared attrs are read
+    # through the OpDef.
     unknown = (
         {a for a in attrs if not a.startswith("_")}
         - set(opdef.attr_names)
         - {"var_names"}
+        - opdef.declared_attrs
     )
     if unknown:
         raise TypeError(f"{opdef.type} got unexpected argument(s) {sorted(unknown)}")
@@ -333,12 +336,20 @@ def pack_tensors(values: Sequence[Any], axis: int, name: str | None) -> Tensor:
     return build(_pack_impl, list(values), axis=axis, name=name)
 
 
+def _const_value(op_: Operation, variables: Mapping[str, Any]) -> np.ndarray:
+    """A constant's fetched value: its own, no run needed."""
+    del variables
+    return op_.attrs["value"]
+
+
 @op(
     "Const",
     same_dtype=False,
     shape_fn=lambda specs, attrs: [
         (_dtypes.as_dtype(attrs["value"].dtype), attrs["value"].shape)
     ],
+    host_value=_const_value,
+    fold=Fold.VALUES,
 )
 def _const_impl(*, value: np.ndarray, dtype: Any = None) -> np.ndarray:
     """A constant; lowering hands its numpy value to JAX as it is."""

@@ -15,33 +15,25 @@ import numpy as np
 
 from jgraph.graph.shape import is_known
 from jgraph.graph.tensor import as_tensor_or_none, contains_tensor
-from jgraph.ops.registry import REGISTRY
+from jgraph.ops.registry import REGISTRY, Fold
 
 
 def constant_value(tensor: Any) -> np.ndarray | None:
     """The value of ``tensor`` if it can be computed when the graph is built, else None.
 
-    Folds constants and pure ops on them (and ``Shape`` of fully known shapes).
+    Folds the ops whose ``OpDef.fold`` allows it: constants and pure ops on folded
+    values, and ``Shape``-like ops of fully known shapes.
     """
     tensor = as_tensor_or_none(tensor)
     if tensor is None:
         return None
     op_ = tensor.op
-    if op_.type == "Const":
-        return op_.attrs["value"]
     opdef = REGISTRY.get(op_.type)
-    if (
-        opdef is None
-        or not opdef.pure
-        or op_.type in ("Placeholder", "PlaceholderWithDefault")
-        or op_.control_inputs
-    ):
+    if opdef is None or opdef.fold is Fold.NEVER or op_.control_inputs:
         return None
-    if opdef.shape_fn is not None and op_.type not in _FOLDABLE_WITH_SHAPE_FN:
-        return None
-    if op_.type in _SHAPE_OPS:
+    if opdef.fold is Fold.SHAPES:
         dims = op_.inputs[0].dims
-        if not all(is_known(d) for d in dims):
+        if dims is None or not all(is_known(d) for d in dims):
             return None
         values = [np.zeros(dims, op_.inputs[0].dtype.np)]
     else:
@@ -52,11 +44,6 @@ def constant_value(tensor: Any) -> np.ndarray | None:
         result = opdef.call(None, values, op_.attrs)
     result = result[tensor.value_index] if isinstance(result, tuple | list) else result
     return np.asarray(result)
-
-
-_SHAPE_OPS = frozenset({"Shape", "Size", "Rank"})
-# Pure ops with a shape_fn that fold like the others (shape arithmetic uses them).
-_FOLDABLE_WITH_SHAPE_FN = _SHAPE_OPS | {"Slice", "Squeeze", "BroadcastTo"}
 
 
 def fold_static(value: Any) -> Any:

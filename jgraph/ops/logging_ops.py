@@ -3,9 +3,9 @@
 
 Stage 2 of the pipeline (ops). Both print from inside the compiled run, through
 ``jax.debug.callback``: the text appears every time the op runs, with that run's
-values, formatted on the host as TF1 formats them. They are context ops
-(``needs_context``), never folded to constants nor evaluated while the graph is
-built or traced, so a print of a constant prints on every run too.
+values, formatted on the host as TF1 formats them. Their ``OpDef`` says so
+(``host_callback``): they are never folded to constants nor evaluated while the
+graph is built or traced, so a print of a constant prints on every run too.
 
 TF1 differences: string tensors cannot be printed (jgraph computes no strings
 inside a run): put text in ``message``, or pass Python strings to ``tf.print``.
@@ -19,7 +19,7 @@ import pprint
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import numpy as np
@@ -30,6 +30,9 @@ from jgraph.graph.graph import Operation
 from jgraph.graph.tensor import Tensor
 from jgraph.ops.conversion import build, convert_to_tensor
 from jgraph.ops.registry import op
+
+if TYPE_CHECKING:
+    from jgraph.compile.interpreter import Interpreter
 
 # -- TF1's tensor formatting (tensorflow/core/framework/tensor.cc) --------------------
 
@@ -221,10 +224,11 @@ def _print_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
     list_input="data",
     same_dtype=False,
     needs_context=True,
+    host_callback=True,
     shape_fn=_print_spec,
 )
 def _print_impl(
-    ctx: Any,
+    ctx: Interpreter,
     input: Any,
     data: Sequence[Any],
     *,
@@ -303,11 +307,10 @@ def Print(
     "PrintV2",
     list_input="inputs",
     same_dtype=False,
-    needs_context=True,
+    host_callback=True,
     shape_fn=lambda specs, attrs: [],
 )
 def _print_v2_impl(
-    ctx: Any,
     inputs: Sequence[Any],
     *,
     template: tuple[str, ...],
@@ -315,7 +318,6 @@ def _print_v2_impl(
     output_stream: str = "stderr",
     end: str = "\n",
 ) -> None:
-    del ctx
 
     def emit(*values: np.ndarray) -> None:
         texts = (summarize_v2(np.asarray(v), summarize) for v in values)

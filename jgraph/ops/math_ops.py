@@ -148,6 +148,7 @@ def _binary(
     fn: Callable[[Any, Any], Any],
     doc: str,
     allowed: Collection[_dtypes.DType] = NUMBERS,
+    differentiable: bool = True,
 ) -> Callable[..., Tensor]:
     def impl(x: Any, y: Any) -> Any:
         check_broadcast(x, y)
@@ -155,7 +156,7 @@ def _binary(
 
     impl.__doc__ = doc
     impl.__name__ = impl.__qualname__ = op_type
-    return builder_of(op(op_type, dtypes=allowed)(impl))
+    return builder_of(op(op_type, dtypes=allowed, differentiable=differentiable)(impl))
 
 
 def _unary(
@@ -163,13 +164,14 @@ def _unary(
     fn: Callable[[Any], Any],
     doc: str,
     allowed: Collection[_dtypes.DType] = NUMBERS,
+    differentiable: bool = True,
 ) -> Callable[..., Tensor]:
     def impl(x: Any) -> Any:
         return fn(x)
 
     impl.__doc__ = doc
     impl.__name__ = impl.__qualname__ = op_type
-    return builder_of(op(op_type, dtypes=allowed)(impl))
+    return builder_of(op(op_type, dtypes=allowed, differentiable=differentiable)(impl))
 
 
 def _floor_div(x: Any, y: Any) -> Any:
@@ -220,7 +222,12 @@ squared_difference = _binary(
     "SquaredDifference", lambda x, y: jnp.square(x - y), "(x - y)**2, elementwise."
 )
 pow = _binary("Pow", tf1_gradient(jnp.power, _pow_rule), "x ** y, elementwise.")
-floor_div = _binary("FloorDiv", _floor_div, "x // y, rounding toward -inf, as TF1.")
+floor_div = _binary(
+    "FloorDiv",
+    _floor_div,
+    "x // y, rounding toward -inf, as TF1.",
+    differentiable=False,
+)
 floormod = _binary(
     "FloorMod",
     tf1_gradient(jnp.mod, _floor_mod_rule),
@@ -262,7 +269,9 @@ abs = _unary(
 )
 square = _unary("Square", jnp.square, "x * x, elementwise.")
 sign = _unary("Sign", jnp.sign, "-1, 0 or 1 by the sign of x.")
-_round = _unary("Round", jnp.round, "Round half to even, elementwise.")
+_round = _unary(
+    "Round", jnp.round, "Round half to even, elementwise.", differentiable=False
+)
 sqrt = _unary("Sqrt", jnp.sqrt, "Square root, elementwise.", FLOATS)
 rsqrt = _unary(
     "Rsqrt",
@@ -284,8 +293,20 @@ sinh = _unary("Sinh", jnp.sinh, "Hyperbolic sine, elementwise.", FLOATS)
 cosh = _unary("Cosh", jnp.cosh, "Hyperbolic cosine, elementwise.", FLOATS)
 tanh = _unary("Tanh", jnp.tanh, "Hyperbolic tangent, elementwise.", FLOATS)
 sigmoid = _unary("Sigmoid", jax.nn.sigmoid, "1 / (1 + exp(-x)), elementwise.", FLOATS)
-floor = _unary("Floor", jnp.floor, "Largest integer <= x, elementwise.", FLOATS)
-ceil = _unary("Ceil", jnp.ceil, "Smallest integer >= x, elementwise.", FLOATS)
+floor = _unary(
+    "Floor",
+    jnp.floor,
+    "Largest integer <= x, elementwise.",
+    FLOATS,
+    differentiable=False,
+)
+ceil = _unary(
+    "Ceil",
+    jnp.ceil,
+    "Smallest integer >= x, elementwise.",
+    FLOATS,
+    differentiable=False,
+)
 reciprocal = _unary("Reciprocal", jnp.reciprocal, "1 / x, elementwise.", FLOATS)
 erf = _unary("Erf", jax.scipy.special.erf, "Error function, elementwise.", FLOATS)
 lgamma = _unary(
@@ -323,6 +344,27 @@ def round(x: Any, name: str | None = None) -> Tensor:
 
 
 rint = round
+
+
+@op("Xlogy", dtypes=FLOATS)
+def _xlogy_impl(x: Any, y: Any) -> Any:
+    """``x * log(y)``, and 0 where ``x == 0`` (whatever ``y``, NaN included)."""
+    check_broadcast(x, y)
+    zero = x == 0
+    safe_y = jnp.where(zero, jnp.ones_like(y), y)
+    # The where also gives TF1's registered gradient: 0 for both where x == 0.
+    return jnp.where(zero, jnp.zeros_like(x * y), x * jnp.log(safe_y))
+
+
+def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x * log(y)``, and 0 where ``x`` is 0, as TF1 ``tf.math.xlogy``; where
+    ``x`` is 0 the gradient is 0 with respect to both inputs, as TF1's.
+
+    >>> import jgraph as jg
+    >>> jg.Session().run(xlogy(jg.constant([0.0, 2.0]), jg.constant([0.0, 1.0])))
+    array([0., 0.], dtype=float32)
+    """
+    return build(_xlogy_impl, x, y, name=name)
 
 
 def divide(x: Any, y: Any, name: str | None = None) -> Tensor:

@@ -1,4 +1,5 @@
-"""Stage 2 (ops), the op registry: what an op type declares, and ``@op``, which registers it.
+"""Stage 2 (ops), the op registry: what an op type declares, and ``@op``, which
+registers it.
 
 An op is a JAX implementation plus a decorator::
 
@@ -6,29 +7,36 @@ An op is a JAX implementation plus a decorator::
     def _matmul_impl(a, b, *, transpose_a=False, transpose_b=False):
         ...
 
-Positional parameters are input tensors (a parameter named in ``list_inputs`` takes
+Positional parameters are input tensors (a parameter named in ``list_input`` takes
 a list of tensors); keyword-only parameters are static attributes. ``@op``
-registers ``OpDef(type, impl)`` under the TF1 op-type string and returns the impl
+registers an :class:`OpDef` under the TF1 op-type string and returns the impl
 unchanged; TF1-named builders add the op to a graph with
 ``conversion.build(_matmul_impl, a, b, ...)``. Shape inference (``inference.py``),
 constant folding (``folding.py``), lowering and gradients all call the same
 ``impl``, so shapes, values and gradients come from one definition.
 
-Op kinds, declared by decorator flags (the impl's leading parameters change):
+The ``OpDef`` is also everything the later stages know about an op: pruning,
+lowering, segmenting, the gradient and the session ask it (:func:`opdef_for`),
+never the op's type string. How the lowering calls ``impl`` follows from it:
 
 - plain: ``impl(*inputs, **attrs)``.
-- ``random=True``: ``impl(key, *inputs, **attrs)``, a fresh key per op and run.
-- ``stateful=True``: ``impl(var_values, *inputs, **attrs) -> (new_values, outputs)``
-  for the variables named by the op's ``var_names`` attr (``new_values`` may be
-  ``None`` for a read).
-- ``needs_context=True``: ``impl(ctx, *inputs, **attrs)`` where ``ctx`` is a
-  :class:`LoweringContext`; such ops give ``shape_fn``.
+- ``random=True``: ``impl(key, *inputs, **attrs)``, a fresh key per op and run
+  (from the op's ``seed`` attr when it has one).
+- ``effects=Effects(...)``: ``impl(var_values, *inputs, **attrs) -> (new_values,
+  outputs)`` for the variables named by the op's ``var_names`` attr
+  (``new_values`` may be ``None``: nothing written).
+- ``needs_context=True``: ``impl(ctx, *inputs, **attrs)`` where ``ctx`` is the
+  run's ``compile.interpreter.Interpreter`` (its effects, if any, are declared
+  the same way; it reads and writes them through ``ctx``); such ops give
+  ``shape_fn``.
 """
 
 from __future__ import annotations
 
+import enum
+import functools
 import inspect
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -47,80 +55,191 @@ ShapeFn = Callable[..., OutputSpecs]
 ImplT = TypeVar("ImplT", bound=Callable[..., Any])
 
 
-class LoweringContext(Protocol):
-    """What ``needs_context`` ops may ask of the lowering that runs them."""
+# -- what an op may declare ---------------------------------------------------------
 
-    op: Operation
 
-    def value(self, tensor: Tensor) -> Any:
-        """The value computed for ``tensor`` earlier in this run."""
+class Reads(enum.Enum):
+    """How an op with :class:`Effects` reads its variables."""
+
+    REQUIRED = "required"  # each must hold a value (else FailedPreconditionError)
+    OPTIONAL = "optional"  # each is passed in only if it holds a value
+    NONE = "none"  # not read: the op only writes them, so it can initialise them
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What an op does to the session state: the variables its ``var_names`` attr
+    names (``opdef.variables(op)``).
+
+    Attributes:
+      reads: whether the op reads them, and whether they must hold a value.
+      writes: the op may write them (its new values replace theirs).
+      snapshot: it reads the value at the start of the run, not the current one
+        (a variable's own tensor ``v``; see ``compile/interpreter.py``).
+      is_read: its one output is the variable's value (``v``, ``v.read_value()``):
+        the gradient reaches the variable through it.
+    """
+
+    reads: Reads = Reads.REQUIRED
+    writes: bool = False
+    snapshot: bool = False
+    is_read: bool = False
+
+
+class Fold(enum.Enum):
+    """Whether constant folding may evaluate an op when the graph is built."""
+
+    NEVER = "never"
+    VALUES = "values"  # from its inputs' folded values
+    SHAPES = "shapes"  # from its inputs' static shapes alone (Shape, Size, Rank)
+
+
+@dataclass(frozen=True)
+class GraphFunction:
+    """The ops one Python callable built into the graph, run by one op: a branch
+    or loop body of control flow, a dataset's map function.
+
+    Attributes:
+      args: the placeholders that stand for the callable's arguments.
+      outputs: the tensors it returned (flattened).
+      captured: outer tensors its ops read, in first-use order.
+      var_names: the variables its ops read or write.
+      uses_rng: some op of it draws random numbers.
+      structure: the treedef of the callable's result.
+    """
+
+    args: tuple[Tensor, ...]
+    outputs: tuple[Tensor, ...]
+    captured: tuple[Tensor, ...]
+    var_names: tuple[str, ...]
+    uses_rng: bool
+    structure: Any
+
+
+class HostStream(Protocol):
+    """The host side of an auto-fed source in one session (an iterator's position
+    in its index stream)."""
+
+    def take(self, steps: int | None) -> tuple[Any, ...]:
+        """The values of the fed inputs for one run (``steps=None``) or for
+        ``steps`` runs stacked along a leading axis; advances the stream."""
         ...
 
-    def variable_value(self, name: str) -> Any:
-        """The current (threaded) value of state entry ``name``."""
+
+class AutoFeed(Protocol):
+    """Inputs of an op that the session feeds itself every run, from a host source
+    (a dataset iterator's next indices; later a queue's dequeues)."""
+
+    @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        """The op's inputs fed this way (placeholders)."""
         ...
 
-    def try_variable_value(self, name: str) -> Any:
-        """Like :meth:`variable_value`, but ``None`` when it is not initialised."""
+    @property
+    def source(self) -> Hashable:
+        """The host source: ops fed from one source share one stream."""
         ...
 
-    def evaluate(
-        self, targets: Sequence[Tensor], feeds: dict[Tensor, Any]
-    ) -> list[Any]:
-        """Evaluates ``targets`` from ``feeds`` alone (a function body in the graph)."""
+    @property
+    def restarted_by(self) -> tuple[str, ...]:
+        """Variables whose write by a run not fed from the source restarts it
+        (an iterator's position, reset by its initializer)."""
         ...
 
-    def call_function(
-        self,
-        targets: Sequence[Tensor],
-        feeds: dict[Tensor, Any],
-        state: dict[str, Any],
-        iteration: Any = None,
-    ) -> tuple[list[Any], dict[str, Any]]:
-        """Evaluates a graph function over the variable values ``state``; returns
-        ``targets``' values and the new state (``iteration`` varies random ops)."""
+    def open(self, variables: Mapping[str, Any]) -> HostStream:
+        """The source's stream, positioned from the session's ``variables``."""
         ...
 
-    def write_state(self, name: str, value: Any) -> None:
-        """Sets state entry ``name`` for the rest of the run and the next runs."""
-        ...
 
-    def recompute(
-        self, targets: Sequence[Tensor], substitutions: dict[Any, Any]
-    ) -> list[Any]:
-        """Re-evaluates ``targets`` with some tensors or variables (by state name)
-        replaced by other values; used to build functions to differentiate."""
-        ...
+# A TF1 registered gradient, as a JAX JVP rule next to the impl:
+# ``jvp(primals, tangents, **attrs) -> (outputs, output_tangents)``.
+JvpRule = Callable[..., tuple[Any, Any]]
 
 
 @dataclass(frozen=True)
 class OpDef:
-    """One op type: its implementation and how the builder and lowering call it."""
+    """One op type: its implementation, how builders and the lowering call it, and
+    everything the pipeline needs to know about it (see the module docstring)."""
 
     type: str
     impl: Callable[..., Any]
     input_names: tuple[str, ...]
     list_input: str | None = None
     static_inputs: frozenset[str] = frozenset()
-    random: bool = False
-    stateful: bool = False
-    reads_state: bool = True
-    needs_context: bool = False
     same_dtype: bool | tuple[str, ...] = True
     dtypes: frozenset[_dtypes.DType] | None = None
     shape_fn: ShapeFn | None = None
     num_outputs: int | None = None
     attr_names: tuple[str, ...] = ()
     attr_defaults: dict[str, Any] = field(default_factory=dict)
+    # -- what the pipeline asks ----------------------------------------------------
+    random: bool = False
+    effects: Effects | None = None
+    needs_context: bool = False
+    declared_attrs: frozenset[str] = frozenset()
+    subgraphs: Callable[[Mapping[str, Any]], Sequence[GraphFunction]] | None = None
+    recomputes: bool = False
+    must_feed: bool = False
+    host_value: Callable[[Operation, Mapping[str, Any]], Any] | None = None
+    host_only: bool = False
+    host_finalizer: Callable[[Operation, Any], Any] | None = None
+    host_callback: bool = False
+    auto_feed: Callable[[Operation], AutoFeed] | None = None
+    differentiable: bool = True
+    jvp: JvpRule | None = None
+    fold: Fold = Fold.NEVER
+
+    @property
+    def stateful(self) -> bool:
+        """The impl takes the variables' values first and returns new ones."""
+        return self.effects is not None and not self.needs_context
 
     @property
     def pure(self) -> bool:
-        return not (self.random or self.stateful or self.needs_context)
+        """Its outputs depend on its inputs and attrs alone, and running it does
+        nothing else (it may be folded, or evaluated while tracing)."""
+        return not (
+            self.random or self.effects or self.needs_context or self.host_callback
+        )
 
+    # -- an op's own declarations, from its attrs ----------------------------------
+    def variables(self, op: Operation) -> tuple[str, ...]:
+        """The state entries (variable names) ``op`` reads or writes."""
+        if self.effects is None:
+            return ()
+        return tuple(op.attrs.get("var_names", ()))
+
+    def initializes(self, op: Operation) -> bool:
+        """``op`` is its variable's initializer (``v.initializer``): a run that
+        reads the variable runs it first."""
+        return bool(op.attrs.get("initializer")) and bool(self.variables(op))
+
+    def seed(self, op: Operation) -> int | None:
+        """The TF1 op seed of a random op (``None``: the graph's stream)."""
+        return op.attrs.get("seed")
+
+    def functions(self, op: Operation) -> Sequence[GraphFunction]:
+        """The graph functions ``op`` runs (control-flow bodies, map functions)."""
+        return () if self.subgraphs is None else self.subgraphs(op.attrs)
+
+    def uses_rng(self, op: Operation) -> bool:
+        """``op`` draws random numbers, itself or in a graph function it runs."""
+        return self.random or any(f.uses_rng for f in self.functions(op))
+
+    def feeds(self, op: Operation) -> AutoFeed | None:
+        """The inputs of ``op`` the session feeds itself, or ``None``."""
+        return None if self.auto_feed is None else self.auto_feed(op)
+
+    # -- calling the impl ----------------------------------------------------------
     def call(self, leading: Any, inputs: Sequence[Any], attrs: dict[str, Any]) -> Any:
-        """Calls ``impl`` with the flat input values regrouped as the op declares."""
+        """Calls ``impl`` with the flat input values regrouped as the op declares
+        (``leading``: the key, variable values or context, else ``None``)."""
         args = self.group_inputs(inputs, attrs)
         impl_attrs = {k: attrs[k] for k in self.attr_names if k in attrs}
+        if self.jvp is not None:
+            fn = jax.custom_jvp(functools.partial(self.impl, **impl_attrs))
+            fn.defjvp(functools.partial(self.jvp, **impl_attrs))
+            return fn(*args) if leading is None else fn(leading, *args)
         if leading is None:
             return self.impl(*args, **impl_attrs)
         return self.impl(leading, *args, **impl_attrs)
@@ -158,25 +277,18 @@ class OpDef:
 REGISTRY: dict[str, OpDef] = {}
 _BY_IMPL: dict[Callable[..., Any], OpDef] = {}
 
-# Op types whose fetched value the session computes on the host, from the op and the
-# session's variables, instead of inside the jitted function (strings live here).
-HOST_FETCHES: dict[str, Callable[[Operation, dict[str, Any]], Any]] = {
-    "Const": lambda op, variables: op.attrs["value"],
-}
 
-# Op types whose fetched value is made on the host from what the jitted run computed
-# for them (their *payload*: any pytree of arrays): ``fn(op, payload) -> value``.
-# Such ops run inside the jitted function even when their output is a string tensor;
-# only the final value (e.g. a serialized Summary protobuf) is built on the host.
-HOST_FINALIZERS: dict[str, Callable[[Operation, Any], Any]] = {}
+def opdef_for(op: Operation) -> OpDef:
+    """The definition of ``op``'s type: what every later stage asks about ``op``."""
+    return REGISTRY[op.type]
 
 
-def variables_touched(op: Operation) -> tuple[str, ...]:
-    """The state entries (variable names) that ``op`` reads or writes."""
-    reads = op.attrs.get("_reads_variable")
-    if reads is not None:
-        return (reads,)
-    return tuple(op.attrs.get("var_names", ()))
+def opdef_of(impl: Callable[..., Any]) -> OpDef:
+    """The definition ``@op`` registered for ``impl``."""
+    try:
+        return _BY_IMPL[impl]
+    except KeyError:
+        raise TypeError(f"{impl!r} is not an op implementation (no @op).") from None
 
 
 def op(
@@ -184,14 +296,25 @@ def op(
     *,
     list_input: str | None = None,
     static_inputs: Sequence[str] = (),
-    random: bool = False,
-    stateful: bool = False,
-    reads_state: bool = True,
-    needs_context: bool = False,
     same_dtype: bool | tuple[str, ...] = True,
     dtypes: Collection[_dtypes.DType] | None = None,
     shape_fn: ShapeFn | None = None,
     num_outputs: int | None = None,
+    random: bool = False,
+    effects: Effects | None = None,
+    needs_context: bool = False,
+    declared_attrs: Sequence[str] = (),
+    subgraphs: Callable[[Mapping[str, Any]], Sequence[GraphFunction]] | None = None,
+    recomputes: bool = False,
+    must_feed: bool = False,
+    host_value: Callable[[Operation, Mapping[str, Any]], Any] | None = None,
+    host_only: bool = False,
+    host_finalizer: Callable[[Operation, Any], Any] | None = None,
+    host_callback: bool = False,
+    auto_feed: Callable[[Operation], AutoFeed] | None = None,
+    differentiable: bool = True,
+    jvp: JvpRule | None = None,
+    fold: Fold | None = None,
 ) -> Callable[[ImplT], ImplT]:
     """Registers ``impl`` under ``op_type``; returns ``impl`` unchanged.
 
@@ -203,12 +326,6 @@ def op(
       static_inputs: positional parameters whose *values* must be known when the
         graph is built (a shape, an axis list); Python values and constant-foldable
         tensors are accepted and passed to ``impl`` as numpy values.
-      random: the impl takes a PRNG key first.
-      stateful: the impl takes the op's variables' values first and returns
-        ``(new_values, outputs)``.
-      reads_state: False for stateful ops that only write (``Assign``): they may
-        run on uninitialised variables (getting ``None``), and so initialise them.
-      needs_context: the impl takes a :class:`LoweringContext` first.
       same_dtype: all tensor inputs (or the named ones) must share one dtype;
         Python values are converted to it.
       dtypes: the element types the inputs may have (TF1's "allowed values"),
@@ -216,49 +333,85 @@ def op(
       shape_fn: ``(input_specs, attrs) -> [(dtype, dims), ...]`` for ops that
         ``jax.eval_shape`` cannot infer.
       num_outputs: fixed output count; default is whatever the impl returns.
+      random: the impl takes a PRNG key first (its ``seed`` attr, if any, is TF1's
+        op seed).
+      effects: what the op does to the variables its ``var_names`` attr names; the
+        impl takes their values first and returns ``(new_values, outputs)``
+        (unless ``needs_context``).
+      needs_context: the impl takes the run's ``Interpreter`` first.
+      declared_attrs: attrs that are declarations for the pipeline, not impl
+        arguments (``initializer``, ``iterator``).
+      subgraphs: ``attrs -> [GraphFunction, ...]``, the graph functions the op
+        runs (their randomness, variables and outputs count as the op's).
+      recomputes: the op re-evaluates earlier ops of the run (a gradient), so it
+        needs every value they read.
+      must_feed: running the op without feeding its output is an error
+        (``Placeholder``).
+      host_value: ``(op, session variables) -> value``: the op's fetched value is
+        made on the host, not in the compiled run (``Const``).
+      host_only: the op never runs inside the compiled run (its value is only
+        ever ``host_value``).
+      host_finalizer: ``(op, payload) -> value``: the compiled run computes a
+        payload (any pytree of arrays) and the fetched value is made from it on
+        the host (summaries: a serialized protobuf).
+      host_callback: the op calls back into Python while the compiled run runs
+        (``jax.debug.callback``: printing), so it is never folded nor evaluated
+        while tracing.
+      auto_feed: ``op -> AutoFeed``: inputs the session feeds itself every run.
+      differentiable: gradients flow through the op's outputs (TF1's
+        ``NotDifferentiable`` is ``False``).
+      jvp: TF1's registered gradient where JAX's derivative differs, as a JVP
+        rule ``jvp(primals, tangents, **attrs) -> (outputs, tangents)``.
+      fold: whether constant folding may evaluate the op; default: from its
+        values when it is pure and has no ``shape_fn``.
     """
     if op_type in REGISTRY:
         raise ValueError(f"Op type '{op_type}' is already registered.")
 
     def decorate(impl: ImplT) -> ImplT:
         params = list(inspect.signature(impl).parameters.values())
-        skip = int(random or stateful or needs_context)
+        leading = random or (effects is not None) or needs_context
         positional = [
             p.name
-            for p in params[skip:]
+            for p in params[int(leading) :]
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
         ]
         keyword_only = [p for p in params if p.kind == p.KEYWORD_ONLY]
         attr_defaults = {
             p.name: p.default for p in keyword_only if p.default is not p.empty
         }
+        pure = not (random or effects or needs_context or host_callback)
+        default_fold = Fold.VALUES if pure and shape_fn is None else Fold.NEVER
         opdef = OpDef(
             type=op_type,
             impl=impl,
             input_names=tuple(positional),
             list_input=list_input,
             static_inputs=frozenset(static_inputs),
-            random=random,
-            stateful=stateful,
-            reads_state=reads_state,
-            needs_context=needs_context,
             same_dtype=same_dtype,
             dtypes=None if dtypes is None else frozenset(dtypes),
             shape_fn=shape_fn,
             num_outputs=num_outputs,
             attr_names=tuple(p.name for p in keyword_only),
             attr_defaults=attr_defaults,
+            random=random,
+            effects=effects,
+            needs_context=needs_context,
+            declared_attrs=frozenset(declared_attrs),
+            subgraphs=subgraphs,
+            recomputes=recomputes,
+            must_feed=must_feed,
+            host_value=host_value,
+            host_only=host_only,
+            host_finalizer=host_finalizer,
+            host_callback=host_callback,
+            auto_feed=auto_feed,
+            differentiable=differentiable,
+            jvp=jvp,
+            fold=fold if fold is not None else default_fold,
         )
         REGISTRY[op_type] = opdef
         _BY_IMPL[impl] = opdef
         return impl
 
     return decorate
-
-
-def opdef_of(impl: Callable[..., Any]) -> OpDef:
-    """The definition ``@op`` registered for ``impl``."""
-    try:
-        return _BY_IMPL[impl]
-    except KeyError:
-        raise TypeError(f"{impl!r} is not an op implementation (no @op).") from None

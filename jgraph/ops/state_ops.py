@@ -1,15 +1,17 @@
 """Ops that read or write session state, feed points, and grouping ops.
 
-``VariableV2`` and ``ReadVariable`` carry a ``_reads_variable`` attr: lowering
-returns the variable's value for them (see ``compile/lower.py`` for the snapshot rule).
-``Assign*`` and ``Scatter*`` are ``stateful`` ops: their impl gets the variable's
-current value and returns the new one, which is also the op's output.
+Every op here that touches a variable declares it: its ``var_names`` attr names the
+variable and its ``OpDef.effects`` say how (see ``registry.Effects``). Its impl gets
+the variable's value and returns ``(new_values, outputs)``: ``VariableV2`` (the
+variable's own tensor, a snapshot read) and ``ReadVariable`` return the value;
+``Assign*`` and ``Scatter*`` the new value, which is also the op's output. The
+interpreter (``compile/interpreter.py``) reads and writes the state for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import jax.numpy as jnp
 import numpy as np
@@ -28,14 +30,17 @@ from jgraph.ops.conversion import (
 )
 from jgraph.ops.folding import constant_value
 from jgraph.ops.inference import fresh_dim, with_unknown_dims
-from jgraph.ops.registry import HOST_FETCHES, REGISTRY, op
+from jgraph.ops.registry import REGISTRY, Effects, Reads, op
+
+if TYPE_CHECKING:
+    from jgraph.compile.interpreter import Interpreter
 
 
 def _attr_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
     return [(attrs["dtype"], attrs["_dims"])]
 
 
-@op("Placeholder", shape_fn=_attr_spec)
+@op("Placeholder", shape_fn=_attr_spec, must_feed=True)
 def _placeholder_impl(*, dtype: Any, shape: Any = None) -> Any:
     raise AssertionError("a Placeholder is always fed; the session checks this first")
 
@@ -94,16 +99,27 @@ def placeholder_with_default(input: Any, shape: Any, name: str | None = None) ->
     )
 
 
-@op("VariableV2", shape_fn=_attr_spec)
+@op(
+    "VariableV2",
+    shape_fn=_attr_spec,
+    effects=Effects(snapshot=True, is_read=True),
+)
 def _variable_impl(
-    *, dtype: Any, shape: Any, container: str = "", shared_name: str = ""
+    current: tuple,
+    *,
+    dtype: Any,
+    shape: Any,
+    container: str = "",
+    shared_name: str = "",
 ) -> Any:
-    raise AssertionError("lowering reads the variable for ops with _reads_variable")
+    """The variable's value at the start of the run (see the interpreter)."""
+    return None, current[0]
 
 
-@op("ReadVariable", shape_fn=_attr_spec)
-def _read_variable_impl(*, dtype: Any) -> Any:
-    raise AssertionError("lowering reads the variable for ops with _reads_variable")
+@op("ReadVariable", shape_fn=_attr_spec, effects=Effects(is_read=True))
+def _read_variable_impl(current: tuple, *, dtype: Any) -> Any:
+    """The variable's current value (``v.read_value()``)."""
+    return None, current[0]
 
 
 def _assign_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
@@ -111,7 +127,14 @@ def _assign_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
     return [(variable.dtype, variable.dims)] if variable is not None else []
 
 
-@op("Assign", stateful=True, reads_state=False, shape_fn=_assign_spec)
+@op(
+    "Assign",
+    shape_fn=_assign_spec,
+    effects=Effects(reads=Reads.NONE, writes=True),
+    declared_attrs=("initializer",),
+    # TF1 gives no gradient through an assignment's value.
+    differentiable=False,
+)
 def _assign_impl(
     current: tuple, value: Any, *, validate_shape: bool = True, use_locking: bool = True
 ) -> Any:
@@ -119,13 +142,23 @@ def _assign_impl(
     return (value,), value
 
 
-@op("AssignAdd", stateful=True, shape_fn=_assign_spec)
+@op(
+    "AssignAdd",
+    shape_fn=_assign_spec,
+    effects=Effects(writes=True),
+    differentiable=False,
+)
 def _assign_add_impl(current: tuple, delta: Any, *, use_locking: bool = False) -> Any:
     new = current[0] + delta
     return (new,), new
 
 
-@op("AssignSub", stateful=True, shape_fn=_assign_spec)
+@op(
+    "AssignSub",
+    shape_fn=_assign_spec,
+    effects=Effects(writes=True),
+    differentiable=False,
+)
 def _assign_sub_impl(current: tuple, delta: Any, *, use_locking: bool = False) -> Any:
     new = current[0] - delta
     return (new,), new
@@ -214,7 +247,13 @@ def _scatter_rows(current: Any, indices: Any, updates: Any, method: str) -> Any:
     return getattr(current.at[safe], method)(updates, mode="drop")
 
 
-@op("ScatterUpdate", stateful=True, same_dtype=False, shape_fn=_assign_spec)
+@op(
+    "ScatterUpdate",
+    same_dtype=False,
+    shape_fn=_assign_spec,
+    effects=Effects(writes=True),
+    differentiable=False,
+)
 def _scatter_update_impl(
     current: tuple, indices: Any, updates: Any, *, use_locking: bool = True
 ) -> Any:
@@ -222,7 +261,13 @@ def _scatter_update_impl(
     return (new,), new
 
 
-@op("ScatterAdd", stateful=True, same_dtype=False, shape_fn=_assign_spec)
+@op(
+    "ScatterAdd",
+    same_dtype=False,
+    shape_fn=_assign_spec,
+    effects=Effects(writes=True),
+    differentiable=False,
+)
 def _scatter_add_impl(
     current: tuple, indices: Any, updates: Any, *, use_locking: bool = False
 ) -> Any:
@@ -230,7 +275,13 @@ def _scatter_add_impl(
     return (new,), new
 
 
-@op("ScatterSub", stateful=True, same_dtype=False, shape_fn=_assign_spec)
+@op(
+    "ScatterSub",
+    same_dtype=False,
+    shape_fn=_assign_spec,
+    effects=Effects(writes=True),
+    differentiable=False,
+)
 def _scatter_sub_impl(
     current: tuple, indices: Any, updates: Any, *, use_locking: bool = False
 ) -> Any:
@@ -408,9 +459,10 @@ def _as_op(graph: Any, value: Any) -> Operation:
 @op(
     "IsVariableInitialized",
     needs_context=True,
+    effects=Effects(reads=Reads.OPTIONAL),
     shape_fn=lambda specs, attrs: [(_dtypes.bool_, ())],
 )
-def _is_initialized_impl(ctx: Any, *, var_names: tuple[str, ...]) -> Any:
+def _is_initialized_impl(ctx: Interpreter, *, var_names: tuple[str, ...]) -> Any:
     return jnp.asarray(ctx.try_variable_value(var_names[0]) is not None)
 
 
@@ -420,7 +472,7 @@ def is_variable_initialized(variable: Any) -> Tensor:
     return add_op(
         REGISTRY["IsVariableInitialized"],
         [],
-        {"var_names": (variable.op.name,), "_read_only": True},
+        {"var_names": (variable.op.name,)},
         None,
         graph=variable.graph,
     )
@@ -433,27 +485,32 @@ def _initialized_value_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any
 @op(
     "InitializedValue",
     needs_context=True,
+    effects=Effects(reads=Reads.OPTIONAL),
     shape_fn=_initialized_value_spec,
     same_dtype=False,
 )
 def _initialized_value_impl(
-    ctx: Any, initial_value: Any, *, var_names: tuple[str, ...]
+    ctx: Interpreter, initial_value: Any, *, var_names: tuple[str, ...]
 ) -> Any:
     current = ctx.try_variable_value(var_names[0])
     return initial_value if current is None else current
 
 
+def _uninitialized_names(op_: Operation, variables: Mapping[str, Any]) -> np.ndarray:
+    """The names of ``op_``'s variables that hold no value in the session."""
+    return np.array(
+        [n.encode() for n in op_.attrs["names"] if n not in variables], dtype=object
+    )
+
+
 @op(
     "ReportUninitializedVariables",
     shape_fn=lambda specs, attrs: [(_dtypes.string, (fresh_dim(get_default_graph()),))],
+    host_value=_uninitialized_names,
+    host_only=True,
 )
 def _report_uninitialized_impl(*, names: tuple[str, ...]) -> Any:
-    raise AssertionError("computed on the host (HOST_FETCHES)")
-
-
-HOST_FETCHES["ReportUninitializedVariables"] = lambda op_, variables: np.array(
-    [n.encode() for n in op_.attrs["names"] if n not in variables], dtype=object
-)
+    raise AssertionError("computed on the host (its OpDef's host_value)")
 
 
 def report_uninitialized_variables(

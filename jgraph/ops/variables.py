@@ -98,7 +98,7 @@ class Variable(TensorOperators):
                     "dtype": self._dtype,
                     "shape": TensorShape(self.dims),
                     "_dims": self.dims,
-                    "_reads_variable": state_name,
+                    "var_names": (state_name,),
                 },
                 scope,
                 graph=graph,
@@ -109,7 +109,7 @@ class Variable(TensorOperators):
                 {
                     "var_names": (state_name,),
                     "validate_shape": validate_shape,
-                    "_initializer": True,
+                    "initializer": True,
                 },
                 "Assign",
                 graph=graph,
@@ -179,7 +179,7 @@ class Variable(TensorOperators):
             {
                 "dtype": self._dtype,
                 "_dims": self.dims,
-                "_reads_variable": self.op.name,
+                "var_names": (self.op.name,),
             },
             "read",
             graph=self._graph,
@@ -191,7 +191,7 @@ class Variable(TensorOperators):
             return add_op(
                 REGISTRY["InitializedValue"],
                 [self._initial_value],
-                {"var_names": (self.op.name,), "_read_only": True},
+                {"var_names": (self.op.name,)},
                 None,
                 graph=self._graph,
             )

@@ -53,7 +53,7 @@ from jgraph.config import operation_timeout_ms
 from jgraph.graph.device_spec import DeviceSpec
 from jgraph.graph.graph import Graph, Operation
 from jgraph.graph.tensor import Tensor
-from jgraph.ops.registry import REGISTRY, variables_touched
+from jgraph.ops.registry import opdef_for
 from jgraph.runtime.devices import (
     DEVICE_HELP,
     DeviceMap,
@@ -169,11 +169,9 @@ class DevicePlacement(Placement):
         """Where ``op`` runs."""
         if not op.device:
             # TF1 colocates an op that reads or writes one variable with it.
-            reads = op.attrs.get("_reads_variable")
-            if reads is not None:
-                return self.home(reads)
-            names = op.attrs.get("var_names", ())
-            if REGISTRY[op.type].stateful and len(names) == 1:
+            opdef = opdef_for(op)
+            names = opdef.variables(op)
+            if opdef.stateful and len(names) == 1:
                 return self.home(names[0])
         return self._resolve(op.device, op)
 
@@ -191,7 +189,7 @@ class DevicePlacement(Placement):
         homes = {
             name: self.home(name)
             for op in lowered.run_ops
-            for name in variables_touched(op)
+            for name in opdef_for(op).variables(op)
         }
         used = {placed[op] for op in lowered.run_ops} | set(homes.values())
         several_tasks = jax.process_count() > 1

@@ -6,7 +6,7 @@ A client of the core (see DESIGN.md), in three parts:
   ``text``, ``tensor_summary``, ``merge``, ``merge_all``). Their numbers are
   computed inside the one jitted function of a run; the serialized ``Summary``
   protobuf is built on the host after the call by a host finalizer
-  (``ops.registry.HOST_FINALIZERS``), so ``sess.run(summary_op)`` returns ``bytes``
+  (``OpDef.host_finalizer``), so ``sess.run(summary_op)`` returns ``bytes``
   like TF1 while large tensors never travel to the host.
 - ``_writer``: ``FileWriter`` and ``FileWriterCache``, which write those bytes and
   the graph to an event file with tensorboardX's event writer; ``graph_def(graph)``,

@@ -4,7 +4,7 @@ Summary ops are ordinary graph ops whose numbers are computed inside the one jit
 function of a run: a scalar's value, a histogram's bucket counts, an image batch
 already converted to ``uint8``, audio already quantised to 16 bits. Their outputs
 are string tensors, as in TF1; the serialized ``Summary`` protobuf is built on the
-host after the call by a host finalizer (``ops.registry.HOST_FINALIZERS``), so
+host after the call by the op's host finalizer (``OpDef.host_finalizer``), so
 ``sess.run(summary_op)`` returns ``bytes`` like TF1 while large tensors never
 travel to the host. Image (PNG) and audio (WAV) encoding happen on the host, off
 the jitted path.
@@ -17,7 +17,7 @@ import io
 import logging
 import re
 import wave
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import jax
@@ -34,7 +34,7 @@ from jgraph.graph.shape import is_known
 from jgraph.graph.tensor import Tensor
 from jgraph.ops.conversion import build, convert_to_tensor
 from jgraph.ops.folding import constant_value
-from jgraph.ops.registry import HOST_FINALIZERS, op
+from jgraph.ops.registry import op, opdef_for, opdef_of
 
 # NOTE: protobuf makes its message classes at run time, so type checkers cannot see
 # them: the generated modules are typed ``Any``, and so are the public aliases.
@@ -112,12 +112,6 @@ def _check_real(tensor: Tensor, what: str) -> None:
 # -- scalar --------------------------------------------------------------------------
 
 
-@op("ScalarSummary", same_dtype=False, shape_fn=_string_output)
-def _scalar_summary_impl(values: Any, *, tag: str) -> Any:
-    """Device part: the value as float32 (what ``simple_value`` stores)."""
-    return values.astype(jnp.float32)
-
-
 def _finalize_scalar(op_: Operation, payload: Any) -> bytes:
     value = np.asarray(payload)
     if value.shape != ():
@@ -131,6 +125,17 @@ def _finalize_scalar(op_: Operation, payload: Any) -> bytes:
         value=[Summary.Value(tag=op_.attrs["tag"], simple_value=float(value))]
     )
     return summary.SerializeToString()
+
+
+@op(
+    "ScalarSummary",
+    host_finalizer=_finalize_scalar,
+    same_dtype=False,
+    shape_fn=_string_output,
+)
+def _scalar_summary_impl(values: Any, *, tag: str) -> Any:
+    """Device part: the value as float32 (what ``simple_value`` stores)."""
+    return values.astype(jnp.float32)
 
 
 def scalar(
@@ -197,33 +202,6 @@ _BUCKET_LIMITS_F32 = np.concatenate(
 ).astype(np.float32)
 
 
-@op("HistogramSummary", same_dtype=False, shape_fn=_string_output)
-def _histogram_summary_impl(values: Any, *, tag: str) -> dict[str, Any]:
-    """Device part: min, max, sum, sum of squares and TF1's bucket counts, so only
-    ~1.5k counts travel to the host whatever the tensor's size."""
-    x = jnp.ravel(values).astype(jnp.float32)
-    finite = jnp.isfinite(x)
-    clean = jnp.where(finite, x, 0.0)
-    # TF1 (Histogram::Add): a value goes to the first bucket whose limit exceeds it.
-    # (The unrolled binary search is ~25% faster on CPU than the default loop.)
-    index = jnp.searchsorted(
-        jnp.asarray(_BUCKET_LIMITS_F32), clean, side="right", method="scan_unrolled"
-    )
-    counts = (
-        jnp.zeros(_BUCKET_LIMITS.shape, jnp.int32)
-        .at[index]
-        .add(finite.astype(jnp.int32))
-    )
-    return {
-        "min": jnp.min(jnp.where(finite, x, jnp.inf), initial=jnp.inf),
-        "max": jnp.max(jnp.where(finite, x, -jnp.inf), initial=-jnp.inf),
-        "sum": jnp.sum(clean),
-        "sum_squares": jnp.sum(clean * clean),
-        "counts": counts,
-        "nonfinite": jnp.sum(~finite),
-    }
-
-
 def _finalize_histogram(op_: Operation, payload: Any) -> bytes:
     host = jax.device_get(payload)
     tag = op_.attrs["tag"]
@@ -248,6 +226,38 @@ def _finalize_histogram(op_: Operation, payload: Any) -> bytes:
         bucket=kept.tolist(),
     )
     return Summary(value=[Summary.Value(tag=tag, histo=histo)]).SerializeToString()
+
+
+@op(
+    "HistogramSummary",
+    host_finalizer=_finalize_histogram,
+    same_dtype=False,
+    shape_fn=_string_output,
+)
+def _histogram_summary_impl(values: Any, *, tag: str) -> dict[str, Any]:
+    """Device part: min, max, sum, sum of squares and TF1's bucket counts, so only
+    ~1.5k counts travel to the host whatever the tensor's size."""
+    x = jnp.ravel(values).astype(jnp.float32)
+    finite = jnp.isfinite(x)
+    clean = jnp.where(finite, x, 0.0)
+    # TF1 (Histogram::Add): a value goes to the first bucket whose limit exceeds it.
+    # (The unrolled binary search is ~25% faster on CPU than the default loop.)
+    index = jnp.searchsorted(
+        jnp.asarray(_BUCKET_LIMITS_F32), clean, side="right", method="scan_unrolled"
+    )
+    counts = (
+        jnp.zeros(_BUCKET_LIMITS.shape, jnp.int32)
+        .at[index]
+        .add(finite.astype(jnp.int32))
+    )
+    return {
+        "min": jnp.min(jnp.where(finite, x, jnp.inf), initial=jnp.inf),
+        "max": jnp.max(jnp.where(finite, x, -jnp.inf), initial=-jnp.inf),
+        "sum": jnp.sum(clean),
+        "sum_squares": jnp.sum(clean * clean),
+        "counts": counts,
+        "nonfinite": jnp.sum(~finite),
+    }
 
 
 def histogram(
@@ -288,7 +298,40 @@ def histogram(
 _BAD_COLOR = (255, 0, 0, 255)
 
 
-@op("ImageSummary", same_dtype=False, shape_fn=_string_output)
+def _finalize_image(op_: Operation, payload: Any) -> bytes:
+    images = np.asarray(payload)
+    tag = op_.attrs["tag"]
+    if images.ndim != 4 or images.shape[-1] not in (1, 3, 4):
+        raise errors.InvalidArgumentError(
+            None,
+            op_,
+            f"Tensor must be 4-D with last dim 1, 3, or 4, not {list(images.shape)}"
+            f" (tag '{tag}')",
+        )
+    many = op_.attrs["max_images"] > 1
+    values = []
+    for i, image in enumerate(images):
+        height, width, channels = image.shape
+        encoded = Summary.Image(
+            height=height,
+            width=width,
+            colorspace=channels,
+            encoded_image_string=_encode_png(image),
+        )
+        values.append(
+            Summary.Value(
+                tag=f"{tag}/image/{i}" if many else f"{tag}/image", image=encoded
+            )
+        )
+    return Summary(value=values).SerializeToString()
+
+
+@op(
+    "ImageSummary",
+    host_finalizer=_finalize_image,
+    same_dtype=False,
+    shape_fn=_string_output,
+)
 def _image_summary_impl(
     tensor: Any, *, tag: str, max_images: int = 3, bad_color: tuple = _BAD_COLOR
 ) -> Any:
@@ -324,34 +367,6 @@ def _encode_png(image: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def _finalize_image(op_: Operation, payload: Any) -> bytes:
-    images = np.asarray(payload)
-    tag = op_.attrs["tag"]
-    if images.ndim != 4 or images.shape[-1] not in (1, 3, 4):
-        raise errors.InvalidArgumentError(
-            None,
-            op_,
-            f"Tensor must be 4-D with last dim 1, 3, or 4, not {list(images.shape)}"
-            f" (tag '{tag}')",
-        )
-    many = op_.attrs["max_images"] > 1
-    values = []
-    for i, image in enumerate(images):
-        height, width, channels = image.shape
-        encoded = Summary.Image(
-            height=height,
-            width=width,
-            colorspace=channels,
-            encoded_image_string=_encode_png(image),
-        )
-        values.append(
-            Summary.Value(
-                tag=f"{tag}/image/{i}" if many else f"{tag}/image", image=encoded
-            )
-        )
-    return Summary(value=values).SerializeToString()
 
 
 def image(
@@ -413,31 +428,6 @@ def image(
 # -- audio ---------------------------------------------------------------------------
 
 
-@op("AudioSummaryV2", same_dtype=False, shape_fn=_string_output)
-def _audio_summary_impl(
-    tensor: Any, sample_rate: Any, *, tag: str, max_outputs: int = 3
-) -> dict[str, Any]:
-    """Device part: the first clips as 16-bit samples ``[clips, frames, channels]``."""
-    clips = tensor[:max_outputs].astype(jnp.float32)
-    if clips.ndim == 2:
-        clips = clips[:, :, None]
-    # TF1 (wav_io FloatToInt16Sample): round half away from zero, then clamp.
-    scaled = clips * 32768.0
-    rounded = jnp.sign(scaled) * jnp.floor(jnp.abs(scaled) + 0.5)
-    samples = jnp.clip(rounded, -32768, 32767).astype(jnp.int16)
-    return {"samples": samples, "sample_rate": sample_rate.astype(jnp.float32)}
-
-
-def _encode_wav(samples: np.ndarray, sample_rate: float) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(samples.shape[1])
-        wav.setsampwidth(2)
-        wav.setframerate(round(sample_rate))
-        wav.writeframes(samples.astype("<i2").tobytes())
-    return buffer.getvalue()
-
-
 def _finalize_audio(op_: Operation, payload: Any) -> bytes:
     host = jax.device_get(payload)
     samples, sample_rate = np.asarray(host["samples"]), float(host["sample_rate"])
@@ -463,6 +453,36 @@ def _finalize_audio(op_: Operation, payload: Any) -> bytes:
             )
         )
     return Summary(value=values).SerializeToString()
+
+
+@op(
+    "AudioSummaryV2",
+    host_finalizer=_finalize_audio,
+    same_dtype=False,
+    shape_fn=_string_output,
+)
+def _audio_summary_impl(
+    tensor: Any, sample_rate: Any, *, tag: str, max_outputs: int = 3
+) -> dict[str, Any]:
+    """Device part: the first clips as 16-bit samples ``[clips, frames, channels]``."""
+    clips = tensor[:max_outputs].astype(jnp.float32)
+    if clips.ndim == 2:
+        clips = clips[:, :, None]
+    # TF1 (wav_io FloatToInt16Sample): round half away from zero, then clamp.
+    scaled = clips * 32768.0
+    rounded = jnp.sign(scaled) * jnp.floor(jnp.abs(scaled) + 0.5)
+    samples = jnp.clip(rounded, -32768, 32767).astype(jnp.int16)
+    return {"samples": samples, "sample_rate": sample_rate.astype(jnp.float32)}
+
+
+def _encode_wav(samples: np.ndarray, sample_rate: float) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(samples.shape[1])
+        wav.setsampwidth(2)
+        wav.setframerate(round(sample_rate))
+        wav.writeframes(samples.astype("<i2").tobytes())
+    return buffer.getvalue()
 
 
 def audio(
@@ -525,8 +545,22 @@ def audio(
 # -- tensors and text ----------------------------------------------------------------
 
 
+def _finalize_tensor(op_: Operation, payload: Any) -> bytes:
+    dtype = op_.attrs["dtype"]
+    if isinstance(payload, dict):  # folded when the graph was built
+        array = np.array(op_.attrs["tensor"], dtype.np)
+    else:
+        array = np.asarray(payload)
+    value = Summary.Value(tag=op_.attrs["tag"], tensor=tensor_proto(array, dtype))
+    metadata = op_.attrs["serialized_summary_metadata"]
+    if metadata:
+        value.metadata.ParseFromString(metadata)
+    return Summary(value=[value]).SerializeToString()
+
+
 @op(
     "TensorSummaryV2",
+    host_finalizer=_finalize_tensor,
     same_dtype=False,
     static_inputs=("tensor",),
     shape_fn=_string_output,
@@ -542,19 +576,6 @@ def _tensor_summary_impl(
     into the ``tensor`` attr when the graph was built, and nothing travels."""
     # A folded constant arrives as a Python value (no shape); an array is computed.
     return tensor if hasattr(tensor, "shape") else {}
-
-
-def _finalize_tensor(op_: Operation, payload: Any) -> bytes:
-    dtype = op_.attrs["dtype"]
-    if isinstance(payload, dict):  # folded when the graph was built
-        array = np.array(op_.attrs["tensor"], dtype.np)
-    else:
-        array = np.asarray(payload)
-    value = Summary.Value(tag=op_.attrs["tag"], tensor=tensor_proto(array, dtype))
-    metadata = op_.attrs["serialized_summary_metadata"]
-    if metadata:
-        value.metadata.ParseFromString(metadata)
-    return Summary(value=[value]).SerializeToString()
 
 
 def tensor_summary(
@@ -655,18 +676,29 @@ def text(name: str, tensor: Any, collections: Sequence[str] | None = None) -> Te
 # -- merge ---------------------------------------------------------------------------
 
 
-@op("MergeSummary", list_input="inputs", shape_fn=_string_output)
-def _merge_summary_impl(inputs: list) -> dict[int, Any]:
-    """Device part: the payloads of the merged summaries, finalized on the host."""
-    return dict(enumerate(inputs))
+def _finalizer(op_: Operation) -> Callable[[Operation, Any], bytes]:
+    finalize = opdef_for(op_).host_finalizer
+    assert finalize is not None  # merge() takes summaries only
+    return finalize
 
 
 def _finalize_merge(op_: Operation, payload: Any) -> bytes:
     # A Summary has only one (repeated) field, so concatenated serialized Summaries
     # are the serialized merged Summary.
     return b"".join(
-        HOST_FINALIZERS[t.op.type](t.op, payload[i]) for i, t in enumerate(op_.inputs)
+        _finalizer(t.op)(t.op, payload[i]) for i, t in enumerate(op_.inputs)
     )
+
+
+@op(
+    "MergeSummary",
+    host_finalizer=_finalize_merge,
+    list_input="inputs",
+    shape_fn=_string_output,
+)
+def _merge_summary_impl(inputs: list) -> dict[int, Any]:
+    """Device part: the payloads of the merged summaries, finalized on the host."""
+    return dict(enumerate(inputs))
 
 
 def merge(
@@ -724,13 +756,14 @@ def merge_all(
     return merge(summaries, name=name)
 
 
-_FINALIZERS = {
-    "ScalarSummary": _finalize_scalar,
-    "HistogramSummary": _finalize_histogram,
-    "ImageSummary": _finalize_image,
-    "AudioSummaryV2": _finalize_audio,
-    "TensorSummaryV2": _finalize_tensor,
-    "MergeSummary": _finalize_merge,
-}
-_SUMMARY_TYPES = frozenset(_FINALIZERS)
-HOST_FINALIZERS.update(_FINALIZERS)
+_SUMMARY_TYPES = frozenset(
+    opdef_of(impl).type
+    for impl in (
+        _scalar_summary_impl,
+        _histogram_summary_impl,
+        _image_summary_impl,
+        _audio_summary_impl,
+        _tensor_summary_impl,
+        _merge_summary_impl,
+    )
+)

@@ -1,6 +1,6 @@
 """``tf.train.Optimizer``: TF1's optimizer API over an optax ``GradientTransformation``.
 
-Where it sits: a client of the op registry and of the lowering context. Building
+Where it sits: a client of the op registry and of the interpreter. Building
 (``minimize`` / ``apply_gradients``) creates the optimizer's state variables and
 ONE ``ApplyOptax`` op; running that op, inside the run's single jitted function,
 computes the gradients (``jax.grad`` of ``ctx.recompute([loss], params)`` for
@@ -44,12 +44,13 @@ import numpy as np
 import optax
 
 from jgraph.compile.gradients import gradients, reached_tensors, variables_read
+from jgraph.compile.interpreter import Interpreter
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Graph, GraphKeys, Operation, get_default_graph
 from jgraph.graph.tensor import Tensor
 from jgraph.ops import array_ops
 from jgraph.ops.conversion import add_op, constant, convert_to_tensor
-from jgraph.ops.registry import REGISTRY, op
+from jgraph.ops.registry import REGISTRY, Effects, op
 from jgraph.ops.variables import Variable, trainable_variables
 
 _FLOAT_TYPES = "[float16, bfloat16, float32, float64]"
@@ -85,12 +86,14 @@ class ApplyPlan:
 @op(
     "ApplyOptax",
     needs_context=True,
+    effects=Effects(writes=True),
+    recomputes=True,
     list_input="tensors",
     same_dtype=False,
     shape_fn=lambda specs, attrs: [],
 )
 def _apply_optax_impl(
-    ctx: Any,
+    ctx: Interpreter,
     tensors: Sequence[Any],
     *,
     plan: ApplyPlan,
@@ -524,7 +527,7 @@ def _step_variable(global_step: Any) -> Variable | None:
         return None
     variable = global_step
     if isinstance(global_step, Tensor):
-        reads = global_step.op.attrs.get("_reads_variable")
+        (reads,) = variables_read([global_step]) or (None,)
         variable = global_step.graph.variables.get(reads) if reads else None
     if not isinstance(variable, Variable):
         raise TypeError(

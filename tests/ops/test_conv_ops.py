@@ -12,7 +12,7 @@ import jgraph as tf
 from jgraph.compile.gradients import gradients
 from jgraph.ops import conv_ops
 
-from ._check import FLOATS, Case, check_op, params
+from ._check import FLOATS, Case, check_op, normal, params
 
 RNG = np.random.RandomState(0)
 
@@ -540,7 +540,60 @@ def np_pool_nd(x, ksize, strides, padding, kind):
 
 # check_op builds each row on known-shape and unknown-first-dim placeholders and on
 # constants, in float32 and float64, and checks values, dtypes and static shapes.
+def _np_embedding_rows(table, ids, max_norm=None):
+    rows = table[ids]
+    if max_norm is not None:
+        norms = np.sqrt(np.sum(np.square(rows), axis=-1, keepdims=True))
+        rows = rows * np.minimum(1.0, max_norm / np.maximum(norms, 1e-30))
+    return rows
+
+
 CONV_CASES_TABLE = [
+    Case(
+        "Conv2D",
+        lambda x, w: tf.nn.conv2d(x, w, [1, 2, 1, 1], "SAME"),
+        lambda x, w: np_conv2d(x, w, (2, 1), "SAME"),
+        ((2, 5, 4, 3), (3, 2, 3, 4)),
+        FLOATS,
+        tol=20,
+    ),
+    Case(
+        "MaxPool",
+        lambda x: tf.nn.max_pool(x, [1, 2, 3, 1], [1, 2, 2, 1], "SAME"),
+        lambda x: np_pool(x, (2, 3), (2, 2), "SAME", "max"),
+        ((2, 5, 5, 3),),
+        FLOATS,
+    ),
+    Case(
+        "AvgPool",
+        lambda x: tf.nn.avg_pool(x, [1, 3, 2, 1], [1, 1, 2, 1], "VALID"),
+        lambda x: np_pool(x, (3, 2), (1, 2), "VALID", "avg"),
+        ((2, 5, 6, 2),),
+        FLOATS,
+    ),
+    Case(
+        "ShardedGather",
+        lambda p0, p1, ids: tf.nn.embedding_lookup([p0, p1], ids),
+        lambda p0, p1, ids: _np_embedding_rows(
+            np.stack([p0, p1], axis=1).reshape(-1, p0.shape[-1]), ids
+        ),
+        ((3, 2), (3, 2), (5,)),
+        FLOATS,
+        inputs=(normal, normal, lambda rng, shape, _: rng.integers(0, 6, shape)),
+        input_dtypes=(None, None, tf.int32),
+        unknown_dims=False,
+    ),
+    Case(
+        "ClipByNormRows",
+        lambda t, ids: tf.nn.embedding_lookup(t, ids, max_norm=1.0),
+        lambda t, ids: _np_embedding_rows(t, ids, max_norm=1.0),
+        ((4, 3), (6,)),
+        FLOATS,
+        inputs=(normal, lambda rng, shape, _: rng.integers(0, 4, shape)),
+        input_dtypes=(None, tf.int32),
+        tol=5,
+        unknown_dims=False,
+    ),
     Case(
         "Conv2DBackpropInput",
         lambda v, w: tf.nn.conv2d_transpose(v, w, [tf.shape(v)[0], 7, 7, 2], 2),

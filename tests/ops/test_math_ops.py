@@ -1,10 +1,15 @@
 """jgraph.ops.math_ops against numpy: one table, one checker; then TF1 details and
-bad inputs. Also the coverage test: every op type of the op modules has a row."""
+bad inputs. Also the coverage test: every registered op type, whichever module
+registers it, has a row in a table of tests/ops (or a named test that checks it)."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import math
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 import jax
 import numpy as np
@@ -245,6 +250,14 @@ MATH_CASES = [
         BCAST,
         FLOATS,
         (normal, some_zeros),
+    ),
+    Case(
+        "Xlogy",
+        tf.math.xlogy,
+        lambda x, y: np.where(x == 0, 0, x * np.log(np.where(x == 0, 1, y))),
+        BCAST,
+        ALL_FLOATS,
+        (some_zeros, positive),
     ),
     Case("Atan2", tf.atan2, np.arctan2, BCAST, FLOATS),
     # -- comparisons and logic -------------------------------------------------------------
@@ -852,54 +865,86 @@ def test_op_matches_numpy(case: Case) -> None:
 
 # -- coverage of the op modules ---------------------------------------------------------------
 
-OP_MODULES = frozenset(
-    {
-        "jgraph.ops.math_ops",
-        "jgraph.ops.array_ops",
-        "jgraph.ops.image_ops",
-        "jgraph.ops.linalg_ops",
-        "jgraph.ops.logging_ops",
-        "jgraph.ops.nn_ops",
-        "jgraph.ops.random_ops",
-    }
-)
+TESTS = Path(__file__).resolve().parent.parent
 
-# Op types of those modules that are tested elsewhere, not in a numpy table:
-# PrintV2 has no output to compare; test_logging_ops checks what it prints.
-# Ops whose checks need more than one numpy case: the candidate samplers are checked for their
-# distributions and TF1's expected counts in test_nn_impl.py.
-TESTED_ELSEWHERE: frozenset[str] = frozenset({"PrintV2", "CandidateSampler"})
+# Op types checked by a dedicated test instead of a numpy table row (their values
+# come from session state, a Python print or a graph function): op type -> the
+# test that checks them (``file::function``, checked to exist).
+TESTED_ELSEWHERE: dict[str, str] = {
+    "PrintV2": "ops/test_logging_ops.py::test_tf_print_formats_strings_values_and_structures",
+    "CandidateSampler": "ops/test_nn_impl.py::test_log_uniform_sampler_unique_classes_and_tf1_expected_counts",
+    "VariableV2": "test_session.py::test_assign_returns_new_value_and_variable_reads_start_value",
+    "ReadVariable": "test_session.py::test_read_value_under_control_dependencies_sees_update",
+    "Assign": "test_session.py::test_assign_returns_new_value_and_variable_reads_start_value",
+    "AssignAdd": "test_session.py::test_repeated_assign_add_accumulates",
+    "AssignSub": "test_moving_averages.py::test_num_updates_caps_the_decay_early_in_training",
+    "ScatterUpdate": "ops/test_state_ops.py::test_scatter_matches_numpy_and_writes_the_variable",
+    "ScatterAdd": "ops/test_state_ops.py::test_scatter_matches_numpy_and_writes_the_variable",
+    "ScatterSub": "ops/test_state_ops.py::test_scatter_matches_numpy_and_writes_the_variable",
+    "IsVariableInitialized": "test_session.py::test_initialized_value_and_reporting",
+    "InitializedValue": "test_session.py::test_initialized_value_and_reporting",
+    "ReportUninitializedVariables": "test_session.py::test_initialized_value_and_reporting",
+    "NoOp": "test_graph.py::test_control_dependencies_and_group",
+    "If": "test_control_flow.py::test_cond_takes_the_branch_pred_selects",
+    "While": "test_control_flow.py::test_while_loop_sums_like_python",
+    "Scan": "test_control_flow.py::test_scan_matches_numpy_with_and_without_initializer",
+    "SymbolicGradient": "test_gradients.py::test_matches_finite_differences",
+    "ApplyOptax": "test_optimizers.py::test_updates_match_tf1_formula",
+    "IteratorGetNext": "test_data.py::test_slices_batches_and_end_of_sequence",
+    "ExponentialDecay": "test_train.py::test_schedules_match_tf1_formulas",
+    "InverseTimeDecay": "test_train.py::test_schedules_match_tf1_formulas",
+    "NaturalExpDecay": "test_train.py::test_schedules_match_tf1_formulas",
+    "PolynomialDecay": "test_train.py::test_schedules_match_tf1_formulas",
+    "CosineDecay": "test_train.py::test_schedules_match_tf1_formulas",
+    "PiecewiseConstant": "test_train.py::test_schedules_match_tf1_formulas",
+    "ScalarSummary": "test_summary.py::test_scalar_series_reads_back_with_steps_and_values",
+    "HistogramSummary": "test_summary.py::test_histogram_matches_tf1_buckets_and_reads_back",
+    "ImageSummary": "test_summary.py::test_image_float_normalisation_like_tf1",
+    "AudioSummaryV2": "test_summary.py::test_audio_is_16_bit_wav_clipped_like_tf1",
+    "TensorSummaryV2": "test_summary.py::test_tensor_summary_of_a_computed_tensor",
+    "MergeSummary": "test_summary.py::test_merge_all_returns_every_value_in_one_summary",
+}
+
+
+def _table_rows() -> list[Any]:
+    """Every row of every op table in tests/ops (module-level lists of rows)."""
+    rows = []
+    for path in sorted((TESTS / "ops").glob("test_*.py")):
+        module = importlib.import_module(f"{__package__}.{path.stem}")
+        for value in vars(module).values():
+            if (
+                isinstance(value, list)
+                and value
+                and all(isinstance(getattr(r, "type", None), str) for r in value)
+            ):
+                rows.extend(value)
+    return rows
+
+
+def _test_exists(reference: str) -> bool:
+    file, _, function = reference.partition("::")
+    tree = ast.parse((TESTS / file).read_text())
+    return any(
+        isinstance(node, ast.FunctionDef) and node.name == function
+        for node in tree.body
+    )
 
 
 def test_every_registered_op_has_a_case() -> None:
-    from . import (
-        test_array_ops,
-        test_image_ops,
-        test_linalg_ops,
-        test_logging_ops,
-        test_nn_ops,
-        test_random_ops,
-    )
-
-    covered = {
-        case.type
-        for table in (
-            MATH_CASES,
-            test_array_ops.ARRAY_CASES,
-            test_image_ops.IMAGE_CASES,
-            test_linalg_ops.LINALG_CASES,
-            test_logging_ops.LOGGING_CASES,
-            test_nn_ops.NN_CASES,
-            test_random_ops.RANDOM_CASES,
-        )
-        for case in table
-    }
-    ours = {t for t, d in registry.REGISTRY.items() if d.impl.__module__ in OP_MODULES}
-    assert len(ours) > 100, "the op modules should register their ops on import"
-    missing = sorted(ours - covered - TESTED_ELSEWHERE)
+    covered = {row.type for row in _table_rows()}
+    registered = set(registry.REGISTRY)
+    op_modules = {d.impl.__module__ for d in registry.REGISTRY.values()}
+    assert {f"jgraph.ops.{m}" for m in ("math_ops", "state_ops", "conversion")} <= (
+        op_modules
+    ), "the op modules should register their ops on import"
+    missing = sorted(registered - covered - set(TESTED_ELSEWHERE))
     assert not missing, f"op types without a numpy test case: {missing}"
-    unknown = sorted(covered - set(registry.REGISTRY))
+    unknown = sorted((covered | set(TESTED_ELSEWHERE)) - registered)
     assert not unknown, f"cases for op types that are not registered: {unknown}"
+    stale = sorted(t for t, ref in TESTED_ELSEWHERE.items() if not _test_exists(ref))
+    assert not stale, f"TESTED_ELSEWHERE names tests that do not exist: {stale}"
+    tabled = sorted(set(TESTED_ELSEWHERE) & covered)
+    assert not tabled, f"op types with a table row need no exception: {tabled}"
 
 
 # -- TF1 details --------------------------------------------------------------------------------
@@ -908,6 +953,28 @@ def test_every_registered_op_has_a_case() -> None:
 def _run(fetches, feed_dict=None):
     with tf.Session() as sess:
         return sess.run(fetches, feed_dict)
+
+
+def test_xlogy_at_zero_and_its_gradient_are_tf1s() -> None:
+    # Values and gradients from tf.compat.v1 (TF 2.21): x == 0 gives 0 whatever y
+    # (NaN included), and a zero gradient with respect to both inputs.
+    x = tf.constant([0.0, 0.0, 1.0, 2.0, -1.0, 0.0, 3.0])
+    y = tf.constant([0.0, -1.0, 0.0, 3.0, 2.0, np.nan, -1.0])
+    z = tf.math.xlogy(x, y)
+    dx, dy = tf.gradients(z, [x, y])
+    value, grad_x, grad_y = _run([z, dx, dy])
+    np.testing.assert_allclose(
+        value, [0, 0, -np.inf, 2.1972246, -0.6931472, 0, np.nan], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        grad_x, [0, 0, -np.inf, 1.0986123, 0.6931472, 0, np.nan], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        grad_y, [0, 0, np.inf, 0.6666667, -0.5, 0, -3], rtol=1e-6
+    )
+    assert z.op.type == "Xlogy" and z.op.name == "Xlogy"
+    with pytest.raises(TypeError, match="int32 not in list of allowed values"):
+        tf.math.xlogy(tf.constant([1, 2]), tf.constant([1, 2]))
 
 
 def test_true_division_dtypes_follow_tf1() -> None:

@@ -82,7 +82,18 @@ def _frequencies(probabilities: list[float]) -> Callable[[np.ndarray], None]:
     return check
 
 
+def _orthonormal_columns(q: np.ndarray) -> None:
+    gram = q.astype(np.float64).T @ q.astype(np.float64)
+    np.testing.assert_allclose(gram, np.eye(q.shape[1]), atol=1e-5)
+
+
 RANDOM_CASES = [
+    RandomCase(
+        "RandomOrthogonal",
+        lambda d: tf.orthogonal_initializer(dtype=d)([50, 8]),
+        _orthonormal_columns,
+        (50, 8),
+    ),
     RandomCase(
         "RandomStandardNormal",
         lambda d: tf.random_normal([N], dtype=d),

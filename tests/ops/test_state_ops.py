@@ -9,6 +9,26 @@ import pytest
 
 import jgraph as tf
 
+from ._check import ALL_FLOATS, INTS, Case, check_op, params
+
+# The feed points: every row of every table feeds placeholders, so these check
+# that a fed value comes back unchanged, with its static shape and dtype.
+STATE_CASES = [
+    Case("Placeholder", lambda x: x, lambda x: x, ((3, 4),), ALL_FLOATS + INTS),
+    Case(
+        "PlaceholderWithDefault",
+        lambda x: tf.placeholder_with_default(x, x.shape),
+        lambda x: x,
+        ((2, 5),),
+        ALL_FLOATS + INTS,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", params(STATE_CASES))
+def test_feed_points_match_numpy(case: Case) -> None:
+    check_op(case)
+
 
 def _numpy_scatter(kind, start, indices, updates):
     result = np.array(start, copy=True)

@@ -1,0 +1,155 @@
+"""The session state: every variable's value by name, and the RNG key.
+
+Where it sits: owned by the session (``session.py``). :class:`State` is the one
+place that reads and replaces the state: :meth:`State.call` takes what one
+compiled run needs, calls it and stores what it returns (the run loop and
+``run_steps`` both go through it), and :meth:`State.set` checks and stores values
+from outside (a restore, ``Variable.load``). The arrays of variables a run
+updates are donated to it: they are replaced, never read again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import jax
+import numpy as np
+
+from jgraph import errors
+from jgraph.compile import rng as _rng
+from jgraph.graph.graph import Graph
+from jgraph.graph.shape import format_shape
+from jgraph.runtime.placement import Placement
+
+
+class SessionState(NamedTuple):
+    """The whole run-time state: variable values by name, and the RNG key."""
+
+    variables: dict[str, jax.Array]
+    key: jax.Array
+
+
+class StateCall(NamedTuple):
+    """How one compiled function takes the state (built once per fetch set).
+
+    ``fn(ro, rw, *before_key, key, *after_key) -> (new_rw, outputs, next_key)``
+    gets the variables ``ro_names`` (read only) and, donated, ``rw_names`` (which
+    must hold values), ``optional_names`` (those that do) and ``zero_names``
+    (zeros for those that do not: written before any read).
+    """
+
+    fn: Callable[..., tuple[dict[str, Any], Any, Any]]
+    ro_names: tuple[str, ...]
+    rw_names: tuple[str, ...]
+    optional_names: tuple[str, ...]
+    zero_names: tuple[str, ...]
+    uses_rng: bool
+    needs_x64: bool
+    missing: Callable[[str], Exception]  # the error for an uninitialised variable
+
+
+class State:
+    """The variables and RNG key of one session's graph."""
+
+    def __init__(self, graph: Graph, placement: Placement) -> None:
+        self._graph = graph
+        self._placement = placement
+        self.variables: dict[str, jax.Array] = {}
+        self.key: jax.Array = _rng.initial_key(graph.seed)
+
+    def call(self, call: StateCall, before_key: tuple, after_key: tuple) -> Any:
+        """Runs ``call.fn`` on the state it needs and keeps the state it returns;
+        returns its outputs."""
+        variables = self.variables
+        try:
+            ro = {n: variables[n] for n in call.ro_names}
+            rw = {n: variables[n] for n in call.rw_names}
+        except KeyError as missing:
+            raise call.missing(missing.args[0]) from None
+        for name in call.optional_names:
+            if name in variables:
+                rw[name] = variables[name]
+        for name in call.zero_names:
+            rw[name] = variables[name] if name in variables else self._zeros(name)
+        key = self.key if call.uses_rng else None
+        if call.needs_x64:
+            with jax.enable_x64(True):
+                new_rw, outputs, next_key = call.fn(
+                    ro, rw, *before_key, key, *after_key
+                )
+        else:
+            new_rw, outputs, next_key = call.fn(ro, rw, *before_key, key, *after_key)
+        if new_rw:
+            variables.update(new_rw)
+        if key is not None:
+            self.key = next_key
+        return outputs
+
+    def snapshot(self, copy: bool = True) -> SessionState:
+        """The current state; with ``copy`` the arrays stay valid after later runs."""
+        variables = dict(self.variables)
+        if copy:
+            variables = {k: v.copy() for k, v in variables.items()}
+        return SessionState(variables, self.key)
+
+    def copies(
+        self, names: tuple[str, ...], missing: Callable[[str], Exception]
+    ) -> dict:
+        """Copies of the values of ``names`` (``missing(name)`` is raised for one
+        without a value)."""
+        try:
+            return {n: self.variables[n].copy() for n in names}
+        except KeyError as err:
+            raise missing(err.args[0]) from None
+
+    def set(self, values: Mapping[str, Any], key: Any = None) -> None:
+        """Sets variable values by name (all checked first: all or nothing), and the
+        RNG key: a pair from :meth:`snapshot`, or one ``jax.random.PRNGKey``."""
+        checked = {}
+        for name, value in values.items():
+            variable = self._graph.variables.get(name)
+            if variable is None:
+                raise errors.NotFoundError(
+                    None,
+                    None,
+                    f"Session.set_state: no variable named '{name}' in the graph.",
+                )
+            array = np.asarray(value) if not isinstance(value, jax.Array) else value
+            if not variable.shape.is_compatible_with(array.shape):
+                raise errors.InvalidArgumentError(
+                    None,
+                    variable.op,
+                    f"Cannot set variable '{name}' of shape {variable.shape} to a value of"
+                    f" shape {format_shape(array.shape)}.",
+                )
+            if array.dtype != variable.dtype.np:
+                raise errors.InvalidArgumentError(
+                    None,
+                    variable.op,
+                    f"Cannot set variable '{name}' of dtype {variable.dtype.name} to a"
+                    f" value of dtype {array.dtype}.",
+                )
+            checked[name] = array
+        with jax.enable_x64(True):
+            put = self._placement.put_state
+            self.variables.update({k: put(k, v) for k, v in checked.items()})
+            if key is not None:
+                self.key = jax.device_put(_rng.as_state_key(key))
+
+    def converted(self, values: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """``values`` converted to each variable's dtype (for :meth:`set`)."""
+        converted = {}
+        for name, value in values.items():
+            variable = self._graph.variables.get(name)
+            dtype = variable.dtype.np if variable is not None else None
+            converted[name] = np.asarray(value, dtype)
+        return converted
+
+    def clear(self) -> None:
+        self.variables = {}
+
+    def _zeros(self, name: str) -> jax.Array:
+        variable = self._graph.variables[name]
+        with jax.enable_x64(variable.dtype.is_64bit):
+            return jax.numpy.zeros(variable.spec.shape, variable.dtype.np)
