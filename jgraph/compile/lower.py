@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
@@ -53,6 +53,8 @@ class LoweredRun:
     host_finalizers: tuple[tuple[int, Any], ...] = ()
     # The ops ``pure_fn`` interprets, in order (``ops`` less host-only ones).
     run_ops: tuple[Operation, ...] = ()
+    # Fetch index -> variable: a fetched reference gives the end-of-run value.
+    final_reads: dict[int, str] = field(default_factory=dict)
 
     @property
     def first_reader(self) -> dict[str, Operation]:
@@ -111,11 +113,14 @@ def lower(
             written.update(var_names)
     host_outputs = {}
     host_finalizers = []
+    final_reads = {}
     for i, t in enumerate(fetches):
         if t in feeds:
             continue
         opdef = opdef_for(t.op)
-        if opdef.host_value is not None:
+        if opdef.effects is not None and opdef.effects.ref:
+            (final_reads[i],) = opdef.variables(t.op)
+        elif opdef.host_value is not None:
             host_outputs[i] = functools.partial(opdef.host_value, t.op)
         elif opdef.host_finalizer is not None:
             host_finalizers.append((i, functools.partial(opdef.host_finalizer, t.op)))
@@ -153,7 +158,12 @@ def lower(
         )
         run.execute()
         outputs = tuple(
-            None if i in host_outputs else run.env[t] for i, t in enumerate(fetches)
+            None
+            if i in host_outputs
+            else run.state[final_reads[i]]
+            if i in final_reads
+            else run.env[t]
+            for i, t in enumerate(fetches)
         )
         new_rw = {name: run.state[name] for name in sorted(written)}
         return new_rw, outputs, run.next_key
@@ -175,6 +185,7 @@ def lower(
         trace_count=trace_count,
         host_finalizers=tuple(host_finalizers),
         run_ops=device_ops,
+        final_reads=final_reads,
     )
 
 

@@ -74,15 +74,17 @@ class Effects:
     Attributes:
       reads: whether the op reads them, and whether they must hold a value.
       writes: the op may write them (its new values replace theirs).
-      snapshot: it reads the value at the start of the run, not the current one
-        (a variable's own tensor ``v``; see ``compile/interpreter.py``).
+      ref: its output is TF1's reference to the variable (``v`` itself, what
+        ``assign`` returns): an op consuming it reads the variable when it runs,
+        and fetching it gives the value at the end of the run (the read rule is
+        in ``compile/interpreter.py``).
       is_read: its one output is the variable's value (``v``, ``v.read_value()``):
         the gradient reaches the variable through it.
     """
 
     reads: Reads = Reads.REQUIRED
     writes: bool = False
-    snapshot: bool = False
+    ref: bool = False
     is_read: bool = False
 
 

@@ -315,7 +315,7 @@ class SegmentedRun:
             state.update(written)
             env.update(zip(segment.outputs, outs, strict=True))
         new_rw = self._send_home(state)
-        outputs = self._fetched(env, shared)
+        outputs = self._fetched(env, shared, state)
         next_key = None if key is None else _next_key(key)
         return new_rw, outputs, next_key
 
@@ -375,7 +375,7 @@ class SegmentedRun:
             (new_rw[name],) = self._move([state[name]], home)
         return new_rw
 
-    def _fetched(self, env: dict, shared: dict) -> tuple:
+    def _fetched(self, env: dict, shared: dict, state: dict) -> tuple:
         lowered = self._lowered
         outputs: list[Any] = []
         across: dict[Device, list[int]] = {}
@@ -385,7 +385,8 @@ class SegmentedRun:
             elif tensor in shared:
                 outputs.append(shared[tensor])
             else:
-                value = env[tensor]
+                final = lowered.final_reads.get(i)  # a variable: its end-of-run value
+                value = env[tensor] if final is None else state[final]
                 outputs.append(value)
                 source = location(value)
                 if source is not None and jax.process_count() > 1:

@@ -36,7 +36,8 @@ class StateCall(NamedTuple):
     ``fn(ro, rw, *before_key, key, *after_key) -> (new_rw, outputs, next_key)``
     gets the variables ``ro_names`` (read only) and, donated, ``rw_names`` (which
     must hold values), ``optional_names`` (those that do) and ``zero_names``
-    (zeros for those that do not: written before any read).
+    (zeros for those that do not: written before any read); read only again,
+    ``optional_ro_names`` that hold values.
     """
 
     fn: Callable[..., tuple[dict[str, Any], Any, Any]]
@@ -47,6 +48,7 @@ class StateCall(NamedTuple):
     uses_rng: bool
     needs_x64: bool
     missing: Callable[[str], Exception]  # the error for an uninitialised variable
+    optional_ro_names: tuple[str, ...] = ()
 
 
 class State:
@@ -70,6 +72,9 @@ class State:
         for name in call.optional_names:
             if name in variables:
                 rw[name] = variables[name]
+        for name in call.optional_ro_names:
+            if name in variables:
+                ro[name] = variables[name]
         for name in call.zero_names:
             rw[name] = variables[name] if name in variables else self._zeros(name)
         key = self.key if call.uses_rng else None

@@ -23,7 +23,6 @@ def core(reason: str):
 # -- variable reads and control dependencies ----------------------------------------
 
 
-@core("a read under control_dependencies of an update sees the start-of-run value")
 def test_identity_under_control_dependencies_sees_the_update() -> None:
     def program(tf):
         v = tf.Variable(1.0)
