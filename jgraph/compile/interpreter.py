@@ -70,11 +70,12 @@ def uninitialized_error(name: str, reader: Operation | None) -> errors.OpError:
 
 class Interpreter:
     """Evaluates ``ops`` in order over JAX values, from the variables ``ro_vars`` and
-    ``rw_vars``, the values of the ``feeds`` and the run's ``key``.
+    ``rw_vars``, the values of the ``feeds`` and the session's random state
+    ``key`` (an ``rng.RngState``; ``None`` when no op draws random numbers).
 
-    After :meth:`execute`, ``env`` maps every computed tensor to its value,
-    ``state`` holds the variables' new values and ``next_key`` the session's next
-    key. Context ops (``needs_context``) receive the interpreter running them.
+    After :meth:`execute`, ``env`` maps every computed tensor to its value and
+    ``state`` holds the variables' new values. Context ops (``needs_context``)
+    receive the interpreter running them.
     """
 
     def __init__(
@@ -94,10 +95,8 @@ class Interpreter:
         self._substituted: dict[str, Any] = {}
         self.env: dict[Tensor, Any] = dict(zip(feeds, feed_values, strict=True))
         self.fed = frozenset(feeds)
-        if key is not None:
-            self.run_key, self.next_key = _rng.split(key)
-        else:
-            self.run_key = self.next_key = None
+        self.rng: _rng.RngState | None = key
+        self._folds: tuple[Any, ...] = ()  # loop counters around a graph function
         self._op: Operation | None = None
         self.position = 0
         # A read-only view (see ``read_only_view``) reads ``state`` and writes
@@ -244,7 +243,7 @@ class Interpreter:
         write = self.reads.source(name, op)
         if write is None:
             return self.start_state[name]
-        if write is _MISSING:
+        if isinstance(write, _Missing):
             if not required:
                 return None
             raise uninitialized_error(name, op)
@@ -270,8 +269,9 @@ class Interpreter:
         return self._read(op, name, substitute=opdef.effects.is_read)
 
     def _op_key(self, opdef: OpDef, op: Operation) -> Any:
-        assert self.run_key is not None, "random ops make the run take a key"
-        return _rng.op_key(self.run_key, op.index, opdef.seed(op))
+        assert self.rng is not None, "random ops make the run take a key"
+        slot, seeds = opdef.rng(op)
+        return _rng.op_key(self.rng, slot, seeds, self._folds)
 
     # -- what context ops may ask -------------------------------------------------
     def variable_value(self, name: str) -> Any:
@@ -329,9 +329,8 @@ class Interpreter:
         read = {opdef_for(t.op).variables(t.op)[0]: v for t, v in refs.items()}
         sub.start_state = {**read, **state, **run._substituted}
         sub.state = dict(state)
-        sub.run_key = run.run_key
-        if iteration is not None and run.run_key is not None:
-            sub.run_key = _rng.fold(run.run_key, iteration)
+        sub.rng = run.rng
+        sub._folds = run._folds if iteration is None else (*run._folds, iteration)
         sub.execute()
         return [sub.env[t] for t in targets], sub.state
 

@@ -21,7 +21,9 @@ from typing import Any
 import jax
 
 from jgraph import errors
+from jgraph.compile import rng as _rng
 from jgraph.compile.interpreter import Interpreter
+from jgraph.compile.prune import prune
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Operation
 from jgraph.graph.tensor import Tensor
@@ -55,6 +57,9 @@ class LoweredRun:
     run_ops: tuple[Operation, ...] = ()
     # Fetch index -> variable: a fetched reference gives the end-of-run value.
     final_reads: dict[int, str] = field(default_factory=dict)
+    # The slots of the random ops the run runs (graph functions' too): their
+    # streams advance (``rng.advance``).
+    rng_slots: tuple[int, ...] = ()
 
     @property
     def first_reader(self) -> dict[str, Operation]:
@@ -133,6 +138,7 @@ def lower(
             )
     trace_count = [0]
     device_ops = tuple(op for op in ops if _runs_on_device(op))
+    rng_slots = random_slots(device_ops) if uses_rng else ()
 
     # Big constants (a dataset, test images) are passed in as arguments the session
     # keeps on the device, rather than baked into every compiled program.
@@ -166,7 +172,8 @@ def lower(
             for i, t in enumerate(fetches)
         )
         new_rw = {name: run.state[name] for name in sorted(written)}
-        return new_rw, outputs, run.next_key
+        next_key = None if key is None else _rng.advance(key, rng_slots)
+        return new_rw, outputs, next_key
 
     jitted = jit(pure_fn, donate_argnums=(1,))
     return LoweredRun(
@@ -186,7 +193,29 @@ def lower(
         host_finalizers=tuple(host_finalizers),
         run_ops=device_ops,
         final_reads=final_reads,
+        rng_slots=rng_slots,
     )
+
+
+def random_slots(ops: Sequence[Operation]) -> tuple[int, ...]:
+    """The slots (``OpDef.rng``) of the random ops among ``ops`` and in the graph
+    functions they run, sorted."""
+    slots: set[int] = set()
+    pending = list(ops)
+    seen: set[Operation] = set()
+    while pending:
+        op = pending.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        opdef = opdef_for(op)
+        if opdef.random:
+            slots.add(opdef.rng(op)[0])
+        for function in opdef.functions(op):
+            if function.uses_rng:
+                fed = (*function.args, *function.captured)
+                pending.extend(prune(function.outputs, [], fed))
+    return tuple(sorted(slots))
 
 
 def _runs_on_device(op: Operation) -> bool:

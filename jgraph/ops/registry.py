@@ -21,7 +21,7 @@ never the op's type string. How the lowering calls ``impl`` follows from it:
 
 - plain: ``impl(*inputs, **attrs)``.
 - ``random=True``: ``impl(key, *inputs, **attrs)``, a fresh key per op and run
-  (from the op's ``seed`` attr when it has one).
+  from the op's own stream (its ``seed`` attr and the graph seed, see ``rng``).
 - ``effects=Effects(...)``: ``impl(var_values, *inputs, **attrs) -> (new_values,
   outputs)`` for the variables named by the op's ``var_names`` attr
   (``new_values`` may be ``None``: nothing written).
@@ -216,9 +216,11 @@ class OpDef:
         reads the variable runs it first."""
         return bool(op.attrs.get("initializer")) and bool(self.variables(op))
 
-    def seed(self, op: Operation) -> int | None:
-        """The TF1 op seed of a random op (``None``: the graph's stream)."""
-        return op.attrs.get("seed")
+    def rng(self, op: Operation) -> tuple[int, tuple[int, int] | None]:
+        """A random op's slot among the graph's random ops and its TF1 seed pair
+        ``(graph seed, op seed)`` (``None``: unseeded), fixed when it was built
+        (``Graph.random_op``)."""
+        return op.attrs["_rng"]
 
     def functions(self, op: Operation) -> Sequence[GraphFunction]:
         """The graph functions ``op`` runs (control-flow bodies, map functions)."""

@@ -38,6 +38,7 @@ Segmented runs copy the written state instead of updating it in place.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -316,7 +317,7 @@ class SegmentedRun:
             env.update(zip(segment.outputs, outs, strict=True))
         new_rw = self._send_home(state)
         outputs = self._fetched(env, shared, state)
-        next_key = None if key is None else _next_key(key)
+        next_key = None if key is None else _next_key(key, lowered.rng_slots)
         return new_rw, outputs, next_key
 
     def _move(self, values: list[Any], target: Device) -> list[Any]:
@@ -406,10 +407,10 @@ class SegmentedRun:
         return tuple(outputs)
 
 
-@jax.jit
-def _next_key(key: Any) -> Any:
-    # The same split the one-jit run makes (``Interpreter``): its second half.
-    return _rng.split(key)[1]
+@functools.partial(jax.jit, static_argnums=1)
+def _next_key(key: Any, slots: tuple[int, ...]) -> Any:
+    # The same advance the one-jit run makes (``lower``).
+    return _rng.advance(key, slots)
 
 
 # -- choosing a session's placement -----------------------------------------------

@@ -24,10 +24,10 @@ from jgraph.runtime.placement import Placement
 
 
 class SessionState(NamedTuple):
-    """The whole run-time state: variable values by name, and the RNG key."""
+    """The whole run-time state: variable values by name, and the random state."""
 
     variables: dict[str, jax.Array]
-    key: jax.Array
+    key: _rng.RngState
 
 
 class StateCall(NamedTuple):
@@ -58,7 +58,7 @@ class State:
         self._graph = graph
         self._placement = placement
         self.variables: dict[str, jax.Array] = {}
-        self.key: jax.Array = _rng.initial_key(graph.seed)
+        self.key: _rng.RngState = _rng.initial_state(graph.random_ops)
 
     def call(self, call: StateCall, before_key: tuple, after_key: tuple) -> Any:
         """Runs ``call.fn`` on the state it needs and keeps the state it returns;
@@ -110,7 +110,7 @@ class State:
 
     def set(self, values: Mapping[str, Any], key: Any = None) -> None:
         """Sets variable values by name (all checked first: all or nothing), and the
-        RNG key: a pair from :meth:`snapshot`, or one ``jax.random.PRNGKey``."""
+        random state: one from :meth:`snapshot`, or one ``jax.random.PRNGKey``."""
         checked = {}
         for name, value in values.items():
             variable = self._graph.variables.get(name)
@@ -140,7 +140,7 @@ class State:
             put = self._placement.put_state
             self.variables.update({k: put(k, v) for k, v in checked.items()})
             if key is not None:
-                self.key = jax.device_put(_rng.as_state_key(key))
+                self.key = jax.device_put(_rng.as_state(key))
 
     def converted(self, values: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """``values`` converted to each variable's dtype (for :meth:`set`)."""
