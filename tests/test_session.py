@@ -321,14 +321,16 @@ def test_feed_key_not_in_graph(sess):
 
 
 def test_unknown_fetch_name(sess):
+    # TF1 raises ValueError (conformance: test_fetch_structure[unknown-*]).
     tf.constant(1, name="present")
     with pytest.raises(
-        errors.NotFoundError,
+        ValueError,
         match=r"operation, 'presnt', does not exist.*Did you mean 'present'",
     ):
         sess.run("presnt:0")
-    with pytest.raises(KeyError):
-        sess.run("missing_op")
+    for name in ("missing_op", "present:1"):
+        with pytest.raises(ValueError, match=f"Fetch argument '{name}'"):
+            sess.run(name)
 
 
 def test_fetch_from_another_graph(sess):
