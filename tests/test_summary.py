@@ -345,7 +345,7 @@ def test_merge_named_nested_and_fetched_with_other_tensors():
         sess.run(tf.global_variables_initializer())
         new_value, serialized = sess.run([step, outer])
     assert new_value == 2.0
-    # The variable's own tensor reads the value at the start of the run (DESIGN.md).
+    # The summaries read v with no update upstream: the start value (DESIGN.md).
     assert {v.tag: v.simple_value for v in parse(serialized).value} == {
         "a": 1.0,
         "b": 10.0,

@@ -83,6 +83,7 @@ from jax import lax
 from jax.experimental import multihost_utils
 
 from jgraph import errors
+from jgraph.compile.rng import RngState, grown
 from jgraph.graph.dtypes import as_dtype
 from jgraph.graph.graph import GraphKeys, get_default_graph
 from jgraph.graph.shape import format_shape
@@ -984,7 +985,7 @@ class Saver:
                         " saves only values this process can address.",
                     )
                 arrays[name] = value.copy()
-            key = _key_json(state.key)
+            key = _rng_json(state.key)
         fingerprints = _fingerprints(arrays)
         save_time = _now()
 
@@ -1090,7 +1091,7 @@ class Saver:
         arrays = _read_arrays(directory, targets)
         _verify(directory, arrays, contents)
         key = (
-            _key_from_json(contents.meta.get("rng_key"), current.key, save_path)
+            _rng_from_json(contents.meta.get("rng_key"), current.key, save_path)
             if self._covers_all
             else None
         )
@@ -1098,6 +1099,34 @@ class Saver:
             {variable.op.name: arrays[name] for name, variable in variables.items()},
             key=key,
         )
+
+
+def _rng_json(state: RngState | None) -> dict[str, Any] | None:
+    """The session's random state as JSON: its root keys and per-op run counts."""
+    if state is None:
+        return None
+    return {
+        "roots": _key_json(state.roots),
+        "counts": [int(c) for c in np.asarray(state.counts)],
+    }
+
+
+def _rng_from_json(saved: Any, current: RngState, save_path: str) -> Any:
+    """The saved random state in the form of the session's, or None."""
+    if not isinstance(saved, Mapping) or current is None:
+        return None
+    if "roots" not in saved:  # roots alone (no per-op streams yet): counts at 0
+        saved = {"roots": saved, "counts": []}
+    roots = _key_from_json(saved["roots"], current.roots, save_path)
+    if roots is None:
+        return None
+    try:
+        counts = np.asarray(saved["counts"], np.uint32).reshape(-1)
+    except (KeyError, TypeError, ValueError, OverflowError) as err:
+        raise errors.DataLossError(
+            None, None, f"Checkpoint '{save_path}' has malformed RNG counts: {err}"
+        ) from err
+    return grown(RngState(jnp.asarray(roots), jnp.asarray(counts)), ())
 
 
 def _key_json(key: Any) -> dict[str, Any] | None:

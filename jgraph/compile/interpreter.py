@@ -10,18 +10,34 @@ earlier ops with substituted values (:meth:`Interpreter.recompute`, for
 gradients). While recomputing, context ops get a *read-only* view: it reads the
 recomputation's state and drops writes.
 
-State rules (DESIGN.md): what an op reads is declared by its ``OpDef.effects``. A
-variable's own tensor (``VariableV2``, ``snapshot``) reads its value at the start
-of the run, or -- if the variable was not initialised before the run -- the value
-an earlier op of this run assigned (this lets ``global_variables_initializer``
-initialise in dependency order). ``ReadVariable`` (``v.read_value()``) and ops
-that update variables see the current, threaded value.
+State rules (DESIGN.md): what an op reads is declared by its ``OpDef.effects``.
+
+- **Reads.** A read of variable ``v`` by op ``X`` sees the value written by the
+  last write to ``v`` among ``X``'s ancestors (data and control edges,
+  transitively; "last" in the run's order); with no such write, the value at the
+  start of the run. The readers are the ops consuming a reference to ``v`` (its
+  own tensor, what ``assign`` returns: ``Effects.ref``) and the ops that read
+  without writing (``v.read_value()``, gradients, ``initialized_value``). It is
+  decided when the run is lowered: :class:`_Reads` finds each read's write.
+- **Writes compose.** Ops that write (``assign_add``, optimizers, control flow)
+  read the current value, threaded through the run in order, so two
+  ``assign_add`` of one run both apply.
+- **Initialisation.** A variable with no value at the start of the run reads
+  what the last earlier op of the run wrote (so ``global_variables_initializer``
+  initialises in dependency order), else raises ``FailedPreconditionError``.
+- **Fetches.** Fetching a reference gives the value at the end of the run
+  (``LoweredRun.final_reads``), as TF1 fetches its ref tensors.
+
+A graph function (a branch, a loop body) runs inside the op running it, which
+writes: its reads with no write before them in the function see the value the
+function was called with.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import jax
@@ -54,11 +70,12 @@ def uninitialized_error(name: str, reader: Operation | None) -> errors.OpError:
 
 class Interpreter:
     """Evaluates ``ops`` in order over JAX values, from the variables ``ro_vars`` and
-    ``rw_vars``, the values of the ``feeds`` and the run's ``key``.
+    ``rw_vars``, the values of the ``feeds`` and the session's random state
+    ``key`` (an ``rng.RngState``; ``None`` when no op draws random numbers).
 
-    After :meth:`execute`, ``env`` maps every computed tensor to its value,
-    ``state`` holds the variables' new values and ``next_key`` the session's next
-    key. Context ops (``needs_context``) receive the interpreter running them.
+    After :meth:`execute`, ``env`` maps every computed tensor to its value and
+    ``state`` holds the variables' new values. Context ops (``needs_context``)
+    receive the interpreter running them.
     """
 
     def __init__(
@@ -78,16 +95,19 @@ class Interpreter:
         self._substituted: dict[str, Any] = {}
         self.env: dict[Tensor, Any] = dict(zip(feeds, feed_values, strict=True))
         self.fed = frozenset(feeds)
-        if key is not None:
-            self.run_key, self.next_key = _rng.split(key)
-        else:
-            self.run_key = self.next_key = None
+        self.rng: _rng.RngState | None = key
+        self._folds: tuple[Any, ...] = ()  # loop counters around a graph function
         self._op: Operation | None = None
         self.position = 0
         # A read-only view (see ``read_only_view``) reads ``state`` and writes
         # nothing; it leaves graph functions and recomputation to ``_run``.
         self.read_only = False
         self._run = self
+        self._reads: _Reads | None = None  # made on the first read (see ``reads``)
+        # The ops of the runs this one (a graph function) runs inside.
+        self._outer: frozenset[Operation] = frozenset()
+        # Position of a writing op -> the values of its variables after it ran.
+        self._versions: dict[int, dict[str, Any]] = {}
 
     @property
     def op(self) -> Operation:
@@ -107,6 +127,12 @@ class Interpreter:
     def execute(self, start: int = 0, stop: int | None = None) -> None:
         """Runs ``ops[start:stop]`` (all by default); a device placement runs one
         segment at a time, with earlier segments' values in ``env``."""
+        if start:
+            # A later segment: the values earlier segments wrote came in as state.
+            for name, value in self.state.items():
+                last = self.reads.last_write(name, start)
+                if last is not None:
+                    self._versions.setdefault(last, {})[name] = value
         for position in range(start, len(self.ops) if stop is None else stop):
             op = self.ops[position]
             if op.outputs and all(t in self.fed for t in op.outputs):
@@ -117,6 +143,18 @@ class Interpreter:
             for tensor, value in zip(op.outputs, outputs, strict=True):
                 if tensor not in self.fed:
                     self.env[tensor] = value
+            written = _written(op)
+            if written:
+                self._versions[position] = {
+                    n: self.state[n] for n in written if n in self.state
+                }
+
+    @property
+    def reads(self) -> _Reads:
+        """Which write each read of this run sees (made once, when first needed)."""
+        if self._reads is None:
+            self._reads = _Reads(self.ops, self.fed, self.start_state)
+        return self._reads
 
     # -- one op ---------------------------------------------------------------
     def _run_op(
@@ -124,6 +162,9 @@ class Interpreter:
     ) -> Sequence[Any]:
         opdef = opdef_for(op)
         inputs = [env[t] for t in op.inputs]
+        for index, tensor in enumerate(op.inputs):
+            if tensor not in self.fed and _ref_effects(tensor.op):
+                inputs[index] = self._read_ref(op, tensor)
         try:
             return self._call(opdef, op, inputs, state, write)
         except errors.OpError:
@@ -164,43 +205,88 @@ class Interpreter:
         effects = opdef.effects
         assert effects is not None
         names = opdef.variables(op)
-        if effects.reads is Reads.REQUIRED:
-            values = tuple(
-                self._read_variable(op, n, state, snapshot=effects.snapshot)
-                for n in names
-            )
-        else:
+        if effects.reads is not Reads.REQUIRED:
             values = tuple(state.get(n) for n in names)
+        elif effects.writes:
+            values = tuple(self._read_variable(op, n, state) for n in names)
+        else:
+            values = tuple(self._read(op, n) for n in names)
         new_values, result = opdef.call(values, inputs, op.attrs)
         if write and effects.writes and new_values is not None:
             for name, value in zip(names, new_values, strict=True):
                 state[name] = _match_variable(op, name, value)
         return result
 
-    def _read_variable(
-        self, op: Operation, name: str, state: dict, *, snapshot: bool
-    ) -> Any:
+    def _read_variable(self, op: Operation, name: str, state: dict) -> Any:
+        """The current (threaded) value: what an op that writes ``name`` reads."""
         if name in self._substituted:  # recomputing with this variable replaced
             return self._substituted[name]
-        source = self.start_state if snapshot and name in self.start_state else state
         try:
-            return source[name]
+            return state[name]
         except KeyError:
             raise uninitialized_error(name, op) from None
 
+    def _read(
+        self,
+        op: Operation,
+        name: str,
+        *,
+        required: bool = True,
+        substitute: bool = True,
+    ) -> Any:
+        """What ``op``, which reads ``name`` without writing it, sees (the read
+        rule); ``None`` for no value when not ``required``. While recomputing with
+        ``name`` substituted, a read of the variable itself (``substitute``) sees
+        the substitute."""
+        if substitute and name in self._substituted:
+            return self._substituted[name]
+        write = self.reads.source(name, op)
+        if write is None:
+            return self.start_state[name]
+        if isinstance(write, _Missing):
+            if not required:
+                return None
+            raise uninitialized_error(name, op)
+        try:
+            return self._versions[write][name]
+        except KeyError:
+            raise errors.UnimplementedError(
+                None,
+                op,
+                f"{op.describe()} reads variable '{name}' as written by"
+                f" {self.ops[write].name}, which ran in an earlier part of this run"
+                " (another device or a host step) and was overwritten since; place"
+                " them together.",
+            ) from None
+
+    def _read_ref(self, op: Operation, tensor: Tensor) -> Any:
+        """The value of ``tensor``, a reference to a variable, as ``op`` reads it."""
+        opdef = opdef_for(tensor.op)
+        (name,) = opdef.variables(tensor.op)
+        # A gradient differentiates by the variable's own tensor, not by what an
+        # assignment returns.
+        assert opdef.effects is not None
+        return self._read(op, name, substitute=opdef.effects.is_read)
+
     def _op_key(self, opdef: OpDef, op: Operation) -> Any:
-        assert self.run_key is not None, "random ops make the run take a key"
-        return _rng.op_key(self.run_key, op.index, opdef.seed(op))
+        assert self.rng is not None, "random ops make the run take a key"
+        slot, seeds = opdef.rng(op)
+        return _rng.op_key(self.rng, slot, seeds, self._folds)
 
     # -- what context ops may ask -------------------------------------------------
     def variable_value(self, name: str) -> Any:
-        """The current value of state entry ``name`` (``FailedPreconditionError``
-        when it has none)."""
-        return self._run._read_variable(self.op, name, self.state, snapshot=False)
+        """The value of state entry ``name`` the op reads (``FailedPreconditionError``
+        when it has none): the current one for an op that writes, else the read
+        rule's."""
+        if _writes(self.op):
+            return self._run._read_variable(self.op, name, self.state)
+        return self._run._read(self.op, name)
 
     def try_variable_value(self, name: str) -> Any:
-        """The variable's current value, or ``None`` when it is not initialised."""
-        return self.state.get(name)
+        """As :meth:`variable_value`, or ``None`` when the variable has no value."""
+        if _writes(self.op):
+            return self.state.get(name)
+        return self._run._read(self.op, name, required=False)
 
     def write_state(self, name: str, value: Any) -> None:
         """Sets state entry ``name`` (one the op declares) for the rest of the run
@@ -231,13 +317,20 @@ class Interpreter:
         body) over the variable values ``state``; returns them and the new state.
         ``iteration`` (a loop counter) is folded into the random ops' keys."""
         run = self._run
-        ops = prune(targets, [], feeds)
+        # Outer ops the function's ops wait for (control inputs) ran already.
+        outer = run._outer | frozenset(run.ops)
+        ops = tuple(op for op in prune(targets, [], feeds) if op not in outer)
         sub = Interpreter(ops, {}, {}, tuple(feeds), tuple(feeds.values()), None)
-        sub.start_state = {**run.start_state, **run._substituted}
+        sub._outer = outer
+        # A captured reference to a variable is read inside, where the function's
+        # own writes may come first; else it is the value the caller read.
+        refs = {t: v for t, v in feeds.items() if _ref_effects(t.op)}
+        sub.fed = frozenset(t for t in feeds if t not in refs)
+        read = {opdef_for(t.op).variables(t.op)[0]: v for t, v in refs.items()}
+        sub.start_state = {**read, **state, **run._substituted}
         sub.state = dict(state)
-        sub.run_key = run.run_key
-        if iteration is not None and run.run_key is not None:
-            sub.run_key = _rng.fold(run.run_key, iteration)
+        sub.rng = run.rng
+        sub._folds = run._folds if iteration is None else (*run._folds, iteration)
         sub.execute()
         return [sub.env[t] for t in targets], sub.state
 
@@ -284,6 +377,98 @@ class Interpreter:
                 if tensor not in tensor_subs:
                     local[tensor] = value
         return [local[t] if t in local else self.env[t] for t in targets]
+
+
+class _Missing:
+    """A read of a variable that has no value at that point of the run."""
+
+
+_MISSING = _Missing()
+
+
+class _Reads:
+    """For one op list: which write each read sees (the read rule, see the module
+    docstring), from the ops' order and edges and the variables that hold a value
+    at the start (``present``)."""
+
+    def __init__(
+        self,
+        ops: Sequence[Operation],
+        fed: Collection[Tensor],
+        present: Collection[str],
+    ) -> None:
+        self._position = {op: i for i, op in enumerate(ops)}
+        self._present = frozenset(present)
+        # Positions of the ops writing each variable, in run order.
+        self._writers: dict[str, list[int]] = {}
+        own: list[dict[str, int]] = []
+        for position, op in enumerate(ops):
+            written = _written(op)
+            own.append(dict.fromkeys(written, position))
+            for name in written:
+                self._writers.setdefault(name, []).append(position)
+        # ``_last[i][v]``: the latest write to v among ops[i]'s ancestors, found in
+        # one pass in run order; ops with the same writes upstream share one dict.
+        self._last: list[dict[str, int]] = []
+        empty: dict[str, int] = {}
+        for op in ops if self._writers else ():
+            parts = []
+            for pred in _predecessors(op, fed):
+                p = self._position.get(pred)
+                if p is not None:
+                    parts.extend(d for d in (self._last[p], own[p]) if d)
+            if not parts:
+                self._last.append(empty)
+            elif len(parts) == 1:
+                self._last.append(parts[0])
+            else:
+                merged = dict(parts[0])
+                for part in parts[1:]:
+                    for name, p in part.items():
+                        if merged.get(name, -1) < p:
+                            merged[name] = p
+                self._last.append(merged)
+
+    def source(self, name: str, op: Operation) -> int | _Missing | None:
+        """The position of the write that ``op``'s read of ``name`` sees; ``None``
+        for the value at the start; ``_MISSING`` when there is none."""
+        position = self._position[op]
+        if self._writers:
+            write = self._last[position].get(name)
+            if write is not None:
+                return write
+        if name in self._present:
+            return None
+        # No value at the start: the initialisation earlier in this run.
+        write = self.last_write(name, position)
+        return _MISSING if write is None else write
+
+    def last_write(self, name: str, before: int) -> int | None:
+        """The position of the last write to ``name`` before position ``before``."""
+        writers = self._writers.get(name, ())
+        index = bisect.bisect_left(writers, before)
+        return writers[index - 1] if index else None
+
+
+def _predecessors(op: Operation, fed: Collection[Tensor]) -> list[Operation]:
+    """The ops ``op`` depends on directly (data edges through fed tensors aside)."""
+    return [*(t.op for t in op.inputs if t not in fed), *op.control_inputs]
+
+
+def _writes(op: Operation) -> bool:
+    effects = opdef_for(op).effects
+    return effects is not None and effects.writes
+
+
+def _written(op: Operation) -> tuple[str, ...]:
+    """The variables ``op`` may write."""
+    return opdef_for(op).variables(op) if _writes(op) else ()
+
+
+def _ref_effects(op: Operation) -> bool:
+    """``op``'s output is a reference to a variable (``Effects.ref``)."""
+    effects = opdef_for(op).effects
+    return effects is not None and effects.ref
 
 
 class _Overlay(dict):

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
 
 from jgraph import errors
+from jgraph.compile import rng as _rng
 from jgraph.compile.interpreter import Interpreter
+from jgraph.compile.prune import prune
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Operation
 from jgraph.graph.tensor import Tensor
@@ -53,6 +55,11 @@ class LoweredRun:
     host_finalizers: tuple[tuple[int, Any], ...] = ()
     # The ops ``pure_fn`` interprets, in order (``ops`` less host-only ones).
     run_ops: tuple[Operation, ...] = ()
+    # Fetch index -> variable: a fetched reference gives the end-of-run value.
+    final_reads: dict[int, str] = field(default_factory=dict)
+    # The slots of the random ops the run runs (graph functions' too): their
+    # streams advance (``rng.advance``).
+    rng_slots: tuple[int, ...] = ()
 
     @property
     def first_reader(self) -> dict[str, Operation]:
@@ -111,11 +118,14 @@ def lower(
             written.update(var_names)
     host_outputs = {}
     host_finalizers = []
+    final_reads = {}
     for i, t in enumerate(fetches):
         if t in feeds:
             continue
         opdef = opdef_for(t.op)
-        if opdef.host_value is not None:
+        if opdef.effects is not None and opdef.effects.ref:
+            (final_reads[i],) = opdef.variables(t.op)
+        elif opdef.host_value is not None:
             host_outputs[i] = functools.partial(opdef.host_value, t.op)
         elif opdef.host_finalizer is not None:
             host_finalizers.append((i, functools.partial(opdef.host_finalizer, t.op)))
@@ -128,6 +138,7 @@ def lower(
             )
     trace_count = [0]
     device_ops = tuple(op for op in ops if _runs_on_device(op))
+    rng_slots = random_slots(device_ops) if uses_rng else ()
 
     # Big constants (a dataset, test images) are passed in as arguments the session
     # keeps on the device, rather than baked into every compiled program.
@@ -153,10 +164,16 @@ def lower(
         )
         run.execute()
         outputs = tuple(
-            None if i in host_outputs else run.env[t] for i, t in enumerate(fetches)
+            None
+            if i in host_outputs
+            else run.state[final_reads[i]]
+            if i in final_reads
+            else run.env[t]
+            for i, t in enumerate(fetches)
         )
         new_rw = {name: run.state[name] for name in sorted(written)}
-        return new_rw, outputs, run.next_key
+        next_key = None if key is None else _rng.advance(key, rng_slots)
+        return new_rw, outputs, next_key
 
     jitted = jit(pure_fn, donate_argnums=(1,))
     return LoweredRun(
@@ -175,7 +192,30 @@ def lower(
         trace_count=trace_count,
         host_finalizers=tuple(host_finalizers),
         run_ops=device_ops,
+        final_reads=final_reads,
+        rng_slots=rng_slots,
     )
+
+
+def random_slots(ops: Sequence[Operation]) -> tuple[int, ...]:
+    """The slots (``OpDef.rng``) of the random ops among ``ops`` and in the graph
+    functions they run, sorted."""
+    slots: set[int] = set()
+    pending = list(ops)
+    seen: set[Operation] = set()
+    while pending:
+        op = pending.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        opdef = opdef_for(op)
+        if opdef.random:
+            slots.add(opdef.rng(op)[0])
+        for function in opdef.functions(op):
+            if function.uses_rng:
+                fed = (*function.args, *function.captured)
+                pending.extend(prune(function.outputs, [], fed))
+    return tuple(sorted(slots))
 
 
 def _runs_on_device(op: Operation) -> bool:

@@ -50,6 +50,7 @@ class GraphKeys:
     ACTIVATIONS = "activations"
 
 
+DEFAULT_GRAPH_SEED = 87654321  # TF1's, for ops given an op seed alone
 _JGRAPH_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -171,6 +172,8 @@ class Graph:
         self.variables: dict[str, Any] = {}  # state name -> Variable
         self._finalized = False
         self.seed: int | None = None
+        self.random_ops = 0  # random ops built so far (their slots)
+        self._graph_seeded_ops = 0  # of them, those seeded by the graph seed alone
         # JAX's scope of the symbolic dims that stand for this graph's unknown
         # sizes (made by shape inference; opaque here).
         self.symbolic_scope: Any = None
@@ -220,6 +223,21 @@ class Graph:
             self._ops_by_name[full_name] = op
             self._version += 1
         return op
+
+    def random_op(self, op_seed: int | None) -> tuple[int, tuple[int, int] | None]:
+        """For a random op built now with TF1 op seed ``op_seed``: its slot (the
+        count of random ops built before it) and its ``(graph seed, op seed)`` pair,
+        TF1's ``get_seed``. With only an op seed the graph seed is TF1's default;
+        with only a graph seed the op seed counts the ops built so before; with
+        neither there is no pair (``None``: numbers differ per session)."""
+        slot = self.random_ops
+        self.random_ops += 1
+        if self.seed is None:
+            return slot, None if op_seed is None else (DEFAULT_GRAPH_SEED, op_seed)
+        if op_seed is None:
+            op_seed = self._graph_seeded_ops
+            self._graph_seeded_ops += 1
+        return slot, (self.seed, op_seed)
 
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
         """TF1's scoped, case-insensitively de-duplicated name for ``name``."""

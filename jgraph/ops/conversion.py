@@ -87,6 +87,10 @@ def add_op(
     )
     if unknown:
         raise TypeError(f"{opdef.type} got unexpected argument(s) {sorted(unknown)}")
+    if opdef.random:
+        # TF1 fixes an op's seeds when it is built (``OpDef.rng``).
+        seed = attrs.get("seed")
+        attrs["_rng"] = graph.random_op(None if seed is None else int(seed))
     tensors: list[Tensor] = []
     hint = _dtype_hint(opdef, raw_inputs)
     static_values = {

@@ -1,12 +1,13 @@
 """Random ops, as TF1's ``random_ops``: normal, uniform, truncated normal, shuffle,
 multinomial.
 
-Stage 2 of the pipeline (ops). Each random op draws from its own key: the
-session's run key folded with the op's seed (or, without one, its creation index).
-TF1's seeding rules hold (see ``compile/rng.py``): a graph seed set with
-``set_random_seed`` makes a whole program reproducible bit for bit, an op seed alone
-makes that op reproducible, and each run draws new numbers. The numbers themselves
-differ from TF1's (another generator).
+Stage 2 of the pipeline (ops). Each random op has its own stream, as in TF1: its
+seed pair (graph seed, op seed) is fixed when it is built (``Graph.random_op``), and
+its key in a run is that pair folded with the number of runs it drew in before
+(``compile/rng.py``). So ``set_random_seed`` makes a whole program reproducible bit
+for bit, an op seed alone makes that op reproducible, two ops with one seed pair
+draw the same numbers, and an op's stream advances only when it runs. The numbers
+themselves differ from TF1's (another generator).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from jgraph.ops.registry import op
 
 
 def set_random_seed(seed: int | None) -> None:
-    """Sets the graph-level seed of the default graph (sessions created later use it)."""
+    """Sets the graph-level seed of the default graph: random ops built after it
+    are seeded by it (those built before are not, as in TF1)."""
     get_default_graph().seed = None if seed is None else int(seed)
 
 

@@ -21,7 +21,7 @@ never the op's type string. How the lowering calls ``impl`` follows from it:
 
 - plain: ``impl(*inputs, **attrs)``.
 - ``random=True``: ``impl(key, *inputs, **attrs)``, a fresh key per op and run
-  (from the op's ``seed`` attr when it has one).
+  from the op's own stream (its ``seed`` attr and the graph seed, see ``rng``).
 - ``effects=Effects(...)``: ``impl(var_values, *inputs, **attrs) -> (new_values,
   outputs)`` for the variables named by the op's ``var_names`` attr
   (``new_values`` may be ``None``: nothing written).
@@ -74,15 +74,17 @@ class Effects:
     Attributes:
       reads: whether the op reads them, and whether they must hold a value.
       writes: the op may write them (its new values replace theirs).
-      snapshot: it reads the value at the start of the run, not the current one
-        (a variable's own tensor ``v``; see ``compile/interpreter.py``).
+      ref: its output is TF1's reference to the variable (``v`` itself, what
+        ``assign`` returns): an op consuming it reads the variable when it runs,
+        and fetching it gives the value at the end of the run (the read rule is
+        in ``compile/interpreter.py``).
       is_read: its one output is the variable's value (``v``, ``v.read_value()``):
         the gradient reaches the variable through it.
     """
 
     reads: Reads = Reads.REQUIRED
     writes: bool = False
-    snapshot: bool = False
+    ref: bool = False
     is_read: bool = False
 
 
@@ -214,9 +216,11 @@ class OpDef:
         reads the variable runs it first."""
         return bool(op.attrs.get("initializer")) and bool(self.variables(op))
 
-    def seed(self, op: Operation) -> int | None:
-        """The TF1 op seed of a random op (``None``: the graph's stream)."""
-        return op.attrs.get("seed")
+    def rng(self, op: Operation) -> tuple[int, tuple[int, int] | None]:
+        """A random op's slot among the graph's random ops and its TF1 seed pair
+        ``(graph seed, op seed)`` (``None``: unseeded), fixed when it was built
+        (``Graph.random_op``)."""
+        return op.attrs["_rng"]
 
     def functions(self, op: Operation) -> Sequence[GraphFunction]:
         """The graph functions ``op`` runs (control-flow bodies, map functions)."""

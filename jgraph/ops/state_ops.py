@@ -3,9 +3,10 @@
 Every op here that touches a variable declares it: its ``var_names`` attr names the
 variable and its ``OpDef.effects`` say how (see ``registry.Effects``). Its impl gets
 the variable's value and returns ``(new_values, outputs)``: ``VariableV2`` (the
-variable's own tensor, a snapshot read) and ``ReadVariable`` return the value;
-``Assign*`` and ``Scatter*`` the new value, which is also the op's output. The
-interpreter (``compile/interpreter.py``) reads and writes the state for them.
+variable's own tensor, TF1's reference: each op consuming it reads the variable) and
+``ReadVariable`` return the value; ``Assign*`` and ``Scatter*`` the new value, which
+is also the op's output (a reference too, as in TF1). The interpreter
+(``compile/interpreter.py``) reads and writes the state for them.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def placeholder_with_default(input: Any, shape: Any, name: str | None = None) ->
 @op(
     "VariableV2",
     shape_fn=_attr_spec,
-    effects=Effects(snapshot=True, is_read=True),
+    effects=Effects(ref=True, is_read=True),
 )
 def _variable_impl(
     current: tuple,
@@ -112,7 +113,7 @@ def _variable_impl(
     container: str = "",
     shared_name: str = "",
 ) -> Any:
-    """The variable's value at the start of the run (see the interpreter)."""
+    """The variable's value, as the op consuming it reads it (see the interpreter)."""
     return None, current[0]
 
 
@@ -130,7 +131,7 @@ def _assign_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
 @op(
     "Assign",
     shape_fn=_assign_spec,
-    effects=Effects(reads=Reads.NONE, writes=True),
+    effects=Effects(reads=Reads.NONE, writes=True, ref=True),
     declared_attrs=("initializer",),
     # TF1 gives no gradient through an assignment's value.
     differentiable=False,
@@ -145,7 +146,7 @@ def _assign_impl(
 @op(
     "AssignAdd",
     shape_fn=_assign_spec,
-    effects=Effects(writes=True),
+    effects=Effects(writes=True, ref=True),
     differentiable=False,
 )
 def _assign_add_impl(current: tuple, delta: Any, *, use_locking: bool = False) -> Any:
@@ -156,7 +157,7 @@ def _assign_add_impl(current: tuple, delta: Any, *, use_locking: bool = False) -
 @op(
     "AssignSub",
     shape_fn=_assign_spec,
-    effects=Effects(writes=True),
+    effects=Effects(writes=True, ref=True),
     differentiable=False,
 )
 def _assign_sub_impl(current: tuple, delta: Any, *, use_locking: bool = False) -> Any:
@@ -251,7 +252,7 @@ def _scatter_rows(current: Any, indices: Any, updates: Any, method: str) -> Any:
     "ScatterUpdate",
     same_dtype=False,
     shape_fn=_assign_spec,
-    effects=Effects(writes=True),
+    effects=Effects(writes=True, ref=True),
     differentiable=False,
 )
 def _scatter_update_impl(
@@ -265,7 +266,7 @@ def _scatter_update_impl(
     "ScatterAdd",
     same_dtype=False,
     shape_fn=_assign_spec,
-    effects=Effects(writes=True),
+    effects=Effects(writes=True, ref=True),
     differentiable=False,
 )
 def _scatter_add_impl(
@@ -279,7 +280,7 @@ def _scatter_add_impl(
     "ScatterSub",
     same_dtype=False,
     shape_fn=_assign_spec,
-    effects=Effects(writes=True),
+    effects=Effects(writes=True, ref=True),
     differentiable=False,
 )
 def _scatter_sub_impl(

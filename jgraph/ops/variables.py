@@ -168,7 +168,8 @@ class Variable(TensorOperators):
         return self._initial_value
 
     def value(self) -> Tensor:
-        """The tensor reading this variable (its value at the start of the run)."""
+        """The variable's own tensor: an op consuming it reads the variable by the
+        read rule (DESIGN.md); fetched, it is the value at the end of the run."""
         return self._snapshot
 
     def read_value(self) -> Tensor:

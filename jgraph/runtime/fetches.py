@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from jgraph import errors
 from jgraph.graph.graph import Graph, Operation
 from jgraph.graph.tensor import Tensor
 
@@ -120,11 +119,10 @@ def fetch_element(fetch: Any, graph: Graph) -> Tensor | Operation:
         raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
     try:
         element = graph.as_graph_element(fetch)
-    except KeyError as err:
-        raise errors.NotFoundError(
-            None,
-            None,
-            f"Fetch argument {fetch!r} cannot be interpreted as a Tensor or Operation: {err.args[0]}",
+    except KeyError as err:  # a name not in the graph: TF1 raises ValueError
+        raise ValueError(
+            f"Fetch argument {fetch!r} cannot be interpreted as a Tensor or"
+            f" Operation: {err.args[0]}"
         ) from None
     except ValueError as err:
         raise ValueError(

@@ -38,6 +38,7 @@ Segmented runs copy the written state instead of updating it in place.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -315,8 +316,8 @@ class SegmentedRun:
             state.update(written)
             env.update(zip(segment.outputs, outs, strict=True))
         new_rw = self._send_home(state)
-        outputs = self._fetched(env, shared)
-        next_key = None if key is None else _next_key(key)
+        outputs = self._fetched(env, shared, state)
+        next_key = None if key is None else _next_key(key, lowered.rng_slots)
         return new_rw, outputs, next_key
 
     def _move(self, values: list[Any], target: Device) -> list[Any]:
@@ -375,7 +376,7 @@ class SegmentedRun:
             (new_rw[name],) = self._move([state[name]], home)
         return new_rw
 
-    def _fetched(self, env: dict, shared: dict) -> tuple:
+    def _fetched(self, env: dict, shared: dict, state: dict) -> tuple:
         lowered = self._lowered
         outputs: list[Any] = []
         across: dict[Device, list[int]] = {}
@@ -385,7 +386,8 @@ class SegmentedRun:
             elif tensor in shared:
                 outputs.append(shared[tensor])
             else:
-                value = env[tensor]
+                final = lowered.final_reads.get(i)  # a variable: its end-of-run value
+                value = env[tensor] if final is None else state[final]
                 outputs.append(value)
                 source = location(value)
                 if source is not None and jax.process_count() > 1:
@@ -405,10 +407,10 @@ class SegmentedRun:
         return tuple(outputs)
 
 
-@jax.jit
-def _next_key(key: Any) -> Any:
-    # The same split the one-jit run makes (``Interpreter``): its second half.
-    return _rng.split(key)[1]
+@functools.partial(jax.jit, static_argnums=1)
+def _next_key(key: Any, slots: tuple[int, ...]) -> Any:
+    # The same advance the one-jit run makes (``lower``).
+    return _rng.advance(key, slots)
 
 
 # -- choosing a session's placement -----------------------------------------------

@@ -83,11 +83,15 @@ class Plan:
             fn=lowered.fn,
             ro_names=tuple(n for n in lowered.required_vars if n not in written),
             rw_names=tuple(n for n in lowered.required_vars if n in written),
-            optional_names=lowered.optional_vars,
+            # Donated only when written (a donated array is gone after the call).
+            optional_names=tuple(n for n in lowered.optional_vars if n in written),
             zero_names=(),
             uses_rng=lowered.uses_rng,
             needs_x64=lowered.needs_x64,
             missing=functools.partial(missing_variable, lowered),
+            optional_ro_names=tuple(
+                n for n in lowered.optional_vars if n not in written
+            ),
         )
 
     def feed_values(self, raw_values: Iterable[Any]) -> tuple:

@@ -14,6 +14,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from jgraph.compile import rng as _rng
 from jgraph.compile.lower import LoweredRun
 from jgraph.runtime.fetches import to_numpy
 from jgraph.runtime.placement import Placement
@@ -62,6 +63,8 @@ def scan_steps(
             )
             return ({**state, **new_state}, next_key), outputs
 
+        if key is not None:  # a counter for every random op, before the loop
+            key = _rng.grown(key, lowered.rng_slots)
         (state, key), outputs = jax.lax.scan(
             body, (rw, key), stacked, length=steps, unroll=unroll
         )

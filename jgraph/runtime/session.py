@@ -124,7 +124,7 @@ class Session:
 
     def set_state(self, variables: Mapping[str, Any], key: Any = None) -> None:
         """Sets variable values by name (all checked first: all or nothing), and the
-        RNG key: a pair from :meth:`get_state`, or one ``jax.random.PRNGKey``."""
+        random state: one from :meth:`get_state`, or one ``jax.random.PRNGKey``."""
         self._check_open()
         self._state.set(variables, key)
         self._host_feeds.clear()  # positions may have changed (a restore)
@@ -305,9 +305,7 @@ class Session:
         def fn(variables: dict, *feed_values: Any, key: Any = None) -> tuple[Any, dict]:
             ro = {n: variables[n] for n in takes.ro_names}
             rw = {n: variables[n] for n in takes.rw_names}
-            run_key = _rng.as_state_key(
-                key if key is not None else jax.random.PRNGKey(0)
-            )
+            run_key = _rng.as_state(key if key is not None else jax.random.PRNGKey(0))
             new_rw, outputs, _ = lowered.pure_fn(
                 ro,
                 rw,

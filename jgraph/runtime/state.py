@@ -24,10 +24,10 @@ from jgraph.runtime.placement import Placement
 
 
 class SessionState(NamedTuple):
-    """The whole run-time state: variable values by name, and the RNG key."""
+    """The whole run-time state: variable values by name, and the random state."""
 
     variables: dict[str, jax.Array]
-    key: jax.Array
+    key: _rng.RngState
 
 
 class StateCall(NamedTuple):
@@ -36,7 +36,8 @@ class StateCall(NamedTuple):
     ``fn(ro, rw, *before_key, key, *after_key) -> (new_rw, outputs, next_key)``
     gets the variables ``ro_names`` (read only) and, donated, ``rw_names`` (which
     must hold values), ``optional_names`` (those that do) and ``zero_names``
-    (zeros for those that do not: written before any read).
+    (zeros for those that do not: written before any read); read only again,
+    ``optional_ro_names`` that hold values.
     """
 
     fn: Callable[..., tuple[dict[str, Any], Any, Any]]
@@ -47,6 +48,7 @@ class StateCall(NamedTuple):
     uses_rng: bool
     needs_x64: bool
     missing: Callable[[str], Exception]  # the error for an uninitialised variable
+    optional_ro_names: tuple[str, ...] = ()
 
 
 class State:
@@ -56,7 +58,7 @@ class State:
         self._graph = graph
         self._placement = placement
         self.variables: dict[str, jax.Array] = {}
-        self.key: jax.Array = _rng.initial_key(graph.seed)
+        self.key: _rng.RngState = _rng.initial_state(graph.random_ops)
 
     def call(self, call: StateCall, before_key: tuple, after_key: tuple) -> Any:
         """Runs ``call.fn`` on the state it needs and keeps the state it returns;
@@ -70,6 +72,9 @@ class State:
         for name in call.optional_names:
             if name in variables:
                 rw[name] = variables[name]
+        for name in call.optional_ro_names:
+            if name in variables:
+                ro[name] = variables[name]
         for name in call.zero_names:
             rw[name] = variables[name] if name in variables else self._zeros(name)
         key = self.key if call.uses_rng else None
@@ -105,7 +110,7 @@ class State:
 
     def set(self, values: Mapping[str, Any], key: Any = None) -> None:
         """Sets variable values by name (all checked first: all or nothing), and the
-        RNG key: a pair from :meth:`snapshot`, or one ``jax.random.PRNGKey``."""
+        random state: one from :meth:`snapshot`, or one ``jax.random.PRNGKey``."""
         checked = {}
         for name, value in values.items():
             variable = self._graph.variables.get(name)
@@ -135,7 +140,7 @@ class State:
             put = self._placement.put_state
             self.variables.update({k: put(k, v) for k, v in checked.items()})
             if key is not None:
-                self.key = jax.device_put(_rng.as_state_key(key))
+                self.key = jax.device_put(_rng.as_state(key))
 
     def converted(self, values: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """``values`` converted to each variable's dtype (for :meth:`set`)."""

@@ -23,7 +23,6 @@ def core(reason: str):
 # -- variable reads and control dependencies ----------------------------------------
 
 
-@core("a read under control_dependencies of an update sees the start-of-run value")
 def test_identity_under_control_dependencies_sees_the_update() -> None:
     def program(tf):
         v = tf.Variable(1.0)
@@ -95,11 +94,9 @@ def _fetch(tf, make_fetches):
         pytest.param(lambda tf, x, y, v, init: "init", id="op-name"),
         pytest.param(lambda tf, x, y, v, init: v, id="variable"),
         pytest.param(lambda tf, x, y, v, init: [], id="empty-list"),
-        pytest.param(
-            lambda tf, x, y, v, init: "nope:0",
-            id="unknown-name",
-            marks=core("an unknown fetch name raises NotFoundError (TF1: ValueError)"),
-        ),
+        pytest.param(lambda tf, x, y, v, init: "nope:0", id="unknown-name"),
+        pytest.param(lambda tf, x, y, v, init: "nope", id="unknown-op-name"),
+        pytest.param(lambda tf, x, y, v, init: "x:1", id="unknown-output"),
         pytest.param(lambda tf, x, y, v, init: [y, None], id="none"),
         pytest.param(lambda tf, x, y, v, init: 3, id="int"),
         pytest.param(lambda tf, x, y, v, init: Pair(y, [x, x]), id="namedtuple"),
@@ -385,6 +382,64 @@ def _repeats(tf, graph_seed, op_seeds):
 )
 def test_seed_rules(graph_seed, op_seeds) -> None:
     check(lambda tf: _repeats(tf, graph_seed, op_seeds))
+
+
+def _streams(tf, graph_seed):
+    def program():
+        graph = tf.Graph()
+        with graph.as_default():
+            if graph_seed is not None:
+                tf.set_random_seed(graph_seed)
+            seeds = (None, None, None) if graph_seed is not None else (3, 4, 3)
+            ops = [tf.random_uniform([4], seed=s) for s in seeds]
+            return tf.Session(graph=graph), ops
+
+    sess, (a, b, c) = program()
+    sess.run(a)
+    sess.run(a)
+    after_a = sess.run(b)
+    twins = sess.run([a, c])
+    sess, (a, b, c) = program()
+    return {
+        "b's stream ignores a's runs": bool(np.array_equal(after_a, sess.run(b))),
+        "a==c": bool(np.array_equal(*twins)),
+    }
+
+
+@pytest.mark.parametrize("graph_seed", [None, 7])
+def test_each_op_has_its_own_stream(graph_seed) -> None:
+    check(lambda tf: _streams(tf, graph_seed))
+
+
+def _numbering(tf):
+    """Which op seed a graph seed alone gives an op, found by comparing draws."""
+
+    def draw(before, op_seed=None):
+        graph = tf.Graph()
+        with graph.as_default():
+            tf.set_random_seed(9)
+            before(tf)
+            out = tf.random_uniform([3], seed=op_seed)
+            return tf.Session(graph=graph).run(out)
+
+    explicit = [draw(lambda tf: None, k) for k in range(3)]
+    cases = {
+        "first": lambda tf: None,
+        "after a random op": lambda tf: tf.random_normal([2]),
+        "after two": lambda tf: [tf.random_normal([2]), tf.truncated_normal([2])],
+        "after a constant": lambda tf: tf.constant(1.0) + 2.0,
+        "after a seeded op": lambda tf: tf.random_normal([2], seed=5),
+        "after a dropout": lambda tf: tf.nn.dropout(tf.ones([3]), 0.5),
+    }
+    found = {}
+    for name, before in cases.items():
+        drawn = draw(before)
+        found[name] = [bool(np.array_equal(drawn, e)) for e in explicit]
+    return found
+
+
+def test_a_graph_seed_numbers_random_ops() -> None:
+    check(_numbering)
 
 
 # -- summaries ------------------------------------------------------------------------
