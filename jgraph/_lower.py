@@ -19,6 +19,7 @@ at the start of the run, or -- if the variable was not initialised before the ru
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -199,6 +200,26 @@ def lower(
     )
 
 
+def _makes_large_values(opdef: OpDef, op: Operation, inputs: list[Any]) -> bool:
+    """Whether ``op`` (on values known at trace time) makes outputs as big as a
+    lifted constant: those are computed by the compiled program (a ``Fill`` is an
+    XLA broadcast), never on the host while tracing (where they would become a
+    constant baked into each compiled program)."""
+    sizes: list[tuple[tuple[int, ...], Any]] = []
+    for tensor in op.outputs:
+        dims = tensor._dims
+        if dims is None or not all(isinstance(d, int | np.integer) for d in dims):
+            # e.g. a Fill of tf.shape(x): its size is known now, not at build time
+            specs = jax.eval_shape(lambda: opdef.call(None, inputs, op.attrs))
+            sizes = [(s.shape, s.dtype) for s in jax.tree_util.tree_leaves(specs)]
+            break
+        sizes.append((tuple(int(d) for d in dims), tensor.dtype.np))
+    return any(
+        math.prod(dims) * np.dtype(dtype).itemsize >= LIFT_CONSTANT_BYTES
+        for dims, dtype in sizes
+    )
+
+
 class _Interpreter:
     """Evaluates ops in order over JAX values; implements :class:`LoweringContext`."""
 
@@ -285,7 +306,9 @@ class _Interpreter:
             result = opdef.call(
                 self if write else _ReadOnly(self, state, op), inputs, op.attrs
             )
-        elif all(not isinstance(v, jax_core.Tracer) for v in inputs):
+        elif all(
+            not isinstance(v, jax_core.Tracer) for v in inputs
+        ) and not _makes_large_values(opdef, op, inputs):
             # Values known at trace time (constants, shapes) stay concrete, so ops that
             # need static values (reshape to tf.shape(x), ...) work at run time.
             with jax.ensure_compile_time_eval():

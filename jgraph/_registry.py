@@ -114,18 +114,27 @@ class OpDef:
     num_outputs: int | None = None
     attr_names: tuple[str, ...] = ()
     attr_defaults: dict[str, Any] = field(default_factory=dict)
+    fold: Callable[..., Any] | None = None
 
     @property
     def pure(self) -> bool:
         return not (self.random or self.stateful or self.needs_context)
 
-    def call(self, leading: Any, inputs: Sequence[Any], attrs: dict[str, Any]) -> Any:
-        """Calls ``impl`` with the flat input values regrouped as the op declares."""
+    def call(
+        self,
+        leading: Any,
+        inputs: Sequence[Any],
+        attrs: dict[str, Any],
+        impl: Callable[..., Any] | None = None,
+    ) -> Any:
+        """Calls ``impl`` (default: the op's) with the flat input values regrouped
+        as the op declares."""
+        impl = impl or self.impl
         args = self.group_inputs(inputs, attrs)
         impl_attrs = {k: attrs[k] for k in self.attr_names if k in attrs}
         if leading is None:
-            return self.impl(*args, **impl_attrs)
-        return self.impl(leading, *args, **impl_attrs)
+            return impl(*args, **impl_attrs)
+        return impl(leading, *args, **impl_attrs)
 
     def group_inputs(self, inputs: Sequence[Any], attrs: dict[str, Any]) -> list[Any]:
         """Flat input values -> the impl's positional arguments (lists regrouped,
@@ -184,6 +193,7 @@ def op(
     dtypes: Collection[_dtypes.DType] | None = None,
     shape_fn: ShapeFn | None = None,
     num_outputs: int | None = None,
+    fold: Callable[..., Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Registers ``impl`` under ``op_type`` and returns its graph builder.
 
@@ -206,6 +216,8 @@ def op(
       shape_fn: ``(input_specs, attrs) -> [(dtype, dims), ...]`` for ops that
         ``jax.eval_shape`` cannot infer.
       num_outputs: fixed output count; default is whatever the impl returns.
+      fold: the impl's numpy twin for ``constant_value`` (same arguments), for ops
+        whose value can be given without materialising it (a broadcast view).
     """
     if op_type in REGISTRY:
         raise ValueError(f"Op type '{op_type}' is already registered.")
@@ -238,6 +250,7 @@ def op(
             num_outputs=num_outputs,
             attr_names=tuple(p.name for p in keyword_only),
             attr_defaults=attr_defaults,
+            fold=fold,
         )
         REGISTRY[op_type] = opdef
 
@@ -641,10 +654,15 @@ def _infer_with_dynamic_shape(
     input_name: str,
 ) -> OutputSpecs:
     """Outputs when a static (shape) input is only known at run time, e.g.
-    ``reshape(x, tf.shape(y))``: that input's length is the output rank, sizes unknown."""
+    ``reshape(x, tf.shape(y))``: the dims the shape tensor will hold, as far as the
+    graph shows them (as TF1's ``constant_value_as_shape``): ``tf.shape(y)`` gives
+    ``y``'s dims, a stack of scalars the ones that fold; other sizes are unknown."""
     positions = _input_positions(opdef, attrs)
     shape_input = tensors[positions.index(input_name)]
     data = next(t for n, t in zip(positions, tensors, strict=True) if n != input_name)
+    source = shape_input.op
+    if source.type == "Shape":
+        return [(data.dtype, source.inputs[0]._dims)]
     if (
         shape_input._dims is None
         or len(shape_input._dims) != 1
@@ -654,6 +672,14 @@ def _infer_with_dynamic_shape(
             f"{opdef.type}: the length of '{input_name}' ({shape_input.name}) must be known"
             " when the graph is built."
         )
+    if source.type == "Pack" and all(t._dims == () for t in source.inputs):
+        folded = [constant_value(t) for t in source.inputs]
+        return [
+            (
+                data.dtype,
+                tuple(fresh_dim(graph) if v is None else int(v) for v in folded),
+            )
+        ]
     return [
         (data.dtype, tuple(fresh_dim(graph) for _ in range(int(shape_input._dims[0]))))
     ]
@@ -762,10 +788,14 @@ def convert_to_tensor(
     if isinstance(value, list | tuple) and _contains_tensor(value):
         from jgraph.ops.array_ops import stack  # auto-packing, as TF1
 
-        return stack(
-            [convert_to_tensor(v, dtype, graph=graph) for v in value],
-            name=name or "packed",
-        )
+        # As TF1: Python items become constants named by position ('packed/1').
+        scope_graph = graph or _graph_of(value) or get_default_graph()
+        with scope_graph.name_scope(name or "packed") as scope:
+            items = [
+                convert_to_tensor(v, dtype, name=str(i), graph=graph)
+                for i, v in enumerate(value)
+            ]
+            return stack(items, name=scope)
     target = dtype if dtype is not None else preferred_dtype
     return constant(value, dtype=target, name=name, graph=graph)
 
@@ -884,6 +914,8 @@ def constant_value(tensor: Any) -> np.ndarray | None:
     """The value of ``tensor`` if it can be computed when the graph is built, else None.
 
     Folds constants and pure ops on them (and ``Shape`` of fully known shapes).
+    Fills (``tf.zeros`` of a big shape, ...) fold to read-only broadcast views, so
+    folding them takes no memory.
     """
     tensor = _as_tensor_or_none(tensor)
     if tensor is None:
@@ -903,15 +935,16 @@ def constant_value(tensor: Any) -> np.ndarray | None:
         return None
     if op_.type in _SHAPE_OPS:
         dims = op_.inputs[0]._dims
-        if not all(is_known(d) for d in dims):
+        if dims is None or not all(is_known(d) for d in dims):
             return None
-        values = [np.zeros(dims, op_.inputs[0].dtype.np)]
+        # A stand-in of the right shape that takes no memory (zero strides).
+        values = [np.broadcast_to(np.zeros((), op_.inputs[0].dtype.np), dims)]
     else:
         values = [constant_value(t) for t in op_.inputs]
         if any(v is None for v in values):
             return None
     with jax.enable_x64(True), jax.ensure_compile_time_eval():
-        result = opdef.call(None, values, op_.attrs)
+        result = opdef.call(None, values, op_.attrs, opdef.fold)
     result = result[tensor.value_index] if isinstance(result, tuple | list) else result
     return np.asarray(result)
 
