@@ -41,7 +41,6 @@ import numpy as np
 import orbax.checkpoint as ocp
 
 import jgraph as jg
-from jgraph.saver import Saver
 
 VARIABLES_PER_MODEL = 8
 
@@ -56,7 +55,7 @@ def parse_size(text: str) -> int:
     return int(text)
 
 
-def build_model(nbytes: int) -> tuple[jg.Session, Saver, dict[str, jax.Array]]:
+def build_model(nbytes: int) -> tuple[jg.Session, jg.train.Saver, dict[str, jax.Array]]:
     """A session holding ``nbytes`` of float32 variables, its Saver, and copies of
     the variables' arrays."""
     graph = jg.Graph()
@@ -67,7 +66,7 @@ def build_model(nbytes: int) -> tuple[jg.Session, Saver, dict[str, jax.Array]]:
             jg.Variable(jg.random_normal([per_variable]), name=f"layer_{i}/weights")
         sess = jg.Session(graph=graph)
         sess.run(jg.global_variables_initializer())
-        saver = Saver()
+        saver = jg.train.Saver()
     return sess, saver, sess.get_state(copy=True).variables
 
 
@@ -99,7 +98,7 @@ def numpy_load(directory: str, arrays: dict[str, jax.Array]) -> None:
 
 
 def jgraph_times(
-    sess: jg.Session, saver: Saver, arrays: dict[str, jax.Array], root: str
+    sess: jg.Session, saver: jg.train.Saver, arrays: dict[str, jax.Array], root: str
 ) -> dict[str, float]:
     del arrays  # the Saver reads the session's own state
     times = {}
@@ -115,7 +114,7 @@ def jgraph_times(
 
 
 def orbax_times(
-    sess: jg.Session, saver: Saver, arrays: dict[str, jax.Array], root: str
+    sess: jg.Session, saver: jg.train.Saver, arrays: dict[str, jax.Array], root: str
 ) -> dict[str, float]:
     path = os.path.join(root, "orbax")
     target = {
@@ -136,7 +135,7 @@ def orbax_times(
 
 
 def numpy_times(
-    sess: jg.Session, saver: Saver, arrays: dict[str, jax.Array], root: str
+    sess: jg.Session, saver: jg.train.Saver, arrays: dict[str, jax.Array], root: str
 ) -> dict[str, float]:
     path = os.path.join(root, "numpy")
     times = {"numpy_save_fsync": timed(lambda: numpy_save(path, arrays, sync=True))}
@@ -151,7 +150,7 @@ METHODS = (jgraph_times, orbax_times, numpy_times)
 
 def one_round(
     sess: jg.Session,
-    saver: Saver,
+    saver: jg.train.Saver,
     arrays: dict[str, jax.Array],
     root: str,
     first: int,

@@ -5,8 +5,9 @@
 jitted pure function of the session state.
 """
 
+import sys as _sys
+
 from jgraph import (
-    _dtypes,
     bitwise as bitwise,
     compat as compat,
     data as data,
@@ -33,7 +34,10 @@ from jgraph._behavior import (
     enable_v2_behavior as enable_v2_behavior,
     executing_eagerly as executing_eagerly,
 )
-from jgraph._dtypes import (
+from jgraph.compile.gradients import gradients as gradients
+from jgraph.config import ConfigProto as ConfigProto, GPUOptions as GPUOptions
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.dtypes import (
     DType as DType,
     as_dtype as as_dtype,
     bfloat16 as bfloat16,
@@ -52,32 +56,21 @@ from jgraph._dtypes import (
     uint32 as uint32,
     uint64 as uint64,
 )
-from jgraph._gradients import gradients as gradients
-from jgraph._graph import (
+from jgraph.graph.graph import (
     Graph as Graph,
     GraphKeys as GraphKeys,
     Operation as Operation,
-    Tensor as Tensor,
     get_default_graph as get_default_graph,
-    get_default_session as get_default_session,
     reset_default_graph as reset_default_graph,
 )
-from jgraph._registry import (
-    constant as constant,
-    convert_to_tensor as convert_to_tensor,
-)
-from jgraph._session import (
-    InteractiveSession as InteractiveSession,
-    RetracingWarning as RetracingWarning,
-    RunStats as RunStats,
-    Session as Session,
-    SessionState as SessionState,
-)
-from jgraph._shape import (
+from jgraph.graph.shape import (
     Dimension as Dimension,
     TensorShape as TensorShape,
 )
-from jgraph.config import ConfigProto as ConfigProto, GPUOptions as GPUOptions
+from jgraph.graph.tensor import (
+    Tensor as Tensor,
+    get_default_session as get_default_session,
+)
 from jgraph.logging import get_logger as get_logger
 from jgraph.ops import logging_ops as _logging_ops, state_ops as _state_ops
 from jgraph.ops.array_ops import (
@@ -102,7 +95,6 @@ from jgraph.ops.array_ops import (
     reverse as reverse,
     reverse_sequence as reverse_sequence,
     reverse_v2 as reverse_v2,
-    sequence_mask as sequence_mask,
     shape as shape,
     size as size,
     slice as slice,
@@ -129,6 +121,10 @@ from jgraph.ops.control_flow_ops import (
     map_fn as map_fn,
     scan as scan,
     while_loop as while_loop,
+)
+from jgraph.ops.conversion import (
+    constant as constant,
+    convert_to_tensor as convert_to_tensor,
 )
 from jgraph.ops.init_ops import (
     constant_initializer as constant_initializer,
@@ -232,6 +228,7 @@ from jgraph.ops.math_ops import (
     segment_min as segment_min,
     segment_prod as segment_prod,
     segment_sum as segment_sum,
+    sequence_mask as sequence_mask,
     sigmoid as sigmoid,
     sign as sign,
     sin as sin,
@@ -301,6 +298,13 @@ from jgraph.ops.variables import (
     trainable_variables as trainable_variables,
     variables_initializer as variables_initializer,
 )
+from jgraph.runtime.session import (
+    InteractiveSession as InteractiveSession,
+    RetracingWarning as RetracingWarning,
+    RunStats as RunStats,
+    Session as Session,
+    SessionState as SessionState,
+)
 
 # TF1 names that shadow Python builtins inside this namespace only.
 bool = _dtypes.bool_
@@ -343,3 +347,8 @@ def control_dependencies(control_inputs: object):
 def device(device_name_or_function: object):
     """Places ops created inside on a device (``"/cpu:0"``, ``"/gpu:1"``, ...)."""
     return get_default_graph().device(device_name_or_function)
+
+
+# ``tf.compat.v1`` is this module itself: TF1's API.
+compat.v1 = _sys.modules[__name__]
+_sys.modules[f"{compat.__name__}.v1"] = compat.v1

@@ -1,6 +1,6 @@
 """``ConfigProto`` and ``GPUOptions``: the session options TF1 programs pass.
 
-Where it sits: read by the session's placement (``_placement.py``) when a
+Where it sits: read by the session's placement (``runtime/placement.py``) when a
 ``Session(config=...)`` is created, and by ``tf.train.Server(config=...)``.
 
 Honoured: ``log_device_placement``, ``allow_soft_placement``, ``device_count``

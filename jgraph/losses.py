@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from jgraph import _dtypes
-from jgraph._graph import GraphKeys, Tensor, get_default_graph
-from jgraph._registry import convert_to_tensor
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import GraphKeys, get_default_graph
+from jgraph.graph.tensor import Tensor
 from jgraph.ops import array_ops, math_ops, nn_ops
+from jgraph.ops.conversion import convert_to_tensor
 
 
 class Reduction:
@@ -110,7 +111,7 @@ def get_total_loss(
 # -- weighting and reduction ----------------------------------------------------------
 
 
-def _check_broadcastable(weights: Tensor, losses: Tensor) -> None:
+def check_broadcastable(weights: Tensor, losses: Tensor) -> None:
     """TF1's rule: weights are a scalar or have the losses' rank, each dimension 1
     or equal (checked here at build time where the shapes are known)."""
     w_dims = weights.shape.as_list() if weights.shape.ndims is not None else None
@@ -187,7 +188,7 @@ def compute_weighted_loss(
         input_dtype = losses.dtype
         losses = math_ops.cast(losses, _dtypes.float32)
         weights_t = math_ops.cast(convert_to_tensor(weights), _dtypes.float32)
-        _check_broadcastable(weights_t, losses)
+        check_broadcastable(weights_t, losses)
         weighted = math_ops.multiply(losses, weights_t)
         if reduction == Reduction.NONE:
             loss = weighted

@@ -72,8 +72,6 @@ from jgraph.ops.math_ops import (
     sign as sign,
     sin as sin,
     sinh as sinh,
-    softplus as softplus,
-    softsign as softsign,
     sqrt as sqrt,
     square as square,
     squared_difference as squared_difference,
@@ -91,5 +89,7 @@ from jgraph.ops.nn_ops import (
     in_top_k as in_top_k,
     log_softmax as log_softmax,
     softmax as softmax,
+    softplus as softplus,
+    softsign as softsign,
     top_k as top_k,
 )

@@ -26,11 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from jgraph import _dtypes
-from jgraph._graph import GraphKeys, Tensor, get_default_graph
-from jgraph._registry import constant, convert_to_tensor
-from jgraph.losses import _check_broadcastable
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import GraphKeys, get_default_graph
+from jgraph.graph.tensor import Tensor
+from jgraph.losses import check_broadcastable
 from jgraph.ops import array_ops, math_ops, nn_ops, state_ops
+from jgraph.ops.conversion import constant, convert_to_tensor
 from jgraph.ops.variable_scope import variable_scope
 from jgraph.ops.variables import Variable
 
@@ -113,7 +114,7 @@ def _remove_squeezable_dimensions(
 def _broadcast_weights(weights: Any, values: Tensor) -> Tensor:
     """``weights`` as float32 with the shape of ``values`` (checked first)."""
     weights = math_ops.cast(convert_to_tensor(weights), _dtypes.float32)
-    _check_broadcastable(weights, values)
+    check_broadcastable(weights, values)
     if weights.shape.is_fully_defined() and weights.shape == values.shape:
         return weights
     return weights * array_ops.ones_like(values, dtype=_dtypes.float32)

@@ -2,10 +2,15 @@
 
 Convolutions, pooling and normalisation come from ``jgraph.ops.conv_ops``.
 Recurrent networks (``rnn_cell``, ``dynamic_rnn``, ``static_rnn``,
-``bidirectional_dynamic_rnn``) come from ``jgraph.ops.rnn_cell`` and ``jgraph.ops.rnn``.
+``bidirectional_dynamic_rnn``) come from ``jgraph.layers.rnn_cell`` and ``jgraph.layers.rnn``.
 """
 
-from jgraph.ops import rnn_cell as rnn_cell
+from jgraph.layers import rnn_cell as rnn_cell
+from jgraph.layers.rnn import (
+    bidirectional_dynamic_rnn as bidirectional_dynamic_rnn,
+    dynamic_rnn as dynamic_rnn,
+    static_rnn as static_rnn,
+)
 from jgraph.ops.conv_ops import (
     atrous_conv2d as atrous_conv2d,
     avg_pool as avg_pool,
@@ -59,9 +64,4 @@ from jgraph.ops.nn_ops import (
     weighted_cross_entropy_with_logits as weighted_cross_entropy_with_logits,
     xw_plus_b as xw_plus_b,
     zero_fraction as zero_fraction,
-)
-from jgraph.ops.rnn import (
-    bidirectional_dynamic_rnn as bidirectional_dynamic_rnn,
-    dynamic_rnn as dynamic_rnn,
-    static_rnn as static_rnn,
 )

@@ -18,7 +18,8 @@ import warnings
 import numpy as np
 
 import jgraph as tf
-from jgraph import distribute, saver as saver_module
+from jgraph import distribute
+from jgraph.checkpoint import saver as saver_module
 from jgraph.config import ConfigProto
 from jgraph.train.server import ClusterSpec, Server
 

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 import jgraph as tf
-from jgraph._devices import SoftPlacementWarning
-from jgraph._segments import _SegmentedRun
 from jgraph.config import ConfigProto, GPUOptions
 from jgraph.python.client import device_lib
+from jgraph.runtime.devices import SoftPlacementWarning
+from jgraph.runtime.placement import SegmentedRun
 
 CPU0 = "/job:localhost/replica:0/task:0/device:CPU:0"
 WORKER = Path(__file__).with_name("_dist_worker.py")
@@ -44,7 +44,7 @@ def test_device_names_of_this_process_run_in_one_jit(spec):
         a = tf.constant(2.0) * 3.0
     with tf.Session() as sess:
         assert sess.run(a) == 6.0
-        assert not isinstance(sess._plan(a, ()).lowered.fn, _SegmentedRun)
+        assert not isinstance(sess._plan(a, ()).lowered.fn, SegmentedRun)
 
 
 def test_missing_device_is_an_error_naming_op_device_and_the_devices_there_are():

@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 import jgraph as tf
-from jgraph import _tasks, distribute
+from jgraph import distribute
+from jgraph.runtime import tasks as _tasks
 from jgraph.train.server import ClusterSpec, Server
 
 WORKER = Path(__file__).with_name("_dist_worker.py")

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import jgraph as tf
-from jgraph._registry import constant_value
+from jgraph.ops.folding import constant_value
 
 BIG = [8192, 8192]  # float32: 256 MiB
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import jgraph as tf
-from jgraph._gradients import gradients
+from jgraph.compile.gradients import gradients
 
 
 def run(fetches, feed_dict=None):

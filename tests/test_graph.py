@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import jgraph as tf
-from jgraph._prune import prune
+from jgraph.compile.prune import prune
 
 
 def test_names_deduplicate_ignoring_case():

@@ -7,7 +7,7 @@ import pytest
 
 import jgraph as tf
 from jgraph import losses
-from jgraph._gradients import gradients
+from jgraph.compile.gradients import gradients
 from jgraph.losses import Reduction
 
 RNG = np.random.RandomState(0)

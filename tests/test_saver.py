@@ -15,8 +15,9 @@ import orbax.checkpoint as ocp
 import pytest
 
 import jgraph as tf
-from jgraph import errors, saver as saver_lib
-from jgraph.saver import (
+from jgraph import errors
+from jgraph.checkpoint import saver as saver_lib
+from jgraph.checkpoint.saver import (
     Saver,
     checkpoint_exists,
     get_checkpoint_state,

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import jgraph as tf
-from jgraph import saver as saver_lib
-from jgraph.saver import Saver, get_checkpoint_state, latest_checkpoint
+from jgraph.checkpoint import saver as saver_lib
+from jgraph.checkpoint.saver import Saver, get_checkpoint_state, latest_checkpoint
 
 SIZE = (
     4 * 1024 * 1024
@@ -27,7 +27,7 @@ CHILD = textwrap.dedent(
     os.environ["JAX_PLATFORMS"] = "cpu"
     import numpy as np
     import jgraph as tf
-    from jgraph.saver import Saver
+    from jgraph.checkpoint.saver import Saver
 
     directory, size = sys.argv[1], int(sys.argv[2])
     base = np.random.default_rng(0).standard_normal(size).astype(np.float32)
@@ -131,7 +131,7 @@ ROTATING_CHILD = textwrap.dedent(
     import os, shutil, sys, threading
     os.environ["JAX_PLATFORMS"] = "cpu"
     import jgraph as tf
-    from jgraph.saver import Saver
+    from jgraph.checkpoint.saver import Saver
 
     directory = sys.argv[1]
     step = tf.Variable(0, name="step")

@@ -15,8 +15,9 @@ import orbax.checkpoint as ocp
 import pytest
 
 import jgraph as tf
-from jgraph import errors, saver as saver_lib
-from jgraph.saver import (
+from jgraph import errors
+from jgraph.checkpoint import saver as saver_lib
+from jgraph.checkpoint.saver import (
     NewCheckpointReader,
     Saver,
     checkpoint_exists,
@@ -298,7 +299,7 @@ _DISK_FULL_CHILD = textwrap.dedent(
     os.environ["JAX_PLATFORMS"] = "cpu"
     import numpy as np
     import jgraph as tf
-    from jgraph.saver import Saver, latest_checkpoint
+    from jgraph.checkpoint.saver import Saver, latest_checkpoint
 
     directory, mode = sys.argv[1], sys.argv[2]
     small = tf.Variable(np.arange(8, dtype=np.float32), name="small")

@@ -309,7 +309,7 @@ def test_wrong_var_list_and_loss_types() -> None:
 
 
 def test_minimize_a_loss_built_with_gradients() -> None:
-    from jgraph._gradients import gradients
+    from jgraph.compile.gradients import gradients
 
     w = tf.Variable(1.0, name="w")
     (dw,) = gradients(w * w * w, w)  # 3 w^2

@@ -1,19 +1,20 @@
 """``tf.compat``: ``tf.compat.v1`` and TF1's text conversions.
 
-``tf.compat.v1`` is jgraph itself, the TF1 API: this package registers the
-``jgraph`` module as ``jgraph.compat.v1`` in ``sys.modules`` (``v1.pyi`` says so to
-type checkers), so ``import jgraph.compat.v1 as tf`` and
-``tf.compat.v1.placeholder`` give jgraph's names. There is no ``tf.compat.v2``.
+``tf.compat.v1`` is jgraph itself, the TF1 API: ``jgraph/__init__.py`` sets
+``v1`` and registers the ``jgraph`` module as ``jgraph.compat.v1`` in
+``sys.modules`` (``v1.pyi`` says so to type checkers), so ``import
+jgraph.compat.v1 as tf`` and ``tf.compat.v1.placeholder`` give jgraph's names.
+There is no ``tf.compat.v2``.
 """
 
 from __future__ import annotations
 
-import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jgraph as v1
+if TYPE_CHECKING:
+    from types import ModuleType
 
-sys.modules[f"{__name__}.v1"] = v1
+v1: ModuleType  # the ``jgraph`` module, set by jgraph/__init__.py (which imports this)
 
 
 def as_bytes(bytes_or_text: Any, encoding: str = "utf-8") -> bytes:

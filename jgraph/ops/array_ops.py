@@ -20,21 +20,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jgraph import _dtypes
-from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import (
-    _as_tensor_or_none,
-    _contains_tensor,
-    _fold_static,
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.shape import as_shape, format_shape, is_known
+from jgraph.graph.tensor import Tensor, as_tensor_or_none, contains_tensor
+from jgraph.ops.conversion import (
+    build,
     check_dtype,
     constant,
-    constant_value,
     convert_to_tensor,
-    fresh_dim,
-    is_known,
-    op,
+    pack_tensors,
 )
-from jgraph._shape import as_shape, format_shape
+from jgraph.ops.folding import constant_value, fold_static
+from jgraph.ops.inference import fresh_dim
+from jgraph.ops.registry import op
 from jgraph.ops.state_ops import identity as identity
 
 _INDEX_DTYPES = frozenset({_dtypes.uint8, _dtypes.int32, _dtypes.int64})
@@ -52,7 +51,7 @@ def static_value(value: Any, what: str) -> np.ndarray:
     >>> static_value([1, 2], "shape")
     array([1, 2])
     """
-    folded = _fold_static(value)
+    folded = fold_static(value)
     if folded is None:
         raise ValueError(
             f"{what} must be known when the graph is built (XLA compiles static"
@@ -74,7 +73,7 @@ def static_int(value: Any, what: str) -> int:
     return int(array.reshape(()))
 
 
-def _dtype_of(value: Any) -> _dtypes.DType:
+def dtype_of(value: Any) -> _dtypes.DType:
     """The dtype ``value`` has (a tensor) or would get (a Python value), as TF1."""
     if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
         return convert_to_tensor(value).dtype
@@ -107,7 +106,7 @@ def _shape_impl(input: Any, *, out_type: Any = _dtypes.int32) -> Any:
 
 def shape(input: Any, name: str | None = None, out_type: Any = _dtypes.int32) -> Tensor:
     """The shape of ``input`` as a 1-D int tensor."""
-    return _shape_impl(input, out_type=_dtypes.as_dtype(out_type), name=name)
+    return build(_shape_impl, input, out_type=_dtypes.as_dtype(out_type), name=name)
 
 
 @op(
@@ -121,7 +120,7 @@ def _size_impl(input: Any, *, out_type: Any = _dtypes.int32) -> Any:
 
 def size(input: Any, name: str | None = None, out_type: Any = _dtypes.int32) -> Tensor:
     """The number of elements of ``input``."""
-    return _size_impl(input, out_type=_dtypes.as_dtype(out_type), name=name)
+    return build(_size_impl, input, out_type=_dtypes.as_dtype(out_type), name=name)
 
 
 @op("Rank", same_dtype=False, shape_fn=lambda specs, attrs: [(_dtypes.int32, ())])
@@ -131,7 +130,7 @@ def _rank_impl(input: Any) -> Any:
 
 def rank(input: Any, name: str | None = None) -> Tensor:
     """The number of dimensions of ``input``."""
-    return _rank_impl(input, name=name)
+    return build(_rank_impl, input, name=name)
 
 
 # -- reshaping ---------------------------------------------------------------------------
@@ -153,7 +152,7 @@ def _reshape_impl(tensor: Any, shape: Any = None) -> Any:
 
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
     """``tensor`` with a new shape (one dim may be -1), as TF1 ``tf.reshape``."""
-    return _reshape_impl(tensor, shape, name=name)
+    return build(_reshape_impl, tensor, shape, name=name)
 
 
 @op("Transpose", same_dtype=False)
@@ -168,7 +167,7 @@ def transpose(
 ) -> Tensor:
     """Permutes dimensions (reverses them by default)."""
     perm = None if perm is None else static_ints(perm, "transpose perm")
-    return _transpose_impl(a, perm=perm, name=name)
+    return build(_transpose_impl, a, perm=perm, name=name)
 
 
 @op("ExpandDims", same_dtype=False)
@@ -183,7 +182,7 @@ def expand_dims(
     if (axis is None) == (dim is None):
         raise ValueError("Specify exactly one of 'axis' and 'dim'.")
     axis = dim if axis is None else axis
-    return _expand_dims_impl(input, axis=static_int(axis, "axis"), name=name)
+    return build(_expand_dims_impl, input, axis=static_int(axis, "axis"), name=name)
 
 
 def _squeeze_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
@@ -231,20 +230,15 @@ def squeeze(
     if axis is not None:
         axis = static_ints(axis, "squeeze axis")
     tensor = convert_to_tensor(input)
-    return _squeeze_impl(tensor, axis=axis, _dtype=tensor.dtype, name=name)
+    return build(_squeeze_impl, tensor, axis=axis, _dtype=tensor.dtype, name=name)
 
 
 # -- joining and splitting ------------------------------------------------------------------
 
 
-@op("Pack", list_input="values")
-def _stack_impl(values: Sequence[Any], *, axis: int = 0) -> Any:
-    return jnp.stack(values, axis)
-
-
 def stack(values: Sequence[Any], axis: Any = 0, name: str = "stack") -> Tensor:
     """Stacks same-shaped tensors along a new ``axis``."""
-    return _stack_impl(list(values), axis=static_int(axis, "axis"), name=name)
+    return pack_tensors(list(values), static_int(axis, "axis"), name)
 
 
 pack = stack
@@ -261,7 +255,7 @@ def concat(values: Sequence[Any], axis: Any, name: str = "concat") -> Tensor:
     axis = static_int(axis, "axis")
     if len(values) == 1:  # TF1 returns an identity of the single input
         return identity(values[0], name=name)
-    return _concat_impl(values, axis=axis, name=name)
+    return build(_concat_impl, values, axis=axis, name=name)
 
 
 def _unstack_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
@@ -282,7 +276,7 @@ def unstack(
     """Splits ``value`` along ``axis`` into a list of tensors of one rank less."""
     tensor = convert_to_tensor(value)
     axis = static_int(axis, "axis")
-    dims = tensor._dims
+    dims = tensor.dims
     if dims is None:
         raise ValueError(f"Cannot unstack {tensor.name}: its rank is unknown.")
     if not -len(dims) <= axis < len(dims):
@@ -301,7 +295,7 @@ def unstack(
         raise ValueError(
             f"Dimension {axis} of {tensor.name} has size {length}, but num is {num}."
         )
-    return list(_unstack_impl(tensor, num=int(num), axis=axis, name=name))
+    return list(build(_unstack_impl, tensor, num=int(num), axis=axis, name=name))
 
 
 unpack = unstack
@@ -336,9 +330,9 @@ def split(
     the given sizes (one of them may be -1)."""
     tensor = convert_to_tensor(value)
     axis = static_int(axis, "axis")
-    if tensor._dims is None:
+    if tensor.dims is None:
         raise ValueError(f"Cannot split {tensor.name}: its rank is unknown.")
-    rank_ = len(tensor._dims)
+    rank_ = len(tensor.dims)
     if not -rank_ <= axis < rank_:
         raise ValueError(f"axis = {axis} not in [{-rank_}, {rank_}) for split.")
     length = tensor.shape.as_list()[axis]
@@ -373,7 +367,7 @@ def split(
                 f"Split sizes {list(sizes)} do not add up to dimension {axis} of"
                 f" {tensor.name}, of size {length}."
             )
-    return list(_split_impl(tensor, sizes=sizes, axis=axis, name=name))
+    return list(build(_split_impl, tensor, sizes=sizes, axis=axis, name=name))
 
 
 @op("Tile", same_dtype=False, static_inputs=("multiples",))
@@ -389,7 +383,7 @@ def _tile_impl(input: Any, multiples: Any = None) -> Any:
 
 def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:
     """Repeats ``input`` ``multiples[i]`` times along dimension ``i``."""
-    return _tile_impl(input, multiples, name=name)
+    return build(_tile_impl, input, multiples, name=name)
 
 
 _PAD_MODES = {"CONSTANT": "constant", "REFLECT": "reflect", "SYMMETRIC": "symmetric"}
@@ -426,7 +420,9 @@ def pad(
     if mode.upper() not in _PAD_MODES:
         raise ValueError(f"Unknown padding mode: {mode} (want one of {[*_PAD_MODES]})")
     tensor = convert_to_tensor(tensor)
-    return _pad_impl(tensor, paddings, constant_values, mode=mode.upper(), name=name)
+    return build(
+        _pad_impl, tensor, paddings, constant_values, mode=mode.upper(), name=name
+    )
 
 
 @op("ReverseV2", same_dtype=False)
@@ -436,7 +432,7 @@ def _reverse_impl(tensor: Any, *, axis: tuple[int, ...]) -> Any:
 
 def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
     """Reverses ``tensor`` along the dimensions in ``axis``."""
-    return _reverse_impl(tensor, axis=static_ints(axis, "axis"), name=name)
+    return build(_reverse_impl, tensor, axis=static_ints(axis, "axis"), name=name)
 
 
 reverse_v2 = reverse
@@ -498,8 +494,8 @@ def reverse_sequence(
             f"tf.reverse_sequence: seq_lengths must be int32 or int64, got"
             f" {lengths.dtype.name} ({lengths.name})."
         )
-    return _reverse_sequence_impl(
-        tensor, lengths, seq_dim=seq, batch_dim=batch, name=name
+    return build(
+        _reverse_sequence_impl, tensor, lengths, seq_dim=seq, batch_dim=batch, name=name
     )
 
 
@@ -529,7 +525,7 @@ def gather(
     indices = convert_to_tensor(indices)
     _check_index_dtype(indices, "GatherV2", "indices")
     axis = 0 if axis is None else static_int(axis, "axis")
-    return _gather_impl(params, indices, axis=axis, name=name)
+    return build(_gather_impl, params, indices, axis=axis, name=name)
 
 
 @op("GatherNd", same_dtype=False)
@@ -542,7 +538,7 @@ def gather_nd(params: Any, indices: Any, name: str | None = None) -> Tensor:
     """Gathers ``params[tuple(indices[..., :])]`` slices (out-of-range: clipped)."""
     indices = convert_to_tensor(indices)
     _check_index_dtype(indices, "GatherNd", "indices")
-    return _gather_nd_impl(params, indices, name=name)
+    return build(_gather_nd_impl, params, indices, name=name)
 
 
 # -- masking (TF1 composites of the ops above) -----------------------------------------
@@ -575,7 +571,7 @@ def boolean_mask(
         tensor = convert_to_tensor(tensor, name="tensor")
         mask = convert_to_tensor(mask, name="mask")
         check_dtype(mask, (_dtypes.bool_,), "boolean_mask", "mask")
-        mask_dims, dims = mask._dims, tensor._dims
+        mask_dims, dims = mask.dims, tensor.dims
         if mask_dims is None:
             raise ValueError(
                 f"boolean_mask: the rank of mask {mask.name} must be known when the"
@@ -624,46 +620,6 @@ def boolean_mask(
             *builtins.range(first + 1, len(rest) + 1),
         ]
         return transpose(picked, order)
-
-
-def sequence_mask(
-    lengths: Any,
-    maxlen: Any = None,
-    dtype: Any = _dtypes.bool_,
-    name: str | None = None,
-) -> Tensor:
-    """``result[i..., j] = j < lengths[i...]`` for ``j`` in ``[0, maxlen)``, as TF1
-    ``tf.sequence_mask`` (``range(maxlen) < lengths[..., None]``, cast to ``dtype``).
-
-    TF1 difference: ``maxlen`` is the last dimension of the result, which XLA must
-    know when it compiles: give it as a Python int (or a tensor that folds to a
-    constant). Without ``maxlen`` it is ``max(lengths)``, so ``lengths`` must then
-    be known when the graph is built; otherwise ``NotImplementedError``.
-    """
-    from jgraph.ops import math_ops  # math_ops builds on this module
-
-    graph = get_default_graph()
-    with graph.name_scope(name or "SequenceMask"):
-        lengths = convert_to_tensor(lengths)
-        check_dtype(lengths, math_ops.NUMBERS, "SequenceMask", "lengths")
-        if maxlen is None:
-            value = constant_value(lengths)
-            if value is None:
-                raise NotImplementedError(
-                    f"sequence_mask: without maxlen the last dimension is"
-                    f" max(lengths), which for {lengths.name} is known only at run"
-                    " time; XLA compiles static shapes. Pass maxlen (a Python int)."
-                )
-            limit = max(0, int(value.max())) if value.size else 0
-            limit_type = lengths.dtype
-        else:
-            limit = static_int(maxlen, "sequence_mask maxlen")
-            limit_type = _dtype_of(maxlen)
-        row = range(0, limit, 1, dtype=limit_type)
-        column = math_ops.cast(expand_dims(lengths, -1), limit_type)
-        result = math_ops.less(row, column)
-        dtype = _dtypes.as_dtype(dtype)
-        return result if dtype == _dtypes.bool_ else math_ops.cast(result, dtype)
 
 
 def _slice_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
@@ -720,7 +676,7 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor
     the slice fits (XLA's dynamic_slice), where TF1 raises.
     """
     sizes = static_ints(size, "slice size")
-    if _fold_static(begin) is None:
+    if fold_static(begin) is None:
         begin = convert_to_tensor(begin)
         _check_index_dtype(begin, "Slice", "begin")
         if -1 in sizes:
@@ -728,7 +684,7 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor
                 f"tf.slice with a begin known only at run time ({begin.name}) needs"
                 f" explicit sizes, got {list(sizes)}: the output shape must be static."
             )
-    return _slice_impl(input_, begin, size=sizes, name=name)
+    return build(_slice_impl, input_, begin, size=sizes, name=name)
 
 
 class _TensorIndex:
@@ -754,7 +710,7 @@ def _encode_index(item: Any, tensors: list[Tensor]) -> Any:
     if isinstance(item, Tensor) or hasattr(item, "_as_tensor"):
         tensor = convert_to_tensor(item)
         _check_index_dtype(tensor, "StridedSlice", "index")
-        folded = _fold_static(tensor)
+        folded = fold_static(tensor)
         if folded is not None and np.ndim(folded) == 0:
             return int(folded)
         tensors.append(tensor)
@@ -838,7 +794,7 @@ def strided_slice_index(tensor: Tensor, key: Any) -> Tensor:
     items = key if isinstance(key, tuple) else (key,)
     tensors: list[Tensor] = []
     spec = tuple(_encode_index(item, tensors) for item in items)
-    return _strided_slice_impl(tensor, tensors, spec=spec, name="strided_slice")
+    return build(_strided_slice_impl, tensor, tensors, spec=spec, name="strided_slice")
 
 
 newaxis = None
@@ -872,13 +828,14 @@ def one_hot(
         _check_index_dtype(indices, "OneHot", "indices")
         given = [v for v in (on_value, off_value) if v is not None]
         if dtype is None:
-            dtype = _dtype_of(given[0]) if given else _dtypes.float32
+            dtype = dtype_of(given[0]) if given else _dtypes.float32
         dtype = _dtypes.as_dtype(dtype)
         on = convert_to_tensor(1 if on_value is None else on_value, dtype, "on_value")
         off = convert_to_tensor(
             0 if off_value is None else off_value, dtype, "off_value"
         )
-        return _one_hot_impl(
+        return build(
+            _one_hot_impl,
             indices,
             on,
             off,
@@ -917,9 +874,9 @@ def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
     """
     graph = get_default_graph()
     with graph.name_scope(name or "Fill") as scope:
-        if _as_tensor_or_none(dims) is None:
+        if as_tensor_or_none(dims) is None:
             dims = convert_to_tensor(dims, name="dims")
-        return _fill_impl(dims, value, name=scope)
+        return build(_fill_impl, dims, value, name=scope)
 
 
 # TF1 builds zeros/ones of fewer elements as a Const, bigger ones as a Fill.
@@ -937,8 +894,8 @@ def _filled(shape: Any, dtype: Any, one: bool, name: str) -> Tensor:
         scalar = np.ones((), dtype.np) if one else np.zeros((), dtype.np)
     graph = get_default_graph()
     with graph.name_scope(name) as scope:
-        if _as_tensor_or_none(shape) is None and not (
-            isinstance(shape, list | tuple) and _contains_tensor(shape)
+        if as_tensor_or_none(shape) is None and not (
+            isinstance(shape, list | tuple) and contains_tensor(shape)
         ):
             dims = _static_dims(shape)
             # Strings cannot be computed inside a run: they stay host constants.
@@ -1011,7 +968,7 @@ def zeros_like(
             return zeros(tensor.shape.as_list(), out_dtype, name=scope)
         if out_dtype != tensor.dtype:
             return zeros(shape(tensor), out_dtype, name=scope)
-        return _zeros_like_impl(tensor, name=scope)
+        return build(_zeros_like_impl, tensor, name=scope)
 
 
 def ones_like(
@@ -1065,7 +1022,7 @@ def range(
     args = (start, limit, delta)
     values = [float(static_value(v, "tf.range arguments")) for v in args]
     if dtype is None:
-        kinds = [_dtype_of(v) for v in args]
+        kinds = [dtype_of(v) for v in args]
         dtype = max(
             kinds, key=lambda d: _RANGE_TYPES.index(d) if d in _RANGE_TYPES else 0
         )
@@ -1080,7 +1037,9 @@ def range(
         )
     if dtype.is_integer:
         first, last, step = int(first), int(last), int(step)
-    return _range_impl(start=first, limit=last, delta=step, dtype=dtype, name=name)
+    return build(
+        _range_impl, start=first, limit=last, delta=step, dtype=dtype, name=name
+    )
 
 
 @op("LinSpace", same_dtype=False)
@@ -1090,7 +1049,7 @@ def _linspace_impl(*, start: float, stop: float, num: int, dtype: Any) -> Any:
 
 def linspace(start: Any, stop: Any, num: Any, name: str | None = None) -> Tensor:
     """``num`` evenly spaced values from ``start`` to ``stop``, both included."""
-    dtype = _dtype_of(start)
+    dtype = dtype_of(start)
     if not dtype.is_floating:
         raise TypeError(
             f"Value passed to parameter 'start' of 'LinSpace' has DataType"
@@ -1099,7 +1058,8 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None) -> Tensor
     count = static_int(num, "linspace num")
     if count <= 0:
         raise ValueError(f"Requires num > 0 in tf.linspace, got {count}.")
-    return _linspace_impl(
+    return build(
+        _linspace_impl,
         start=float(static_value(start, "linspace start")),
         stop=float(static_value(stop, "linspace stop")),
         num=count,
@@ -1130,7 +1090,8 @@ def eye(
     rows = static_int(num_rows, "num_rows")
     columns = rows if num_columns is None else static_int(num_columns, "num_columns")
     batch = () if batch_shape is None else static_ints(batch_shape, "batch_shape")
-    return _eye_impl(
+    return build(
+        _eye_impl,
         num_rows=rows,
         num_columns=columns,
         batch_shape=batch,
@@ -1140,9 +1101,13 @@ def eye(
 
 
 @op("StopGradient", same_dtype=False)
-def stop_gradient(input: Any) -> Any:
-    """``input``, with no gradient flowing through it."""
+def _stop_gradient_impl(input: Any) -> Any:
     return jax.lax.stop_gradient(input)
+
+
+def stop_gradient(input: Any, name: str | None = None) -> Tensor:
+    """``input``, with no gradient flowing through it."""
+    return build(_stop_gradient_impl, input, name=name)
 
 
 def _broadcast_to_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
@@ -1189,4 +1154,4 @@ def _broadcast_to_impl(input: Any, shape: Any = None) -> Any:
 def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
     """``input`` broadcast (numpy rules) to ``shape``."""
     tensor = convert_to_tensor(input)
-    return _broadcast_to_impl(tensor, shape, _dtype=tensor.dtype, name=name)
+    return build(_broadcast_to_impl, tensor, shape, _dtype=tensor.dtype, name=name)

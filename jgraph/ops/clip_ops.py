@@ -14,8 +14,10 @@ from typing import Any
 import jax.numpy as jnp
 import optax
 
-from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import convert_to_tensor, op
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.tensor import Tensor
+from jgraph.ops.conversion import build, convert_to_tensor
+from jgraph.ops.registry import op
 
 
 @op("GlobalNorm", list_input="t_list")
@@ -64,7 +66,7 @@ def global_norm(t_list: Sequence[Any], name: str | None = None) -> Tensor:
     5.0
     """
     tensors = [t for t in _tensor_list(t_list, "global_norm") if t is not None]
-    return _global_norm_impl(tensors, name=name or "global_norm")
+    return build(_global_norm_impl, tensors, name=name or "global_norm")
 
 
 def clip_by_global_norm(
@@ -103,7 +105,9 @@ def clip_by_global_norm(
             if use_norm is None
             else convert_to_tensor(use_norm, present[0].dtype)
         )
-        clipped = iter(_clip_by_global_norm_impl(present, clip_norm, norm, name=scope))
+        clipped = iter(
+            build(_clip_by_global_norm_impl, present, clip_norm, norm, name=scope)
+        )
     return [None if t is None else next(clipped) for t in tensors], norm
 
 
@@ -121,7 +125,9 @@ def clip_by_norm(
         axes = tuple(
             int(a) for a in (axes if isinstance(axes, list | tuple) else [axes])
         )
-    return _clip_by_norm_impl(t, clip_norm, axes=axes, name=name or "clip_by_norm")
+    return build(
+        _clip_by_norm_impl, t, clip_norm, axes=axes, name=name or "clip_by_norm"
+    )
 
 
 __all__ = ["clip_by_global_norm", "clip_by_norm", "global_norm"]

@@ -31,18 +31,15 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from jgraph import _dtypes
-from jgraph._graph import Operation, Tensor, get_default_graph
-from jgraph._prune import prune, variables_touched
-from jgraph._registry import (
-    REGISTRY,
-    constant_value,
-    convert_to_tensor,
-    is_known,
-    op,
-)
-from jgraph._shape import TensorShape, as_shape
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import Operation, get_default_graph
+from jgraph.graph.shape import TensorShape, as_shape, is_known
+from jgraph.graph.tensor import Tensor
+from jgraph.graph.traversal import ancestors, topological_order
 from jgraph.ops import array_ops, math_ops, state_ops
+from jgraph.ops.conversion import build, convert_to_tensor
+from jgraph.ops.folding import constant_value
+from jgraph.ops.registry import REGISTRY, op, variables_touched
 from jgraph.ops.variables import Variable
 
 # -- graph functions (build time) -------------------------------------------------------
@@ -65,14 +62,14 @@ def _is_leaf(value: Any) -> bool:
 
 
 def _trace(
-    build: Callable[[], Any], args: Sequence[Tensor], what: str
+    make: Callable[[], Any], args: Sequence[Tensor], what: str
 ) -> tuple[_Function, list[Operation]]:
-    """Calls ``build()`` (which uses the placeholders ``args``) and collects the ops
+    """Calls ``make()`` (which uses the placeholders ``args``) and collects the ops
     it built; also returns the outer ops those wait for (control inputs), for the op
     that runs the function to wait for."""
     graph = get_default_graph()
     first = len(graph.get_operations())
-    result = build()
+    result = make()
     leaves, structure = jax.tree_util.tree_flatten(result, is_leaf=_is_leaf)
     if any(isinstance(leaf, Operation) for leaf in leaves):
         raise TypeError(
@@ -84,7 +81,8 @@ def _trace(
     # Only the ops the outputs need run (TF1: a function's other ops never do), so
     # only their outer inputs are captured: an unused op on an unfed placeholder
     # must not make every run of the function need that feed.
-    used = [op for op in prune(outputs, [], args) if op in built]
+    roots = [t.op for t in outputs if t not in args]
+    used = topological_order(ancestors(roots, stop=args) & built, stop=args)
     inside = set(used)
     captured: dict[Tensor, None] = {}
     waits: dict[Operation, None] = {}
@@ -215,7 +213,7 @@ def _check_same_outputs(functions: Sequence[_Function], what: str) -> list[Any]:
                 f" {first.structure} and {f.structure}."
             )
     for i, out in enumerate(first.outputs):
-        shape, dims = out.shape, out._dims
+        shape, dims = out.shape, out.dims
         for f in functions[1:]:
             other = f.outputs[i]
             if other.dtype != out.dtype:
@@ -231,7 +229,7 @@ def _check_same_outputs(functions: Sequence[_Function], what: str) -> list[Any]:
                     f" ({other.name}) in another."
                 )
             shape = shape.merge_with(other.shape)
-            dims = _merge_dims(dims, other._dims)
+            dims = _merge_dims(dims, other.dims)
         specs.append((out.dtype, dims))
     return specs
 
@@ -255,7 +253,8 @@ def _run_functions(
     graph = get_default_graph()
     captured, var_names = _union(functions)
     with graph.control_dependencies(list(waits)):
-        result = _if_impl(
+        result = build(
+            _if_impl,
             selector,
             list(captured),
             branches=tuple(functions),
@@ -556,14 +555,15 @@ def while_loop(
         captured, var_names = _union((cond_f, body_f))
         dynamic_limit = [limit] if isinstance(limit, Tensor) else []
         with graph.control_dependencies(cond_waits + body_waits):
-            result = _while_impl(
+            result = build(
+                _while_impl,
                 [*inputs, *dynamic_limit, *captured],
                 cond_fn=cond_f,
                 body_fn=body_f,
                 n_loop_vars=len(inputs),
                 captured_tensors=captured,
                 var_names=var_names,
-                output_specs=tuple((a.dtype, a._dims) for a in args),
+                output_specs=tuple((a.dtype, a.dims) for a in args),
                 maximum_iterations=-1 if dynamic_limit else limit,
                 differentiable=differentiable,
                 _uses_rng=cond_f.uses_rng or body_f.uses_rng,
@@ -642,7 +642,7 @@ def _scan(
     element = jax.tree_util.tree_unflatten(structure, elem_args)
     if initializer is None:
         carry, carry_args, acc_structure = [], [], None
-        build = lambda: fn(element)  # noqa: E731
+        make = lambda: fn(element)  # noqa: E731
     else:
         acc_leaves, acc_structure = jax.tree_util.tree_flatten(
             initializer, is_leaf=_is_leaf
@@ -650,8 +650,8 @@ def _scan(
         carry = [convert_to_tensor(a) for a in acc_leaves]
         carry_args = _placeholders([(a.dtype, a.shape) for a in carry], "acc")
         accumulator = jax.tree_util.tree_unflatten(acc_structure, carry_args)
-        build = lambda: fn(accumulator, element)  # noqa: E731
-    fn_f, waits = _trace(build, (*carry_args, *elem_args), f"{what}'s fn")
+        make = lambda: fn(accumulator, element)  # noqa: E731
+    fn_f, waits = _trace(make, (*carry_args, *elem_args), f"{what}'s fn")
     if acc_structure is not None:
         _check_carry(carry, [(a.dtype, a.shape) for a in carry], fn_f, f"{what}'s fn")
     if dtype is not None:
@@ -662,14 +662,15 @@ def _scan(
                 f"{what}: fn returned dtypes {[d.name for d in got]}, but dtype says"
                 f" {[d.name for d in expected]}."
             )
-    unknown = [t.name for t in fn_f.outputs if t._dims is None]
+    unknown = [t.name for t in fn_f.outputs if t.dims is None]
     if unknown:
         raise ValueError(f"{what}: fn's outputs {unknown} have an unknown rank.")
-    first_dims = inputs[0]._dims
+    first_dims = inputs[0].dims
     assert first_dims is not None  # the rank was checked above
-    specs = tuple((t.dtype, (first_dims[0], *(t._dims or ()))) for t in fn_f.outputs)
+    specs = tuple((t.dtype, (first_dims[0], *(t.dims or ()))) for t in fn_f.outputs)
     with graph.control_dependencies(waits):
-        result = _scan_impl(
+        result = build(
+            _scan_impl,
             [*inputs, *carry, *fn_f.captured],
             fn=fn_f,
             n_elems=len(inputs),

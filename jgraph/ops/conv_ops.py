@@ -14,7 +14,7 @@ build the same small subgraphs TF1 builds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
@@ -22,17 +22,15 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jgraph import _dtypes
-from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import (
-    constant_value,
-    convert_to_tensor,
-    fresh_dim,
-    is_known,
-    op,
-)
-from jgraph._shape import format_shape
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.shape import format_shape, is_known
+from jgraph.graph.tensor import Tensor
 from jgraph.ops import array_ops, math_ops
+from jgraph.ops.conversion import build, convert_to_tensor
+from jgraph.ops.folding import constant_value
+from jgraph.ops.inference import fresh_dim
+from jgraph.ops.registry import op, opdef_of
 
 Padding = str | tuple[tuple[int, int], ...]
 
@@ -260,7 +258,8 @@ def conv2d(
     strides_t, dilations_t = _strides_and_dilations(
         strides, dilations, data_format, "dilations"
     )
-    return _conv2d_impl(
+    return build(
+        _conv2d_impl,
         input,
         filter,
         strides=strides_t,
@@ -307,7 +306,8 @@ def conv3d(
     strides_t, dilations_t = _strides_and_dilations(
         strides, dilations, data_format, "dilations", n=3
     )
-    return _conv3d_impl(
+    return build(
+        _conv3d_impl,
         input,
         filter,
         strides=strides_t,
@@ -774,7 +774,7 @@ def conv1d_transpose(
 
 
 def _conv_transpose(
-    builder: Any,
+    impl: Callable[..., Any],
     value: Any,
     filter: Any,
     output_shape: Any,
@@ -785,7 +785,7 @@ def _conv_transpose(
     name: str,
 ) -> Tensor:
     """``conv2d_transpose``/``conv3d_transpose``: checks the shapes when the graph
-    is built (TF1's messages) and adds the backprop-input op ``builder``."""
+    is built (TF1's messages) and adds the backprop-input op of ``impl``."""
     n = len(data_format) - 2
     what = f"conv{n}d_transpose"
     if value is None or filter is None or output_shape is None:
@@ -795,7 +795,7 @@ def _conv_transpose(
     _check_batch_and_depth(strides_t, data_format, "strides")
     _check_batch_and_depth(dilations_t, data_format, "dilations")
     pads = _padding(padding, data_format)
-    op_type = builder.op_type
+    op_type = opdef_of(impl).type
     graph = get_default_graph()
     with graph.name_scope(name) as scope:
         # Inputs converted as TF1's generated op does: the filter first.
@@ -821,7 +821,8 @@ def _conv_transpose(
                 f" {format_shape(filter_dims)} and value shape"
                 f" {format_shape(value_dims)}."
             )
-        return builder(
+        return build(
+            impl,
             tuple(-1 if d is None else d for d in sizes),
             filter,
             value,
@@ -876,7 +877,8 @@ def _depthwise(
     name: str,
 ) -> Tensor:
     strides_t, rate_t = _strides_and_dilations(strides, rate, data_format, "rate")
-    return _depthwise_conv2d_native_impl(
+    return build(
+        _depthwise_conv2d_native_impl,
         input,
         filter,
         strides=strides_t,
@@ -1087,7 +1089,7 @@ def _avg_pool3d_impl(
 
 
 def _pool(
-    builder: Any,
+    impl: Callable[..., Any],
     value: Any,
     ksize: Any,
     strides: Any,
@@ -1106,7 +1108,8 @@ def _pool(
             f"{what} is not yet supported on the batch dimension (ksize"
             f" {list(ksize_t)}, strides {list(strides_t)})."
         )
-    return builder(
+    return build(
+        impl,
         value,
         ksize=ksize_t,
         strides=strides_t,
@@ -1470,10 +1473,10 @@ def embedding_lookup(
             # are the whole table.
             result = array_ops.gather(array_ops.concat(tables, 0), ids)
         else:
-            result = _sharded_gather_impl(tables, ids)
+            result = build(_sharded_gather_impl, tables, ids)
         if max_norm is not None:
             rank = max((tables[0].shape.ndims or 1) - 1, 1)
-            result = _clip_rows_impl(result, max_norm=float(max_norm), rank=rank)
+            result = build(_clip_rows_impl, result, max_norm=float(max_norm), rank=rank)
         return array_ops.identity(result, name=scope)
 
 

@@ -13,14 +13,15 @@ Decoding and encoding (``decode_png``, ...) are not provided.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 
-from jgraph import _dtypes
-from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import convert_to_tensor, op
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.tensor import Tensor
 from jgraph.ops.array_ops import (
     expand_dims,
     identity,
@@ -33,6 +34,7 @@ from jgraph.ops.array_ops import (
     tile,
     transpose,
 )
+from jgraph.ops.conversion import build, convert_to_tensor
 from jgraph.ops.math_ops import (
     NUMBERS,
     add,
@@ -53,6 +55,7 @@ from jgraph.ops.math_ops import (
     where_v2,
 )
 from jgraph.ops.random_ops import random_uniform
+from jgraph.ops.registry import op
 
 
 class ResizeMethod(enum.IntEnum):
@@ -146,13 +149,19 @@ def _size(size: Any) -> tuple[int, int]:
 
 
 def _resize(
-    builder: Any, images: Any, size: Any, align_corners: bool, name: str | None
+    impl: Callable[..., Any],
+    images: Any,
+    size: Any,
+    align_corners: bool,
+    name: str | None,
 ) -> Tensor:
     images = convert_to_tensor(images)
     rank = _image_rank(images, "images")
     _height_width(images)
     batched = images if rank == 4 else expand_dims(images, 0)
-    result = builder(batched, size=_size(size), align_corners=align_corners, name=name)
+    result = build(
+        impl, batched, size=_size(size), align_corners=align_corners, name=name
+    )
     return result if rank == 4 else squeeze(result, [0])
 
 
@@ -494,7 +503,7 @@ def adjust_contrast(images: Any, contrast_factor: Any) -> Tensor:
 
     def adjust(x: Tensor) -> Tensor:
         factor = convert_to_tensor(contrast_factor, _dtypes.float32, name="factor")
-        return _adjust_contrast_impl(x, factor)
+        return build(_adjust_contrast_impl, x, factor)
 
     return _in_float(images, adjust, "adjust_contrast")
 

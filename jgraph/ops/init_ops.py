@@ -18,10 +18,11 @@ from typing import Any
 
 import jax
 
-from jgraph import _dtypes
-from jgraph._graph import Tensor
-from jgraph._registry import constant, op
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.tensor import Tensor
 from jgraph.ops import array_ops, random_ops
+from jgraph.ops.conversion import build, constant
+from jgraph.ops.registry import op
 
 _FLOAT_ONLY = "Expected floating point type, got {dtype}."
 
@@ -378,7 +379,8 @@ class Orthogonal(Initializer):
                 f" shape {dims}."
             )
         dtype = _as_float_dtype(self._dtype(dtype))
-        return _orthogonal_impl(
+        return build(
+            _orthogonal_impl,
             shape=tuple(dims),
             gain=float(self.gain),
             dtype=dtype,

@@ -15,10 +15,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jgraph import _dtypes
-from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import convert_to_tensor, is_known, op
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.shape import is_known
+from jgraph.graph.tensor import Tensor
 from jgraph.ops.array_ops import eye as eye, identity, squeeze, static_ints, transpose
+from jgraph.ops.conversion import build, convert_to_tensor
 from jgraph.ops.math_ops import (
     abs,
     log,
@@ -30,6 +32,7 @@ from jgraph.ops.math_ops import (
     sqrt,
     tensordot as tensordot,
 )
+from jgraph.ops.registry import op
 
 LINALG_FLOATS = frozenset({_dtypes.float32, _dtypes.float64})
 
@@ -71,7 +74,7 @@ def matrix_inverse(
 ) -> Tensor:
     """The inverse of each square matrix ``[..., M, M]`` (of its adjoint if
     ``adjoint``), as TF1 ``tf.matrix_inverse`` / ``tf.linalg.inv``."""
-    return _inverse_impl(input, adjoint=adjoint, name=name)
+    return build(_inverse_impl, input, adjoint=adjoint, name=name)
 
 
 @op("MatrixDeterminant", dtypes=LINALG_FLOATS)
@@ -82,7 +85,7 @@ def _determinant_impl(input: Any) -> Any:
 
 def matrix_determinant(input: Any, name: str | None = None) -> Tensor:
     """The determinant of each square matrix ``[..., M, M]`` -> ``[...]``."""
-    return _determinant_impl(input, name=name)
+    return build(_determinant_impl, input, name=name)
 
 
 @op("LogMatrixDeterminant", dtypes=LINALG_FLOATS)
@@ -94,7 +97,7 @@ def _slogdet_impl(input: Any) -> Any:
 
 def slogdet(input: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
     """``(sign, log|det|)`` of each square matrix, as TF1 ``tf.linalg.slogdet``."""
-    return _slogdet_impl(input, name=name)
+    return build(_slogdet_impl, input, name=name)
 
 
 def logdet(matrix: Any, name: str | None = None) -> Tensor:
@@ -121,7 +124,7 @@ def _cholesky_impl(input: Any) -> Any:
 def cholesky(input: Any, name: str | None = None) -> Tensor:
     """The lower Cholesky factor ``L`` (``input = L L^T``) of each matrix; only the
     lower triangle of ``input`` is read, as TF1."""
-    return _cholesky_impl(input, name=name)
+    return build(_cholesky_impl, input, name=name)
 
 
 @op("Qr", dtypes=LINALG_FLOATS)
@@ -136,7 +139,7 @@ def qr(
 ) -> tuple[Tensor, Tensor]:
     """``(q, r)`` with ``input = q @ r``; ``q`` is ``[..., M, P]`` and ``r``
     ``[..., P, N]``, ``P = min(M, N)`` (``M`` with ``full_matrices``)."""
-    return _qr_impl(input, full_matrices=full_matrices, name=name)
+    return build(_qr_impl, input, full_matrices=full_matrices, name=name)
 
 
 @op("Svd", dtypes=LINALG_FLOATS)
@@ -158,8 +161,8 @@ def svd(
 ) -> Any:
     """Singular values ``s`` (descending) and, with ``compute_uv``, ``(s, u, v)`` such
     that ``tensor = u @ diag(s) @ transpose(v)`` (TF1's order; ``v`` not transposed)."""
-    return _svd_impl(
-        tensor, compute_uv=compute_uv, full_matrices=full_matrices, name=name
+    return build(
+        _svd_impl, tensor, compute_uv=compute_uv, full_matrices=full_matrices, name=name
     )
 
 
@@ -173,12 +176,12 @@ def _eig_impl(input: Any, *, compute_v: bool = True) -> Any:
 def self_adjoint_eig(tensor: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
     """``(e, v)``: ascending eigenvalues and eigenvectors (columns) of symmetric
     matrices (the lower triangle is read), as TF1 ``tf.self_adjoint_eig``."""
-    return _eig_impl(tensor, compute_v=True, name=name)
+    return build(_eig_impl, tensor, compute_v=True, name=name)
 
 
 def self_adjoint_eigvals(tensor: Any, name: str | None = None) -> Tensor:
     """The ascending eigenvalues of symmetric matrices (see :func:`self_adjoint_eig`)."""
-    return _eig_impl(tensor, compute_v=False, name=name)
+    return build(_eig_impl, tensor, compute_v=False, name=name)
 
 
 # -- solves -------------------------------------------------------------------------
@@ -196,7 +199,7 @@ def matrix_solve(
 ) -> Tensor:
     """``X`` with ``matrix @ X = rhs`` (``adjoint(matrix) @ X`` with ``adjoint``);
     ``matrix`` is ``[..., M, M]``, ``rhs`` ``[..., M, K]``."""
-    return _solve_impl(matrix, rhs, adjoint=adjoint, name=name)
+    return build(_solve_impl, matrix, rhs, adjoint=adjoint, name=name)
 
 
 @op("MatrixTriangularSolve", dtypes=LINALG_FLOATS)
@@ -220,7 +223,9 @@ def matrix_triangular_solve(
 ) -> Tensor:
     """Solves ``matrix @ X = rhs`` for triangular ``matrix`` (only its lower, or with
     ``lower=False`` upper, triangle is read), as TF1."""
-    return _triangular_solve_impl(matrix, rhs, lower=lower, adjoint=adjoint, name=name)
+    return build(
+        _triangular_solve_impl, matrix, rhs, lower=lower, adjoint=adjoint, name=name
+    )
 
 
 # -- diagonals, transpose, trace, norm ----------------------------------------------
@@ -236,7 +241,7 @@ def _matrix_diag_impl(diagonal: Any) -> Any:
 
 def matrix_diag(diagonal: Any, name: str = "diag") -> Tensor:
     """Batched diagonal matrices ``[..., N, N]`` from ``diagonal`` ``[..., N]``."""
-    return _matrix_diag_impl(diagonal, name=name)
+    return build(_matrix_diag_impl, diagonal, name=name)
 
 
 @op("MatrixDiagPart")
@@ -247,7 +252,7 @@ def _matrix_diag_part_impl(input: Any) -> Any:
 
 def matrix_diag_part(input: Any, name: str = "diag_part") -> Tensor:
     """The main diagonal ``[..., min(M, N)]`` of each matrix ``[..., M, N]``."""
-    return _matrix_diag_part_impl(input, name=name)
+    return build(_matrix_diag_part_impl, input, name=name)
 
 
 @op("MatrixBandPart", same_dtype=False)
@@ -267,7 +272,7 @@ def matrix_band_part(
     ``num_upper`` superdiagonals are kept (negative: all). Needs static matrix dims."""
     (lower,) = static_ints(num_lower, "num_lower")
     (upper,) = static_ints(num_upper, "num_upper")
-    return _band_part_impl(input, num_lower=lower, num_upper=upper, name=name)
+    return build(_band_part_impl, input, num_lower=lower, num_upper=upper, name=name)
 
 
 def matrix_transpose(

@@ -24,9 +24,12 @@ from typing import Any
 import jax
 import numpy as np
 
-from jgraph import _dtypes, logging as tf_logging
-from jgraph._graph import Operation, Tensor
-from jgraph._registry import convert_to_tensor, op
+from jgraph import logging as tf_logging
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import Operation
+from jgraph.graph.tensor import Tensor
+from jgraph.ops.conversion import build, convert_to_tensor
+from jgraph.ops.registry import op
 
 # -- TF1's tensor formatting (tensorflow/core/framework/tensor.cc) --------------------
 
@@ -280,7 +283,8 @@ def Print(
     tensor = _printable(input_, "input_", "Print")
     items = data if isinstance(data, list | tuple) else [data]
     tensors = [_printable(item, "data", "Print") for item in items]
-    return _print_impl(
+    return build(
+        _print_impl,
         tensor,
         tensors,
         message="" if message is None else str(message),
@@ -410,7 +414,8 @@ def print_v2(
     stream = _stream_name(output_stream)
     template, tensors = _template(inputs, sep)
     printed = [_printable(t, "input", "PrintV2") for t in tensors]
-    return _print_v2_impl(
+    return build(
+        _print_v2_impl,
         printed,
         template=template,
         summarize=3 if summarize is None else int(summarize),

@@ -21,23 +21,30 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jgraph import _dtypes
-from jgraph._graph import Tensor, bind_operators, get_default_graph
-from jgraph._registry import (
-    check_dtype,
-    constant_value,
-    convert_inputs,
-    convert_to_tensor,
-    is_known,
-    op,
-)
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.shape import is_known
+from jgraph.graph.tensor import Tensor, bind_operators
 from jgraph.ops.array_ops import (
+    dtype_of,
+    expand_dims,
     ones_like,
+    range as array_range,
     reshape,
     static_int,
     static_ints,
     static_value,
+    strided_slice_index,
 )
+from jgraph.ops.conversion import (
+    build,
+    builder_of,
+    check_dtype,
+    convert_inputs,
+    convert_to_tensor,
+)
+from jgraph.ops.folding import constant_value
+from jgraph.ops.registry import op, opdef_of
 
 # -- dtype constraints ---------------------------------------------------------------
 
@@ -92,7 +99,7 @@ def _binary(
 
     impl.__doc__ = doc
     impl.__name__ = impl.__qualname__ = op_type
-    return op(op_type, dtypes=allowed)(impl)
+    return builder_of(op(op_type, dtypes=allowed)(impl))
 
 
 def _unary(
@@ -106,7 +113,7 @@ def _unary(
 
     impl.__doc__ = doc
     impl.__name__ = impl.__qualname__ = op_type
-    return op(op_type, dtypes=allowed)(impl)
+    return builder_of(op(op_type, dtypes=allowed)(impl))
 
 
 def _floor_div(x: Any, y: Any) -> Any:
@@ -213,13 +220,6 @@ is_inf = _unary("IsInf", jnp.isinf, "x is +-inf (bool).", FLOATS)
 is_finite = _unary("IsFinite", jnp.isfinite, "x is finite (bool).", FLOATS)
 logical_not = _unary("LogicalNot", jnp.logical_not, "not x, elementwise.", BOOLS)
 invert = _unary("Invert", jnp.invert, "~x on integers (bitwise).", INTEGERS)
-softplus = _unary("Softplus", jax.nn.softplus, "log(exp(x) + 1), elementwise.", FLOATS)
-softsign = _unary("Softsign", jax.nn.soft_sign, "x / (|x| + 1), elementwise.", FLOATS)
-relu = _unary("Relu", jax.nn.relu, "max(x, 0), elementwise.")
-# jnp.clip keeps integer dtypes (jax.nn.relu6 would promote them to float).
-relu6 = _unary("Relu6", lambda x: jnp.clip(x, 0, 6), "min(max(x, 0), 6).")
-elu = _unary("Elu", jax.nn.elu, "x if x > 0 else exp(x) - 1.", FLOATS)
-selu = _unary("Selu", jax.nn.selu, "Scaled ELU.", FLOATS)
 log_sigmoid = _unary("LogSigmoid", jax.nn.log_sigmoid, "log(sigmoid(x)).", FLOATS)
 
 
@@ -269,7 +269,7 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
     check_dtype(tensor, NUMBERS_AND_BOOLS, "Cast", "x")
     if dtype not in NUMBERS_AND_BOOLS:
         raise TypeError(f"Cast: cannot cast {tensor.name} to {dtype.name}.")
-    return _cast_impl(tensor, DstT=dtype, name=name or "Cast")
+    return build(_cast_impl, tensor, DstT=dtype, name=name or "Cast")
 
 
 def to_float(x: Any, name: str = "ToFloat") -> Tensor:
@@ -334,7 +334,8 @@ def matmul(
 
     ``adjoint_*`` equal ``transpose_*`` (real dtypes); the sparsity hints are ignored.
     """
-    return _matmul_impl(
+    return build(
+        _matmul_impl,
         a,
         b,
         transpose_a=transpose_a or adjoint_a,
@@ -359,7 +360,7 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
             static_ints(a_axes, "tensordot axes"),
             static_ints(b_axes, "tensordot axes"),
         )
-    return _tensordot_impl(a, b, axes=static_axes, name=name)
+    return build(_tensordot_impl, a, b, axes=static_axes, name=name)
 
 
 @op("Einsum", list_input="inputs", dtypes=NUMBERS)
@@ -369,7 +370,9 @@ def _einsum_impl(inputs: Sequence[Any], *, equation: str) -> Any:
 
 def einsum(equation: str, *inputs: Any, name: str | None = None) -> Tensor:
     """Einstein summation, as TF1 ``tf.einsum`` (``...`` broadcasting included)."""
-    return _einsum_impl(list(inputs), equation=equation.replace(" ", ""), name=name)
+    return build(
+        _einsum_impl, list(inputs), equation=equation.replace(" ", ""), name=name
+    )
 
 
 @op("AddN", list_input="inputs", dtypes=NUMBERS)
@@ -392,7 +395,7 @@ def add_n(inputs: Sequence[Any], name: str | None = None) -> Tensor:
     """Sum of a list of tensors of one shape and dtype (no broadcasting, as TF1)."""
     if not inputs:
         raise ValueError("inputs must be a non-empty list of tensors.")
-    return _add_n_impl(list(inputs), name=name)
+    return build(_add_n_impl, list(inputs), name=name)
 
 
 # -- reductions -------------------------------------------------------------------------
@@ -418,7 +421,7 @@ def _reduction(
 
     impl.__name__ = impl.__qualname__ = op_type
     impl.__doc__ = doc
-    builder = op(op_type, dtypes=allowed)(impl)
+    op(op_type, dtypes=allowed)(impl)
 
     def reduce(
         input_tensor: Any,
@@ -434,7 +437,7 @@ def _reduction(
             raise ValueError("Cannot specify both 'keepdims' and 'keep_dims'.")
         axis = reduction_indices if axis is None else axis
         keep = bool(keepdims if keepdims is not None else keep_dims)
-        return builder(input_tensor, axis=_axis(axis), keepdims=keep, name=name)
+        return build(impl, input_tensor, axis=_axis(axis), keepdims=keep, name=name)
 
     reduce.__doc__ = (
         f"{doc}\n\n    Args: ``input_tensor``, ``axis`` (int or list, all if None),"
@@ -499,8 +502,8 @@ def _arg_reduction(op_type: str, fn: Callable[..., Any]) -> Callable[..., Tensor
     return op(op_type, same_dtype=False, dtypes=NUMBERS)(impl)
 
 
-_argmax = _arg_reduction("ArgMax", jnp.argmax)
-_argmin = _arg_reduction("ArgMin", jnp.argmin)
+_argmax_impl = _arg_reduction("ArgMax", jnp.argmax)
+_argmin_impl = _arg_reduction("ArgMin", jnp.argmin)
 
 
 def _arg_builder_args(axis: Any, dimension: Any, output_type: Any) -> dict[str, Any]:
@@ -524,7 +527,12 @@ def argmax(
     output_type: Any = _dtypes.int64,
 ) -> Tensor:
     """Index of the largest value along ``axis`` (default 0); int64 as TF1."""
-    return _argmax(input, name=name, **_arg_builder_args(axis, dimension, output_type))
+    return build(
+        _argmax_impl,
+        input,
+        name=name,
+        **_arg_builder_args(axis, dimension, output_type),
+    )
 
 
 def argmin(
@@ -535,7 +543,12 @@ def argmin(
     output_type: Any = _dtypes.int64,
 ) -> Tensor:
     """Index of the smallest value along ``axis`` (default 0); int64 as TF1."""
-    return _argmin(input, name=name, **_arg_builder_args(axis, dimension, output_type))
+    return build(
+        _argmin_impl,
+        input,
+        name=name,
+        **_arg_builder_args(axis, dimension, output_type),
+    )
 
 
 def _scan(op_type: str, fn: Callable[..., Any], identity: int) -> Callable[..., Any]:
@@ -556,8 +569,8 @@ def _scan(op_type: str, fn: Callable[..., Any], identity: int) -> Callable[..., 
     return op(op_type, dtypes=NUMBERS)(impl)
 
 
-_cumsum = _scan("Cumsum", jnp.cumsum, 0)
-_cumprod = _scan("Cumprod", jnp.cumprod, 1)
+_cumsum_impl = _scan("Cumsum", jnp.cumsum, 0)
+_cumprod_impl = _scan("Cumprod", jnp.cumprod, 1)
 
 
 def cumsum(
@@ -569,7 +582,8 @@ def cumsum(
 ) -> Tensor:
     """Running sum along ``axis`` (``exclusive``: shifted by one; ``reverse``: from
     the end)."""
-    return _cumsum(
+    return build(
+        _cumsum_impl,
         x,
         axis=static_int(axis, "axis"),
         exclusive=exclusive,
@@ -586,7 +600,8 @@ def cumprod(
     name: str | None = None,
 ) -> Tensor:
     """Running product along ``axis`` (see :func:`cumsum`)."""
-    return _cumprod(
+    return build(
+        _cumprod_impl,
         x,
         axis=static_int(axis, "axis"),
         exclusive=exclusive,
@@ -677,7 +692,7 @@ def _segment_op(
 
 
 @op("SegmentMean", same_dtype=False, shape_fn=_segment_spec)
-def _segment_mean(data: Any, segment_ids: Any, *, num_segments: int) -> Any:
+def _segment_mean_impl(data: Any, segment_ids: Any, *, num_segments: int) -> Any:
     """Mean per segment (0 for empty ones; integers truncate toward zero, as TF1)."""
     total = _scatter_segments(data, segment_ids, num_segments, "add", 0)
     counts = jnp.maximum(_segment_counts(segment_ids, num_segments, total), 1)
@@ -694,34 +709,34 @@ def _highest(dtype: _dtypes.DType) -> Any:
     return dtype.max
 
 
-_segment_sum = _segment_op(
+_segment_sum_impl = _segment_op(
     "SegmentSum", "add", lambda d: 0, "Sum per sorted segment (0 when empty)."
 )
-_segment_prod = _segment_op(
+_segment_prod_impl = _segment_op(
     "SegmentProd", "multiply", lambda d: 1, "Product per sorted segment (1 when empty)."
 )
-_segment_max = _segment_op(
+_segment_max_impl = _segment_op(
     "SegmentMax", "max", _lowest, "Maximum per sorted segment (0 when empty).", True
 )
-_segment_min = _segment_op(
+_segment_min_impl = _segment_op(
     "SegmentMin", "min", _highest, "Minimum per sorted segment (0 when empty).", True
 )
-_unsorted_segment_sum = _segment_op(
+_unsorted_segment_sum_impl = _segment_op(
     "UnsortedSegmentSum", "add", lambda d: 0, "Sum per segment (0 when empty)."
 )
-_unsorted_segment_prod = _segment_op(
+_unsorted_segment_prod_impl = _segment_op(
     "UnsortedSegmentProd",
     "multiply",
     lambda d: 1,
     "Product per segment (1 when empty).",
 )
-_unsorted_segment_max = _segment_op(
+_unsorted_segment_max_impl = _segment_op(
     "UnsortedSegmentMax",
     "max",
     _lowest,
     "Maximum per segment (the dtype's lowest value when empty, as TF1).",
 )
-_unsorted_segment_min = _segment_op(
+_unsorted_segment_min_impl = _segment_op(
     "UnsortedSegmentMin",
     "min",
     _highest,
@@ -736,11 +751,9 @@ def _segment_inputs(op_type: str, data: Any, segment_ids: Any) -> tuple[Tensor, 
     check_dtype(data_t, NUMBERS, op_type, "data")
     ids = convert_to_tensor(segment_ids)
     check_dtype(ids, _SEGMENT_ID_DTYPES, op_type, "segment_ids")
-    if data_t._dims is not None and ids._dims is not None:
-        prefix = data_t.shape[: len(ids._dims)]
-        if len(ids._dims) > len(data_t._dims) or not prefix.is_compatible_with(
-            ids.shape
-        ):
+    if data_t.dims is not None and ids.dims is not None:
+        prefix = data_t.shape[: len(ids.dims)]
+        if len(ids.dims) > len(data_t.dims) or not prefix.is_compatible_with(ids.shape):
             raise ValueError(
                 f"{op_type}: the shape of segment_ids {ids.name} {ids.shape} must be a"
                 f" prefix of the shape of data {data_t.name} {data_t.shape}."
@@ -749,11 +762,11 @@ def _segment_inputs(op_type: str, data: Any, segment_ids: Any) -> tuple[Tensor, 
 
 
 def _sorted_segment(
-    builder: Any, data: Any, segment_ids: Any, name: str | None
+    impl: Callable[..., Any], data: Any, segment_ids: Any, name: str | None
 ) -> Tensor:
-    op_type = builder.op_type
+    op_type = opdef_of(impl).type
     data_t, ids = _segment_inputs(op_type, data, segment_ids)
-    if ids._dims is not None and len(ids._dims) != 1:
+    if ids.dims is not None and len(ids.dims) != 1:
         raise ValueError(f"{op_type}: segment_ids {ids.name} must be a vector.")
     value = constant_value(ids)
     if value is None:
@@ -768,15 +781,19 @@ def _sorted_segment(
             f" ({ids.name})."
         )
     num_segments = int(value[-1]) + 1 if value.size else 0
-    return builder(
-        data_t, ids, num_segments=num_segments, _dtype=data_t.dtype, name=name
+    return build(
+        impl, data_t, ids, num_segments=num_segments, _dtype=data_t.dtype, name=name
     )
 
 
 def _unsorted_segment(
-    builder: Any, data: Any, segment_ids: Any, num_segments: Any, name: str | None
+    impl: Callable[..., Any],
+    data: Any,
+    segment_ids: Any,
+    num_segments: Any,
+    name: str | None,
 ) -> Tensor:
-    op_type = builder.op_type
+    op_type = opdef_of(impl).type
     data_t, ids = _segment_inputs(op_type, data, segment_ids)
     count = static_int(num_segments, f"{op_type} num_segments")
     if count < 0:
@@ -787,7 +804,7 @@ def _unsorted_segment(
             f"{op_type}: segment id {int(value.max())} is out of range [0, {count})"
             f" ({ids.name})."
         )
-    return builder(data_t, ids, num_segments=count, _dtype=data_t.dtype, name=name)
+    return build(impl, data_t, ids, num_segments=count, _dtype=data_t.dtype, name=name)
 
 
 def segment_sum(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
@@ -802,31 +819,31 @@ def segment_sum(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
     ``NotImplementedError`` (use :func:`unsorted_segment_sum` with
     ``num_segments``).
     """
-    return _sorted_segment(_segment_sum, data, segment_ids, name)
+    return _sorted_segment(_segment_sum_impl, data, segment_ids, name)
 
 
 def segment_prod(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
     """Product of the rows of ``data`` per segment (1 for empty ones); see
     :func:`segment_sum`."""
-    return _sorted_segment(_segment_prod, data, segment_ids, name)
+    return _sorted_segment(_segment_prod_impl, data, segment_ids, name)
 
 
 def segment_max(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
     """Maximum of the rows of ``data`` per segment (0 for empty ones); see
     :func:`segment_sum`."""
-    return _sorted_segment(_segment_max, data, segment_ids, name)
+    return _sorted_segment(_segment_max_impl, data, segment_ids, name)
 
 
 def segment_min(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
     """Minimum of the rows of ``data`` per segment (0 for empty ones); see
     :func:`segment_sum`."""
-    return _sorted_segment(_segment_min, data, segment_ids, name)
+    return _sorted_segment(_segment_min_impl, data, segment_ids, name)
 
 
 def segment_mean(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
     """Mean of the rows of ``data`` per segment (0 for empty ones; integers
     truncate); see :func:`segment_sum`."""
-    return _sorted_segment(_segment_mean, data, segment_ids, name)
+    return _sorted_segment(_segment_mean_impl, data, segment_ids, name)
 
 
 def unsorted_segment_sum(
@@ -845,7 +862,7 @@ def unsorted_segment_sum(
     when the graph is built.
     """
     return _unsorted_segment(
-        _unsorted_segment_sum, data, segment_ids, num_segments, name
+        _unsorted_segment_sum_impl, data, segment_ids, num_segments, name
     )
 
 
@@ -854,7 +871,7 @@ def unsorted_segment_prod(
 ) -> Tensor:
     """Product per segment (1 for empty ones); see :func:`unsorted_segment_sum`."""
     return _unsorted_segment(
-        _unsorted_segment_prod, data, segment_ids, num_segments, name
+        _unsorted_segment_prod_impl, data, segment_ids, num_segments, name
     )
 
 
@@ -864,7 +881,7 @@ def unsorted_segment_max(
     """Maximum per segment (the dtype's lowest finite value for empty ones, as
     TF1); see :func:`unsorted_segment_sum`."""
     return _unsorted_segment(
-        _unsorted_segment_max, data, segment_ids, num_segments, name
+        _unsorted_segment_max_impl, data, segment_ids, num_segments, name
     )
 
 
@@ -874,7 +891,7 @@ def unsorted_segment_min(
     """Minimum per segment (the dtype's highest finite value for empty ones, as
     TF1); see :func:`unsorted_segment_sum`."""
     return _unsorted_segment(
-        _unsorted_segment_min, data, segment_ids, num_segments, name
+        _unsorted_segment_min_impl, data, segment_ids, num_segments, name
     )
 
 
@@ -886,14 +903,14 @@ def unsorted_segment_mean(
     graph = get_default_graph()
     with graph.name_scope(name or "UnsortedSegmentMean"):
         data_t, ids = _segment_inputs("UnsortedSegmentMean", data, segment_ids)
-        if data_t._dims is None or ids._dims is None:
+        if data_t.dims is None or ids.dims is None:
             raise ValueError(
                 f"unsorted_segment_mean: the ranks of {data_t.name} and {ids.name}"
                 " must be known."
             )
         ones = ones_like(ids, dtype=data_t.dtype)
         counts = unsorted_segment_sum(ones, ids, num_segments)
-        extra = len(data_t._dims) - len(ids._dims)
+        extra = len(data_t.dims) - len(ids.dims)
         counts = reshape(counts, [-1] + [1] * extra)
         total = unsorted_segment_sum(data_t, ids, num_segments)
         return truediv(total, maximum(counts, 1))
@@ -912,7 +929,7 @@ def clip_by_value(
     t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None
 ) -> Tensor:
     """Clips ``t`` to ``[clip_value_min, clip_value_max]``, elementwise."""
-    return _clip_impl(t, clip_value_min, clip_value_max, name=name)
+    return build(_clip_impl, t, clip_value_min, clip_value_max, name=name)
 
 
 def _check_same_shape(a: Any, b: Any) -> None:
@@ -945,7 +962,9 @@ def _select_v2_impl(condition: Any, x: Any, y: Any) -> Any:
     return jnp.where(condition, x, y)
 
 
-def _where(builder: Any, condition: Any, x: Any, y: Any, name: str | None) -> Tensor:
+def _where(
+    impl: Callable[..., Any], condition: Any, x: Any, y: Any, name: str | None
+) -> Tensor:
     if x is None and y is None:
         raise NotImplementedError(
             "tf.where(condition) without x and y returns a data-dependent number of"
@@ -955,10 +974,11 @@ def _where(builder: Any, condition: Any, x: Any, y: Any, name: str | None) -> Te
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     condition = convert_to_tensor(condition)
-    check_dtype(condition, BOOLS, builder.op_type, "condition")
+    op_type = opdef_of(impl).type
+    check_dtype(condition, BOOLS, op_type, "condition")
     x, y = convert_inputs([x, y])
-    check_dtype(x, NUMBERS_AND_BOOLS, builder.op_type, "x")
-    return builder(condition, x, y, name=name)
+    check_dtype(x, NUMBERS_AND_BOOLS, op_type, "x")
+    return build(impl, condition, x, y, name=name)
 
 
 def where(
@@ -981,6 +1001,47 @@ def where_v2(
 ) -> Tensor:
     """Elementwise ``x if condition else y`` with numpy broadcasting of all three."""
     return _where(_select_v2_impl, condition, x, y, name)
+
+
+# -- masks --------------------------------------------------------------------------------
+
+
+def sequence_mask(
+    lengths: Any,
+    maxlen: Any = None,
+    dtype: Any = _dtypes.bool_,
+    name: str | None = None,
+) -> Tensor:
+    """``result[i..., j] = j < lengths[i...]`` for ``j`` in ``[0, maxlen)``, as TF1
+    ``tf.sequence_mask`` (``range(maxlen) < lengths[..., None]``, cast to ``dtype``).
+
+    TF1 difference: ``maxlen`` is the last dimension of the result, which XLA must
+    know when it compiles: give it as a Python int (or a tensor that folds to a
+    constant). Without ``maxlen`` it is ``max(lengths)``, so ``lengths`` must then
+    be known when the graph is built; otherwise ``NotImplementedError``.
+    """
+    graph = get_default_graph()
+    with graph.name_scope(name or "SequenceMask"):
+        lengths = convert_to_tensor(lengths)
+        check_dtype(lengths, NUMBERS, "SequenceMask", "lengths")
+        if maxlen is None:
+            value = constant_value(lengths)
+            if value is None:
+                raise NotImplementedError(
+                    f"sequence_mask: without maxlen the last dimension is"
+                    f" max(lengths), which for {lengths.name} is known only at run"
+                    " time; XLA compiles static shapes. Pass maxlen (a Python int)."
+                )
+            limit = max(0, int(value.max())) if value.size else 0
+            limit_type = lengths.dtype
+        else:
+            limit = static_int(maxlen, "sequence_mask maxlen")
+            limit_type = dtype_of(maxlen)
+        row = array_range(0, limit, 1, dtype=limit_type)
+        column = cast(expand_dims(lengths, -1), limit_type)
+        result = less(row, column)
+        dtype = _dtypes.as_dtype(dtype)
+        return result if dtype == _dtypes.bool_ else cast(result, dtype)
 
 
 # -- Python operators ------------------------------------------------------------------------
@@ -1018,8 +1079,6 @@ def _unary_operator(builder: Any) -> Any:
 
 
 def _getitem(self: Any, key: Any) -> Tensor:
-    from jgraph.ops.array_ops import strided_slice_index
-
     return strided_slice_index(convert_to_tensor(self), key)
 
 

@@ -14,16 +14,21 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jgraph import _dtypes
-from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import (
-    constant_value,
-    convert_to_tensor,
-    fresh_dim,
-    is_known,
-    op,
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.shape import is_known
+from jgraph.graph.tensor import Tensor
+from jgraph.ops.array_ops import (
+    concat,
+    identity,
+    reshape,
+    static_int,
+    static_ints,
+    stop_gradient,
 )
-from jgraph.ops.array_ops import concat, identity, static_int, static_ints
+from jgraph.ops.conversion import build, builder_of, convert_to_tensor
+from jgraph.ops.folding import constant_value
+from jgraph.ops.inference import fresh_dim
 from jgraph.ops.math_ops import (
     FLOATS,
     NUMBERS,
@@ -31,7 +36,6 @@ from jgraph.ops.math_ops import (
     add,
     cast,
     check_dtype,
-    elu,
     equal,
     exp,
     greater_equal,
@@ -44,16 +48,12 @@ from jgraph.ops.math_ops import (
     multiply,
     negative,
     reduce_mean,
-    relu,
-    relu6,
-    selu,
     sigmoid,
-    softplus,
-    softsign,
     subtract,
     tanh,
     where,
 )
+from jgraph.ops.registry import op
 
 
 def _check_same_shape(a: Any, b: Any, what: str) -> None:
@@ -101,7 +101,7 @@ def softmax(
     dim: int | None = None,
 ) -> Tensor:
     """``exp(logits) / sum(exp(logits))`` along ``axis`` (default: the last)."""
-    return _softmax_impl(logits, axis=_softmax_axis(axis, dim), name=name)
+    return build(_softmax_impl, logits, axis=_softmax_axis(axis, dim), name=name)
 
 
 def log_softmax(
@@ -111,7 +111,55 @@ def log_softmax(
     dim: int | None = None,
 ) -> Tensor:
     """``logits - log(sum(exp(logits)))`` along ``axis`` (default: the last)."""
-    return _log_softmax_impl(logits, axis=_softmax_axis(axis, dim), name=name)
+    return build(_log_softmax_impl, logits, axis=_softmax_axis(axis, dim), name=name)
+
+
+# -- activations -----------------------------------------------------------------------
+
+
+@op("Relu", dtypes=NUMBERS)
+def _relu_impl(features: Any) -> Any:
+    """max(features, 0), elementwise."""
+    return jax.nn.relu(features)
+
+
+@op("Relu6", dtypes=NUMBERS)
+def _relu6_impl(features: Any) -> Any:
+    """min(max(features, 0), 6), elementwise."""
+    # jnp.clip keeps integer dtypes (jax.nn.relu6 would promote them to float).
+    return jnp.clip(features, 0, 6)
+
+
+@op("Elu", dtypes=FLOATS)
+def _elu_impl(features: Any) -> Any:
+    """features if features > 0 else exp(features) - 1, elementwise."""
+    return jax.nn.elu(features)
+
+
+@op("Selu", dtypes=FLOATS)
+def _selu_impl(features: Any) -> Any:
+    """Scaled ELU, elementwise."""
+    return jax.nn.selu(features)
+
+
+@op("Softplus", dtypes=FLOATS)
+def _softplus_impl(features: Any) -> Any:
+    """log(exp(features) + 1), elementwise."""
+    return jax.nn.softplus(features)
+
+
+@op("Softsign", dtypes=FLOATS)
+def _softsign_impl(features: Any) -> Any:
+    """features / (|features| + 1), elementwise."""
+    return jax.nn.soft_sign(features)
+
+
+relu = builder_of(_relu_impl)
+relu6 = builder_of(_relu6_impl)
+elu = builder_of(_elu_impl)
+selu = builder_of(_selu_impl)
+softplus = builder_of(_softplus_impl)
+softsign = builder_of(_softsign_impl)
 
 
 # -- bias, leaky relu ------------------------------------------------------------------
@@ -142,7 +190,7 @@ def bias_add(
     data_format = data_format or "NHWC"
     if data_format[:2] not in ("NC", "NH", "NW", "ND", "N"):
         raise ValueError(f"Unknown data_format {data_format!r}")
-    return _bias_add_impl(value, bias, data_format=data_format, name=name)
+    return build(_bias_add_impl, value, bias, data_format=data_format, name=name)
 
 
 def xw_plus_b(x: Any, weights: Any, biases: Any, name: str | None = None) -> Tensor:
@@ -159,7 +207,7 @@ def _leaky_relu_impl(features: Any, *, alpha: float = 0.2) -> Any:
 
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:
     """``x if x > 0 else alpha * x``."""
-    return _leaky_relu_impl(features, alpha=float(alpha), name=name)
+    return build(_leaky_relu_impl, features, alpha=float(alpha), name=name)
 
 
 def swish(features: Any, name: str | None = None) -> Tensor:
@@ -244,14 +292,12 @@ def dropout(
             keep = subtract(1, convert_to_tensor(rate, x.dtype, name="rate"))
         else:
             keep = convert_to_tensor(keep_prob, x.dtype, name="keep_prob")
-        if keep._dims is None:
+        if keep.dims is None:
             # TF1 takes a scalar keep_prob (often a shapeless placeholder): say so, so
             # the output keeps x's static shape.
-            from jgraph.ops.array_ops import reshape
-
             keep = reshape(keep, [])
         shape = None if noise_shape is None else static_ints(noise_shape, "noise_shape")
-        return _dropout_impl(x, keep, noise_shape=shape, seed=seed, name=scope)
+        return build(_dropout_impl, x, keep, noise_shape=shape, seed=seed, name=scope)
 
 
 # -- top k ---------------------------------------------------------------------------------
@@ -279,7 +325,9 @@ def top_k(
 
     Ties go to the lower index, as TF1. ``sorted=False`` still returns them sorted.
     """
-    values, indices = _top_k_impl(input, k=static_int(k, "k"), sorted=sorted, name=name)
+    values, indices = build(
+        _top_k_impl, input, k=static_int(k, "k"), sorted=sorted, name=name
+    )
     return TopKV2(values, indices)
 
 
@@ -300,7 +348,7 @@ def in_top_k(predictions: Any, targets: Any, k: Any, name: str | None = None) ->
     targets = convert_to_tensor(targets)
     check_dtype(predictions, {_dtypes.float32}, "InTopKV2", "predictions")
     check_dtype(targets, {_dtypes.int32, _dtypes.int64}, "InTopKV2", "targets")
-    return _in_top_k_impl(predictions, targets, k=static_int(k, "k"), name=name)
+    return build(_in_top_k_impl, predictions, targets, k=static_int(k, "k"), name=name)
 
 
 # -- losses -------------------------------------------------------------------------------
@@ -328,7 +376,9 @@ def softmax_cross_entropy_with_logits_v2(
             " (labels=..., logits=..., ...)"
         )
     axis = dim if axis is None else axis
-    return _softmax_xent_impl(labels, logits, axis=static_int(axis, "axis"), name=name)
+    return build(
+        _softmax_xent_impl, labels, logits, axis=static_int(axis, "axis"), name=name
+    )
 
 
 def softmax_cross_entropy_with_logits(
@@ -341,8 +391,6 @@ def softmax_cross_entropy_with_logits(
 ) -> Tensor:
     """As :func:`softmax_cross_entropy_with_logits_v2`, but, as TF1's (deprecated)
     original, no gradient flows into ``labels``."""
-    from jgraph.ops.array_ops import stop_gradient
-
     if _sentinel is not None:
         raise ValueError(
             "Only call softmax_cross_entropy_with_logits with named arguments"
@@ -401,7 +449,7 @@ def sparse_softmax_cross_entropy_with_logits(
     labels, logits = convert_to_tensor(labels), convert_to_tensor(logits)
     check_dtype(labels, {_dtypes.int32, _dtypes.int64}, "SparseSoftmaxXent", "labels")
     check_dtype(logits, FLOATS, "SparseSoftmaxXent", "logits")
-    return _sparse_xent_impl(labels, logits, name=name)
+    return build(_sparse_xent_impl, labels, logits, name=name)
 
 
 @op("SigmoidCrossEntropyWithLogits", dtypes=FLOATS)
@@ -426,7 +474,7 @@ def sigmoid_cross_entropy_with_logits(
         )
     logits = convert_to_tensor(logits)
     labels = convert_to_tensor(labels, preferred_dtype=logits.dtype)
-    return _sigmoid_xent_impl(labels, logits, name=name)
+    return build(_sigmoid_xent_impl, labels, logits, name=name)
 
 
 def weighted_cross_entropy_with_logits(
@@ -534,7 +582,8 @@ def local_response_normalization(
         sqr_sum[a, b, c, d] = sum(input[a, b, c, d - r : d + r + 1] ** 2)
         output = input / (bias + alpha * sqr_sum) ** beta
     """
-    return _lrn_impl(
+    return build(
+        _lrn_impl,
         input,
         depth_radius=static_int(depth_radius, "depth_radius"),
         bias=float(bias),
@@ -641,7 +690,8 @@ def fused_batch_norm(
         )
     x = convert_to_tensor(x, name="input")
     empty = np.zeros([0], np.float32)
-    return _fused_batch_norm_impl(
+    return build(
+        _fused_batch_norm_impl,
         x,
         scale,
         offset,
@@ -661,7 +711,7 @@ def _l2_loss_impl(t: Any) -> Any:
 
 def l2_loss(t: Any, name: str | None = None) -> Tensor:
     """``sum(t ** 2) / 2``, a scalar of ``t``'s dtype."""
-    return _l2_loss_impl(t, name=name)
+    return build(_l2_loss_impl, t, name=name)
 
 
 __all__ = [

@@ -3,7 +3,7 @@ multinomial.
 
 Stage 2 of the pipeline (ops). Each random op draws from its own key: the
 session's run key folded with the op's seed (or, without one, its creation index).
-TF1's seeding rules hold (see ``_rng.py``): a graph seed set with
+TF1's seeding rules hold (see ``compile/rng.py``): a graph seed set with
 ``set_random_seed`` makes a whole program reproducible bit for bit, an op seed alone
 makes that op reproducible, and each run draws new numbers. The numbers themselves
 differ from TF1's (another generator).
@@ -16,11 +16,13 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jgraph import _dtypes
-from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import convert_to_tensor, op
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.tensor import Tensor
 from jgraph.ops.array_ops import static_int, static_ints
+from jgraph.ops.conversion import build, convert_to_tensor
 from jgraph.ops.math_ops import FLOATS, INTEGERS, check_dtype
+from jgraph.ops.registry import op
 
 
 def set_random_seed(seed: int | None) -> None:
@@ -105,7 +107,8 @@ def random_normal(
         raise TypeError(f"random_normal: dtype must be a float type, got {dtype.name}")
     graph = get_default_graph()
     with graph.name_scope(name or "random_normal") as scope:
-        return _normal_impl(
+        return build(
+            _normal_impl,
             _scalar(mean, dtype, "mean"),
             _scalar(stddev, dtype, "stddev"),
             shape=_shape(shape),
@@ -133,7 +136,8 @@ def random_uniform(
         maxval = 1
     graph = get_default_graph()
     with graph.name_scope(name or "random_uniform") as scope:
-        return _uniform_impl(
+        return build(
+            _uniform_impl,
             _scalar(minval, dtype, "min"),
             _scalar(maxval, dtype, "max"),
             shape=_shape(shape),
@@ -158,7 +162,8 @@ def truncated_normal(
         )
     graph = get_default_graph()
     with graph.name_scope(name or "truncated_normal") as scope:
-        return _truncated_normal_impl(
+        return build(
+            _truncated_normal_impl,
             _scalar(mean, dtype, "mean"),
             _scalar(stddev, dtype, "stddev"),
             shape=_shape(shape),
@@ -171,7 +176,7 @@ def random_shuffle(
     value: Any, seed: int | None = None, name: str | None = None
 ) -> Tensor:
     """``value`` with its first dimension randomly permuted."""
-    return _shuffle_impl(value, seed=seed, name=name)
+    return build(_shuffle_impl, value, seed=seed, name=name)
 
 
 def multinomial(
@@ -185,14 +190,15 @@ def multinomial(
     from ``softmax(logits)``: ``[batch, num_samples]`` of ``output_dtype``."""
     logits = convert_to_tensor(logits)
     check_dtype(logits, FLOATS, "Multinomial", "logits")
-    if logits._dims is not None and len(logits._dims) != 2:
+    if logits.dims is not None and len(logits.dims) != 2:
         raise ValueError(
             f"logits should be a matrix [batch, classes], got shape {logits.shape}"
         )
     output_dtype = _dtypes.as_dtype(output_dtype)
     if output_dtype not in (_dtypes.int32, _dtypes.int64):
         raise TypeError(f"output_dtype must be int32 or int64, got {output_dtype}")
-    return _multinomial_impl(
+    return build(
+        _multinomial_impl,
         logits,
         num_samples=static_int(num_samples, "num_samples"),
         output_dtype=output_dtype,

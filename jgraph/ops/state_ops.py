@@ -1,7 +1,7 @@
 """Ops that read or write session state, feed points, and grouping ops.
 
 ``VariableV2`` and ``ReadVariable`` carry a ``_reads_variable`` attr: lowering
-returns the variable's value for them (see ``_lower.py`` for the snapshot rule).
+returns the variable's value for them (see ``compile/lower.py`` for the snapshot rule).
 ``Assign*`` and ``Scatter*`` are ``stateful`` ops: their impl gets the variable's
 current value and returns the new one, which is also the op's output.
 """
@@ -14,22 +14,21 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from jgraph import _dtypes
-from jgraph._graph import Operation, Tensor, get_default_graph
-from jgraph._registry import (
-    HOST_FETCHES,
-    REGISTRY,
-    _convert_input,
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import GraphKeys, Operation, get_default_graph
+from jgraph.graph.shape import TensorShape, as_shape, format_shape
+from jgraph.graph.tensor import Tensor
+from jgraph.ops.conversion import (
     add_op,
     as_numpy,
+    build,
     check_dtype,
-    constant_value,
+    convert_input,
     convert_to_tensor,
-    fresh_dim,
-    op,
-    with_unknown_dims,
 )
-from jgraph._shape import TensorShape, as_shape, format_shape
+from jgraph.ops.folding import constant_value
+from jgraph.ops.inference import fresh_dim, with_unknown_dims
+from jgraph.ops.registry import HOST_FETCHES, REGISTRY, op
 
 
 def _attr_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
@@ -108,8 +107,8 @@ def _read_variable_impl(*, dtype: Any) -> Any:
 
 
 def _assign_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
-    variable = get_default_graph()._variables.get(attrs["var_names"][0])
-    return [(variable.dtype, variable._dims)] if variable is not None else []
+    variable = get_default_graph().variables.get(attrs["var_names"][0])
+    return [(variable.dtype, variable.dims)] if variable is not None else []
 
 
 @op("Assign", stateful=True, reads_state=False, shape_fn=_assign_spec)
@@ -141,14 +140,14 @@ def _write_variable(
     if op_type == "Assign" and attrs.get("validate_shape", True):
         if not variable.shape.is_compatible_with(value_t.shape):
             raise ValueError(
-                f"Shapes must be equal rank, but are {format_shape(variable._dims)} and"
-                f" {format_shape(value_t._dims)} for '{op_type}' of variable"
+                f"Shapes must be equal rank, but are {format_shape(variable.dims)} and"
+                f" {format_shape(value_t.dims)} for '{op_type}' of variable"
                 f" '{variable.op.name}'."
             )
     elif not value_t.shape.is_compatible_with(variable.shape) and value_t.shape.ndims:
         raise ValueError(
-            f"Cannot {op_type} a value of shape {format_shape(value_t._dims)} to variable"
-            f" '{variable.op.name}' of shape {format_shape(variable._dims)}."
+            f"Cannot {op_type} a value of shape {format_shape(value_t.dims)} to variable"
+            f" '{variable.op.name}' of shape {format_shape(variable.dims)}."
         )
     return add_op(
         REGISTRY[op_type],
@@ -160,9 +159,9 @@ def _write_variable(
 
 
 def _as_variable(ref: Any, what: str) -> Any:
-    from jgraph.ops.variables import Variable
-
-    if isinstance(ref, Variable):
+    """``ref`` if it is a Variable (its graph knows it by its state name)."""
+    graph, op_ = getattr(ref, "graph", None), getattr(ref, "op", None)
+    if graph is not None and op_ is not None and graph.variables.get(op_.name) is ref:
         return ref
     raise TypeError(
         f"{what} needs a jgraph Variable as its first argument, got {ref!r}."
@@ -252,15 +251,15 @@ def _scatter(
             f"{op_type}: variable '{variable.op.name}' has DataType"
             f" {variable.dtype.name}; it needs a number type."
         )
-    if variable._dims is not None and not variable._dims:
+    if variable.dims is not None and not variable.dims:
         raise ValueError(
             f"{op_type}: variable '{variable.op.name}' is a scalar; scatter ops need"
             " at least rank 1 (indices pick rows)."
         )
     with graph.name_scope(name or op_type) as scope:
-        indices_t = _convert_input(indices, None, graph, "indices")
+        indices_t = convert_input(indices, None, graph, "indices")
         check_dtype(indices_t, _SCATTER_INDEX_DTYPES, op_type, "indices")
-        updates_t = _convert_input(updates, variable.dtype, graph, "updates")
+        updates_t = convert_input(updates, variable.dtype, graph, "updates")
         if updates_t.dtype != variable.dtype:
             raise TypeError(
                 f"Input 'updates' of '{op_type}' Op ({updates_t.name}) has type"
@@ -269,10 +268,10 @@ def _scatter(
             )
         if (
             updates_t.shape.ndims != 0
-            and indices_t._dims is not None
-            and variable._dims is not None
+            and indices_t.dims is not None
+            and variable.dims is not None
         ):
-            wanted = TensorShape([*indices_t._dims, *variable._dims[1:]])
+            wanted = TensorShape([*indices_t.dims, *variable.dims[1:]])
             if not updates_t.shape.is_compatible_with(wanted):
                 raise ValueError(
                     f"{op_type}: updates {updates_t.name} of shape {updates_t.shape}"
@@ -280,7 +279,7 @@ def _scatter(
                     f" = {wanted} (variable '{variable.op.name}')."
                 )
         index_values = constant_value(indices_t)
-        rows = variable.shape.as_list()[0] if variable._dims is not None else None
+        rows = variable.shape.as_list()[0] if variable.dims is not None else None
         if index_values is not None and index_values.size and rows is not None:
             bad = index_values[(index_values < 0) | (index_values >= rows)]
             if bad.size:
@@ -344,9 +343,13 @@ def scatter_sub(
 
 
 @op("Identity", same_dtype=False)
-def identity(input: Any) -> Any:
-    """Returns ``input`` unchanged (a new node, useful with control dependencies)."""
+def _identity_impl(input: Any) -> Any:
     return input
+
+
+def identity(input: Any, name: str | None = None) -> Tensor:
+    """Returns ``input`` unchanged (a new node, useful with control dependencies)."""
+    return build(_identity_impl, input, name=name)
 
 
 @op("NoOp", shape_fn=lambda specs, attrs: [])
@@ -452,10 +455,13 @@ def report_uninitialized_variables(
     var_list: Sequence[Any] | None = None, name: str = "report_uninitialized_variables"
 ) -> Tensor:
     """A 1-D string tensor of the names of uninitialised variables (fetch it)."""
-    from jgraph.ops.variables import global_variables
-
     names = tuple(
-        v.op.name for v in (var_list if var_list is not None else global_variables())
+        v.op.name
+        for v in (
+            var_list
+            if var_list is not None
+            else get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)
+        )
     )
     return add_op(REGISTRY["ReportUninitializedVariables"], [], {"names": names}, name)
 

@@ -38,9 +38,10 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from jgraph import _dtypes
-from jgraph._graph import Graph, GraphKeys, Tensor, get_default_graph
-from jgraph._shape import TensorShape, as_shape
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import Graph, GraphKeys, get_default_graph
+from jgraph.graph.shape import TensorShape, as_shape
+from jgraph.graph.tensor import Tensor
 from jgraph.ops import init_ops
 from jgraph.ops.variables import Variable
 

@@ -14,19 +14,21 @@ from typing import Any
 import jax
 import numpy as np
 
-from jgraph import _dtypes
-from jgraph._graph import (
-    GraphKeys,
-    Operation,
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import GraphKeys, Operation, get_default_graph
+from jgraph.graph.shape import TensorShape, as_shape
+from jgraph.graph.tensor import (
     Tensor,
     TensorOperators,
     bind_operators,
-    get_default_graph,
+    get_default_session,
 )
-from jgraph._registry import REGISTRY, add_op, convert_to_tensor
-from jgraph._shape import TensorShape, as_shape
 from jgraph.ops import state_ops
-from jgraph.ops.math_ops import OPERATORS
+from jgraph.ops.array_ops import stack
+from jgraph.ops.conversion import add_op, convert_to_tensor
+from jgraph.ops.inference import with_unknown_dims
+from jgraph.ops.math_ops import OPERATORS, cast, reduce_all
+from jgraph.ops.registry import REGISTRY
 
 
 class Variable(TensorOperators):
@@ -75,7 +77,7 @@ class Variable(TensorOperators):
             with graph.name_scope("Initializer"):
                 value = initial_value() if callable(initial_value) else initial_value
             self._initial_value = _initial_tensor(value, dtype)
-            dims = self._initial_value._dims
+            dims = self._initial_value.dims
             if shape is not None:
                 dims = _shape_dims(graph, shape)
             elif not validate_shape and dims is not None:
@@ -86,16 +88,16 @@ class Variable(TensorOperators):
                     " give a shape or an initial value with a known shape."
                 )
             self._dtype = self._initial_value.dtype
-            self._dims = tuple(dims)
+            self.dims = tuple(dims)
             state_name = scope[:-1]
-            graph._variables[state_name] = self
+            graph.variables[state_name] = self
             self._snapshot = add_op(
                 REGISTRY["VariableV2"],
                 [],
                 {
                     "dtype": self._dtype,
-                    "shape": TensorShape(self._dims),
-                    "_dims": self._dims,
+                    "shape": TensorShape(self.dims),
+                    "_dims": self.dims,
                     "_reads_variable": state_name,
                 },
                 scope,
@@ -140,14 +142,14 @@ class Variable(TensorOperators):
 
     @property
     def shape(self) -> TensorShape:
-        return TensorShape(self._dims)
+        return TensorShape(self.dims)
 
     def get_shape(self) -> TensorShape:
         return self.shape
 
     @property
     def spec(self) -> jax.ShapeDtypeStruct:
-        return jax.ShapeDtypeStruct(self._dims, self._dtype.np)
+        return jax.ShapeDtypeStruct(self.dims, self._dtype.np)
 
     @property
     def device(self) -> str:
@@ -176,7 +178,7 @@ class Variable(TensorOperators):
             [],
             {
                 "dtype": self._dtype,
-                "_dims": self._dims,
+                "_dims": self.dims,
                 "_reads_variable": self.op.name,
             },
             "read",
@@ -226,8 +228,6 @@ class Variable(TensorOperators):
 
     def load(self, value: Any, session: Any = None) -> None:
         """Writes ``value`` into the variable in ``session`` without adding ops."""
-        from jgraph._graph import get_default_session
-
         session = session or get_default_session()
         if session is None:
             raise ValueError("Variable.load needs a session (none is the default).")
@@ -237,7 +237,7 @@ class Variable(TensorOperators):
         return self._snapshot.eval(session=session)
 
     def set_shape(self, shape: Any) -> None:
-        self._dims = tuple(
+        self.dims = tuple(
             _shape_dims(self._graph, as_shape(self.shape.merge_with(shape)))
         )
 
@@ -272,15 +272,11 @@ def _initial_tensor(value: Any, dtype: Any) -> Tensor:
         else convert_to_tensor(value)
     )
     if dtype is not None and tensor.dtype != _dtypes.as_dtype(dtype):
-        from jgraph.ops.math_ops import cast
-
         tensor = cast(tensor, dtype)
     return tensor
 
 
 def _shape_dims(graph: Any, shape: Any) -> tuple[Any, ...]:
-    from jgraph._registry import with_unknown_dims
-
     return with_unknown_dims(graph, as_shape(shape).as_list())
 
 
@@ -328,9 +324,6 @@ initialize_all_variables = global_variables_initializer
 
 def assert_variables_initialized(var_list: Sequence[Variable] | None = None) -> Any:
     """A bool tensor: all of ``var_list`` are initialised."""
-    from jgraph.ops.array_ops import stack
-    from jgraph.ops.math_ops import reduce_all
-
     variables = var_list if var_list is not None else global_variables()
     if not variables:
         return convert_to_tensor(True)

@@ -6,17 +6,17 @@ A client of the core (see DESIGN.md), in three parts:
   ``text``, ``tensor_summary``, ``merge``, ``merge_all``). Their numbers are
   computed inside the one jitted function of a run; the serialized ``Summary``
   protobuf is built on the host after the call by a host finalizer
-  (``_registry.HOST_FINALIZERS``), so ``sess.run(summary_op)`` returns ``bytes``
+  (``ops.registry.HOST_FINALIZERS``), so ``sess.run(summary_op)`` returns ``bytes``
   like TF1 while large tensors never travel to the host.
-- ``_graph_def``: ``graph_def(graph)``, the graph as a ``GraphDef`` with scoped
-  names, so TensorBoard groups nodes by name scope.
 - ``_writer``: ``FileWriter`` and ``FileWriterCache``, which write those bytes and
-  the graph to an event file with tensorboardX's event writer.
+  the graph to an event file with tensorboardX's event writer; ``graph_def(graph)``,
+  the graph as a ``GraphDef`` with scoped names (``jgraph.graph.graph_def``), so
+  TensorBoard groups nodes by name scope.
 
 This module is the public surface only: it re-exports those names.
 """
 
-from jgraph.summary._graph_def import GraphDef as GraphDef, graph_def as graph_def
+from jgraph.graph.graph_def import GraphDef as GraphDef
 from jgraph.summary._ops import (
     Summary as Summary,
     SummaryMetadata as SummaryMetadata,
@@ -35,6 +35,7 @@ from jgraph.summary._writer import (
     FileWriterCache as FileWriterCache,
     SessionLog as SessionLog,
     TaggedRunMetadata as TaggedRunMetadata,
+    graph_def as graph_def,
 )
 
 __all__ = [

@@ -4,7 +4,7 @@ Summary ops are ordinary graph ops whose numbers are computed inside the one jit
 function of a run: a scalar's value, a histogram's bucket counts, an image batch
 already converted to ``uint8``, audio already quantised to 16 bits. Their outputs
 are string tensors, as in TF1; the serialized ``Summary`` protobuf is built on the
-host after the call by a host finalizer (``_registry.HOST_FINALIZERS``), so
+host after the call by a host finalizer (``ops.registry.HOST_FINALIZERS``), so
 ``sess.run(summary_op)`` returns ``bytes`` like TF1 while large tensors never
 travel to the host. Image (PNG) and audio (WAV) encoding happen on the host, off
 the jitted path.
@@ -26,16 +26,15 @@ import numpy as np
 from google.protobuf.message import Message
 from tensorboardX.proto import summary_pb2 as _summary_pb2
 
-from jgraph import _dtypes, errors
-from jgraph._graph import Graph, GraphKeys, Operation, Tensor, get_default_graph
-from jgraph._registry import (
-    HOST_FINALIZERS,
-    constant_value,
-    convert_to_tensor,
-    is_known,
-    op,
-)
-from jgraph.summary._graph_def import _tensor_proto
+from jgraph import errors
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import Graph, GraphKeys, Operation, get_default_graph
+from jgraph.graph.graph_def import tensor_proto
+from jgraph.graph.shape import is_known
+from jgraph.graph.tensor import Tensor
+from jgraph.ops.conversion import build, convert_to_tensor
+from jgraph.ops.folding import constant_value
+from jgraph.ops.registry import HOST_FINALIZERS, op
 
 # NOTE: protobuf makes its message classes at run time, so type checkers cannot see
 # them: the generated modules are typed ``Any``, and so are the public aliases.
@@ -164,12 +163,12 @@ def scalar(
     with _summary_scope(graph, name, family) as (tag, scope):
         tensor = convert_to_tensor(tensor, graph=graph)
         _check_real(tensor, "tf.summary.scalar")
-        if tensor._dims is not None and tensor._dims != ():
+        if tensor.dims is not None and tensor.dims != ():
             raise ValueError(
                 f"tf.summary.scalar '{tag}' needs a scalar tensor; '{tensor.name}'"
                 f" has shape {tensor.shape}."
             )
-        summary = _scalar_summary_impl(tensor, tag=tag, _tags=(tag,), name=scope)
+        summary = build(_scalar_summary_impl, tensor, tag=tag, _tags=(tag,), name=scope)
     _collect(graph, summary, collections, [GraphKeys.SUMMARIES])
     return summary
 
@@ -277,7 +276,9 @@ def histogram(
     with _summary_scope(graph, name, family) as (tag, scope):
         values = convert_to_tensor(values, graph=graph)
         _check_real(values, "tf.summary.histogram")
-        summary = _histogram_summary_impl(values, tag=tag, _tags=(tag,), name=scope)
+        summary = build(
+            _histogram_summary_impl, values, tag=tag, _tags=(tag,), name=scope
+        )
     _collect(graph, summary, collections, [GraphKeys.SUMMARIES])
     return summary
 
@@ -386,7 +387,7 @@ def image(
                 f"tf.summary.image needs a uint8 or float tensor; '{tensor.name}' has"
                 f" dtype {tensor.dtype.name}."
             )
-        dims = tensor._dims
+        dims = tensor.dims
         if dims is not None and (
             len(dims) != 4 or (is_known(dims[3]) and dims[3] not in (1, 3, 4))
         ):
@@ -397,8 +398,13 @@ def image(
             )
         if int(max_outputs) < 1:
             raise ValueError(f"max_outputs must be at least 1, got {max_outputs}.")
-        summary = _image_summary_impl(
-            tensor, tag=tag, max_images=int(max_outputs), _tags=(tag,), name=scope
+        summary = build(
+            _image_summary_impl,
+            tensor,
+            tag=tag,
+            max_images=int(max_outputs),
+            _tags=(tag,),
+            name=scope,
         )
     _collect(graph, summary, collections, [GraphKeys.SUMMARIES])
     return summary
@@ -490,7 +496,7 @@ def audio(
                 f"tf.summary.audio needs a float tensor; '{tensor.name}' has dtype"
                 f" {tensor.dtype.name}."
             )
-        if tensor._dims is not None and len(tensor._dims) not in (2, 3):
+        if tensor.dims is not None and len(tensor.dims) not in (2, 3):
             raise ValueError(
                 f"tf.summary.audio '{tag}' needs a [batch, frames] or [batch, frames,"
                 f" channels] tensor; '{tensor.name}' has shape {tensor.shape}."
@@ -498,12 +504,13 @@ def audio(
         if int(max_outputs) < 1:
             raise ValueError(f"max_outputs must be at least 1, got {max_outputs}.")
         rate = convert_to_tensor(sample_rate, graph=graph)
-        if not (rate.dtype.is_floating or rate.dtype.is_integer) or rate._dims != ():
+        if not (rate.dtype.is_floating or rate.dtype.is_integer) or rate.dims != ():
             raise ValueError(
                 f"sample_rate of tf.summary.audio '{tag}' must be a scalar number;"
                 f" got {rate}."
             )
-        summary = _audio_summary_impl(
+        summary = build(
+            _audio_summary_impl,
             tensor,
             rate,
             tag=tag,
@@ -543,7 +550,7 @@ def _finalize_tensor(op_: Operation, payload: Any) -> bytes:
         array = np.array(op_.attrs["tensor"], dtype.np)
     else:
         array = np.asarray(payload)
-    value = Summary.Value(tag=op_.attrs["tag"], tensor=_tensor_proto(array, dtype))
+    value = Summary.Value(tag=op_.attrs["tag"], tensor=tensor_proto(array, dtype))
     metadata = op_.attrs["serialized_summary_metadata"]
     if metadata:
         value.metadata.ParseFromString(metadata)
@@ -609,7 +616,8 @@ def _tensor_summary(
                 " when the graph is built (a constant): jgraph computes no strings"
                 " inside a run."
             )
-        summary = _tensor_summary_impl(
+        summary = build(
+            _tensor_summary_impl,
             tensor,
             tag=tag,
             dtype=tensor.dtype,
@@ -697,7 +705,7 @@ def merge(
         raise ValueError(f"Duplicate tag(s) {duplicates} in the summaries to merge.")
     graph = tensors[0].graph if tensors else get_default_graph()
     with graph.as_default(), graph.name_scope(name or "Merge"):
-        merged = _merge_summary_impl(tensors, _tags=tuple(tags), name=name)
+        merged = build(_merge_summary_impl, tensors, _tags=tuple(tags), name=name)
     _collect(graph, merged, collections, [])
     return merged
 

@@ -21,8 +21,8 @@ from google.protobuf.message import Message
 from tensorboardX.event_file_writer import EventsWriter
 from tensorboardX.proto import event_pb2 as _event_pb2
 
-from jgraph._graph import Graph, get_default_graph
-from jgraph.summary._graph_def import _make_graph_def
+from jgraph.graph.graph import Graph, get_default_graph
+from jgraph.graph.graph_def import make_graph_def
 from jgraph.summary._ops import Summary
 
 # NOTE: protobuf makes its message classes at run time, so type checkers cannot see
@@ -49,6 +49,26 @@ def _as_summary(summary: Any) -> Message:
             f" returns) or a Summary proto, got {type(summary).__name__}."
         )
     return Summary.FromString(serialize())  # a Summary from another protobuf module
+
+
+def graph_def(graph: Graph | None = None, add_shapes: bool = True) -> Message:
+    """The graph as a ``GraphDef`` protobuf, as TF1 ``graph.as_graph_def()`` (see
+    ``jgraph.graph.graph_def.make_graph_def``).
+
+    Args:
+      graph: the graph (default: the default graph).
+      add_shapes: add the ``_output_shapes`` attribute.
+
+    >>> import jgraph as tf
+    >>> graph = tf.Graph()
+    >>> with graph.as_default():
+    ...     _ = tf.constant(1.0, name="one")
+    >>> [node.name for node in graph_def(graph).node]
+    ['one']
+    """
+    return make_graph_def(
+        graph if graph is not None else get_default_graph(), add_shapes
+    )
 
 
 class FileWriter:
@@ -167,7 +187,7 @@ class FileWriter:
             raise ValueError("Please pass only graph or graph_def, but not both.")
         proto: Any = graph if graph is not None else graph_def
         if isinstance(proto, Graph):
-            proto = _make_graph_def(proto, add_shapes=True)
+            proto = make_graph_def(proto, add_shapes=True)
         elif proto is None:
             raise ValueError("add_graph needs a graph or a graph_def.")
         elif not hasattr(proto, "SerializeToString"):

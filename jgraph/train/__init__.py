@@ -6,8 +6,7 @@ whose lowering computes loss, gradients and the optax update inside the run's
 jitted function; its slots live in the session state as variables.
 """
 
-from jgraph.distribute import replica_device_setter as replica_device_setter
-from jgraph.saver import (
+from jgraph.checkpoint.saver import (
     CheckpointReader as CheckpointReader,
     CheckpointState as CheckpointState,
     NewCheckpointReader as NewCheckpointReader,
@@ -21,6 +20,9 @@ from jgraph.saver import (
     load_checkpoint as load_checkpoint,
     load_variable as load_variable,
     update_checkpoint_state as update_checkpoint_state,
+)
+from jgraph.distribute.data_parallel import (
+    replica_device_setter as replica_device_setter,
 )
 from jgraph.train.basic_session_run_hooks import (
     CheckpointSaverHook as CheckpointSaverHook,

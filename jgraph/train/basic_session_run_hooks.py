@@ -6,7 +6,7 @@ caller's fetches. As TF1, a fetched global step is its value before the run's
 train op; the checkpoint, summary and step-counter hooks read the step once more
 (a separate tiny run) only on the steps where they act.
 
-Checkpoints use the project's :class:`~jgraph.saver.Saver`, summaries the
+Checkpoints use the project's :class:`~jgraph.checkpoint.saver.Saver`, summaries the
 :class:`~jgraph.summary.FileWriter` (shared per directory through
 ``FileWriterCache``), and logs go to the ``"jgraph"`` logger (``tf.logging``).
 """
@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from jgraph import errors
-from jgraph._graph import GraphKeys, Tensor, get_default_graph
+from jgraph.graph.graph import GraphKeys, get_default_graph
+from jgraph.graph.tensor import Tensor
 from jgraph.summary import FileWriterCache, SessionLog, Summary
 from jgraph.train.global_step import get_global_step
 from jgraph.train.session_run_hook import (

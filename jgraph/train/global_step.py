@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from jgraph import _dtypes
-from jgraph._graph import Graph, GraphKeys, Tensor, get_default_graph
-from jgraph._registry import constant
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import Graph, GraphKeys, get_default_graph
+from jgraph.graph.tensor import Tensor
+from jgraph.ops.conversion import constant
 from jgraph.ops.variables import Variable
 
 GLOBAL_STEP_NAME = "global_step"

@@ -10,16 +10,18 @@ calls the optax schedule; the others are TF1's one-line formulas.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jgraph import _dtypes
-from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import convert_to_tensor, op
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.tensor import Tensor
+from jgraph.ops.conversion import build, convert_to_tensor
+from jgraph.ops.registry import op
 
 
 def _progress(step: Any, decay_steps: float, staircase: bool) -> Any:
@@ -123,7 +125,7 @@ def _piecewise_constant_impl(
 
 
 def _schedule(
-    builder: Any,
+    impl: Callable[..., Any],
     scope_name: str,
     fn_name: str,
     learning_rate: Any,
@@ -150,7 +152,7 @@ def _schedule(
                 f" {lr.dtype.name} ({lr.name})."
             )
         step = convert_to_tensor(global_step)
-        return builder(lr, step, decay_steps=steps, name=scope, **attrs)
+        return build(impl, lr, step, decay_steps=steps, name=scope, **attrs)
 
 
 def _python_float(value: Any) -> Any:
@@ -342,8 +344,8 @@ def piecewise_constant(
                 "Values must have elements all with the same dtype"
                 f" ({[t.dtype.name for t in tensors]})."
             )
-        return _piecewise_constant_impl(
-            x, tensors, boundaries=tuple(bounds), name=scope
+        return build(
+            _piecewise_constant_impl, x, tensors, boundaries=tuple(bounds), name=scope
         )
 
 

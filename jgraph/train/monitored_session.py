@@ -34,9 +34,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Self
 
 from jgraph import errors
-from jgraph._graph import GraphKeys, get_default_graph
-from jgraph._session import Session, _flatten_fetches
-from jgraph.data import ITERATORS
+from jgraph.checkpoint.saver import Saver, get_checkpoint_state
+from jgraph.data.dataset import ITERATORS
+from jgraph.graph.graph import GraphKeys, get_default_graph
 from jgraph.ops import state_ops
 from jgraph.ops.variables import (
     global_variables,
@@ -44,7 +44,8 @@ from jgraph.ops.variables import (
     local_variables,
     variables_initializer,
 )
-from jgraph.saver import Saver, get_checkpoint_state
+from jgraph.runtime.fetches import flatten_fetches
+from jgraph.runtime.session import Session
 from jgraph.summary import merge_all
 from jgraph.train.basic_session_run_hooks import (
     CheckpointSaverHook,
@@ -239,7 +240,9 @@ class Scaffold:
 def _local_variables() -> list[Any]:
     """The local variables, less the buffers of initializable iterators."""
     graph = get_default_graph()
-    buffers = {id(b) for it in graph.get_collection(ITERATORS) for b in it._buffers}
+    buffers = {
+        id(b) for it in graph.get_collection(ITERATORS) for b in it.buffer_variables
+    }
     return [v for v in local_variables() if id(v) not in buffers]
 
 
@@ -436,7 +439,7 @@ class _MonitoredSession:
         feeds = hook_feeds or feed_dict
         # One flat tuple of graph elements: hashable, so Session caches its plan.
         flat: list[Any] = []
-        rebuild = _flatten_fetches(
+        rebuild = flatten_fetches(
             (fetches, tuple(f for _, f in requests)), flat, session.graph
         )
         try:

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from jgraph import _dtypes
-from jgraph._graph import GraphKeys, Operation, Tensor, get_default_graph
-from jgraph._registry import convert_to_tensor
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import GraphKeys, Operation, get_default_graph
+from jgraph.graph.tensor import Tensor
 from jgraph.ops import array_ops, math_ops, state_ops
+from jgraph.ops.conversion import convert_to_tensor
 from jgraph.ops.variables import (
     Variable,
     global_variables,

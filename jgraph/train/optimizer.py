@@ -43,11 +43,13 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jgraph import _dtypes
-from jgraph._gradients import gradients, reached_tensors, variables_read
-from jgraph._graph import Graph, GraphKeys, Operation, Tensor, get_default_graph
-from jgraph._registry import REGISTRY, add_op, constant, convert_to_tensor, op
+from jgraph.compile.gradients import gradients, reached_tensors, variables_read
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import Graph, GraphKeys, Operation, get_default_graph
+from jgraph.graph.tensor import Tensor
 from jgraph.ops import array_ops
+from jgraph.ops.conversion import add_op, constant, convert_to_tensor
+from jgraph.ops.registry import REGISTRY, op
 from jgraph.ops.variables import Variable, trainable_variables
 
 _FLOAT_TYPES = "[float16, bfloat16, float32, float64]"
@@ -429,7 +431,7 @@ class Optimizer:
         Returns the state's treedef and the state name of each leaf's variable.
         """
         for var in variables:
-            if any(not isinstance(d, int | np.integer) for d in var._dims):
+            if any(not isinstance(d, int | np.integer) for d in var.dims):
                 raise ValueError(
                     f"{type(self).__name__} needs a fully known shape for variable"
                     f" {var.op.name}, got {var.shape}."
@@ -491,7 +493,7 @@ class Optimizer:
                 )
             with graph.device(var.device or None):
                 existing = Variable(
-                    lambda: array_ops.fill(list(var._dims), constant(value)),
+                    lambda: array_ops.fill(list(var.dims), constant(value)),
                     trainable=False,
                     name=f"{var.op.name}/{self._name}",
                 )
@@ -523,7 +525,7 @@ def _step_variable(global_step: Any) -> Variable | None:
     variable = global_step
     if isinstance(global_step, Tensor):
         reads = global_step.op.attrs.get("_reads_variable")
-        variable = global_step.graph._variables.get(reads) if reads else None
+        variable = global_step.graph.variables.get(reads) if reads else None
     if not isinstance(variable, Variable):
         raise TypeError(
             f"global_step must be an integer Variable (or its tensor), got"

@@ -3,7 +3,7 @@
 Where it sits: before everything else in a multi-process program. ``Server.start()``
 calls ``jax.distributed.initialize`` -- task 0 of the cluster (jobs in name order,
 tasks in index order) hosts the coordinator, bound to the address the cluster
-gives it -- and tells the session's placement (``_tasks.set_cluster``) which
+gives it -- and tells the session's placement (``runtime.tasks.set_cluster``) which
 JAX process each ``/job:NAME/task:K`` is, so device strings name the devices of
 that process. On CPU the tasks exchange values with gloo collectives bound to each
 task's host. There is no jgraph RPC layer.
@@ -30,8 +30,8 @@ from typing import Any
 
 import jax
 
-from jgraph import _tasks
 from jgraph.config import heartbeat_timeout_ms, operation_timeout_ms
+from jgraph.runtime import tasks as _tasks
 
 
 class ClusterSpec:
@@ -226,7 +226,7 @@ class Server:
         """
         if self._started:
             return
-        current = _tasks._cluster
+        current = _tasks.started_cluster()
         if current is not None:
             raise RuntimeError(
                 "A tf.train.Server already started in this process (as"

@@ -50,6 +50,14 @@ def normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any) -> np.n
     return rng.standard_normal(shape).astype(dtype.np)
 
 
+def wide(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """Normal values scaled to [-9, 9] or so (ints as normal)."""
+    dtype = tf.as_dtype(dtype)
+    if dtype.is_integer:
+        return normal(rng, shape, dtype)
+    return (rng.standard_normal(shape) * 5).astype(dtype.np)
+
+
 def positive(
     rng: np.random.Generator, shape: tuple[int, ...], dtype: Any
 ) -> np.ndarray:

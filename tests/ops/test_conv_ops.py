@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import jgraph as tf
-from jgraph._gradients import gradients
+from jgraph.compile.gradients import gradients
 from jgraph.ops import conv_ops
 
 from ._check import FLOATS, Case, check_op, params

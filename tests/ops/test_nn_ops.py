@@ -22,6 +22,7 @@ from ._check import (
     params,
     positive,
     probabilities,
+    wide,
 )
 
 
@@ -84,7 +85,18 @@ def _batch_norm_inference(x, scale, offset, mean, var, epsilon):
     return y, mean, var
 
 
+def _selu(x):
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    return scale * np.where(x > 0, x, alpha * np.expm1(x))
+
+
 NN_CASES = [
+    Case("Softplus", tf.nn.softplus, lambda x: np.logaddexp(0, x), inputs=wide),
+    Case("Softsign", tf.nn.softsign, lambda x: x / (1 + np.abs(x))),
+    Case("Relu", tf.nn.relu, lambda x: np.maximum(x, 0), dtypes=NUMBERS),
+    Case("Relu6", tf.nn.relu6, lambda x: np.clip(x, 0, 6), dtypes=NUMBERS, inputs=wide),
+    Case("Elu", tf.nn.elu, lambda x: np.where(x > 0, x, np.expm1(x))),
+    Case("Selu", tf.nn.selu, _selu),
     Case("LRN", tf.nn.lrn, _lrn, ((2, 3, 4, 7),), (tf.float16, tf.float32)),
     Case(
         "LRN",

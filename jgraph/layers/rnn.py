@@ -1,6 +1,6 @@
 """``tf.nn.dynamic_rnn``, ``tf.nn.static_rnn`` and ``tf.nn.bidirectional_dynamic_rnn``.
 
-A client of :mod:`jgraph.ops.rnn_cell` and of ``tf.scan``: ``dynamic_rnn`` traces
+A client of :mod:`jgraph.layers.rnn_cell` and of ``tf.scan``: ``dynamic_rnn`` traces
 the cell once into a graph function (so its variables are created once, in
 TF1's scope ``rnn/<cell name>/...``) and runs every time step in one
 ``lax.scan``; ``static_rnn`` unrolls a Python loop over a list of steps.
@@ -19,17 +19,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from jgraph import _dtypes
-from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import constant, convert_to_tensor
-from jgraph._shape import as_shape
-from jgraph.ops import array_ops, control_flow_ops, math_ops, variable_scope as vs
-from jgraph.ops.rnn_cell import (
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.shape import as_shape
+from jgraph.graph.tensor import Tensor
+from jgraph.layers.rnn_cell import (
     check_rnn_cell,
     flatten,
     pack_as,
     zero_state_tensors,
 )
+from jgraph.ops import array_ops, control_flow_ops, math_ops, variable_scope as vs
+from jgraph.ops.conversion import constant, convert_to_tensor
 
 __all__ = ["bidirectional_dynamic_rnn", "dynamic_rnn", "static_rnn"]
 

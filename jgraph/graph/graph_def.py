@@ -8,7 +8,7 @@ that ``tf.summary.tensor_summary`` and ``tf.summary.text`` share with Const attr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from google.protobuf.message import Message
@@ -22,9 +22,13 @@ from tensorboardX.proto import (
     versions_pb2 as _versions_pb2,
 )
 
-from jgraph import _dtypes
-from jgraph._graph import Graph, Operation, Tensor, get_default_graph
-from jgraph._registry import is_known
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.shape import is_known
+from jgraph.graph.tensor import Tensor
+
+if TYPE_CHECKING:
+    # Annotations only: graph.py exports through this module (as_graph_def).
+    from jgraph.graph.graph import Graph, Operation
 
 # NOTE: protobuf makes its message classes at run time, so type checkers cannot see
 # them: the generated modules are typed ``Any``, and so are the public aliases.
@@ -76,7 +80,7 @@ def _shape_proto(dims: Sequence[Any] | None) -> Message:
     )
 
 
-def _tensor_proto(array: np.ndarray, dtype: _dtypes.DType) -> Message:
+def tensor_proto(array: np.ndarray, dtype: _dtypes.DType) -> Message:
     shape = _shape_proto(array.shape)
     if dtype is _dtypes.string:
         flat = [v if isinstance(v, bytes) else str(v).encode() for v in array.flat]
@@ -100,7 +104,7 @@ def _attr_value(value: Any) -> Message | None:
                 dtype=_data_type(dtype), tensor_shape=_shape_proto(value.shape)
             )
         else:
-            proto = _tensor_proto(value, dtype)
+            proto = tensor_proto(value, dtype)
         return attr_value_pb2.AttrValue(tensor=proto)
     scalar_value = _scalar_attr(value)
     if scalar_value is not None:
@@ -151,7 +155,7 @@ def _node_def(op_: Operation, add_shapes: bool) -> Message:
             continue
         if key == "shape" and op_.outputs:  # Placeholder, VariableV2: the real shape
             node.attr[key].CopyFrom(
-                attr_value_pb2.AttrValue(shape=_shape_proto(op_.outputs[0]._dims))
+                attr_value_pb2.AttrValue(shape=_shape_proto(op_.outputs[0].dims))
             )
             continue
         attr = _attr_value(value)
@@ -165,7 +169,7 @@ def _node_def(op_: Operation, add_shapes: bool) -> Message:
                 attr_value_pb2.AttrValue(type=_data_type(typed[0].dtype))
             )
     if add_shapes and op_.outputs:
-        shapes = [_shape_proto(t._dims) for t in op_.outputs]
+        shapes = [_shape_proto(t.dims) for t in op_.outputs]
         node.attr["_output_shapes"].CopyFrom(
             attr_value_pb2.AttrValue(
                 list=attr_value_pb2.AttrValue.ListValue(shape=shapes)
@@ -174,7 +178,7 @@ def _node_def(op_: Operation, add_shapes: bool) -> Message:
     return node
 
 
-def graph_def(graph: Graph | None = None, add_shapes: bool = True) -> Message:
+def make_graph_def(graph: Graph, add_shapes: bool = True) -> Message:
     """The graph as a ``GraphDef`` protobuf, as TF1 ``graph.as_graph_def()``.
 
     One ``NodeDef`` per op, in creation order, with its scoped name (TensorBoard
@@ -182,23 +186,6 @@ def graph_def(graph: Graph | None = None, add_shapes: bool = True) -> Message:
     as ``^op``), device and attributes: the op's static attributes, ``T`` or
     ``dtype``, Const values (small ones) and, with ``add_shapes``, each output's
     shape in ``_output_shapes`` (unknown dims as -1) for the edges.
-
-    Args:
-      graph: the graph (default: the default graph).
-      add_shapes: add the ``_output_shapes`` attribute.
-
-    >>> import jgraph as tf
-    >>> graph = tf.Graph()
-    >>> with graph.as_default():
-    ...     _ = tf.constant(1.0, name="one")
-    >>> [node.name for node in graph_def(graph).node]
-    ['one']
     """
-    return _make_graph_def(
-        graph if graph is not None else get_default_graph(), add_shapes
-    )
-
-
-def _make_graph_def(graph: Graph, add_shapes: bool) -> Message:
     nodes = [_node_def(op_, add_shapes) for op_ in graph.get_operations()]
     return GraphDef(node=nodes, versions=versions_pb2.VersionDef(producer=22))

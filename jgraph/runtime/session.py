@@ -1,4 +1,4 @@
-"""Stage 5: the Session owns the state and runs fetch sets.
+"""Stage 4 (runtime): the Session owns the state and runs fetch sets.
 
 ``Session.run(fetches, feed_dict)`` normalises the fetches, validates the feeds,
 finds (or builds: prune -> lower -> jit) the compiled function for this fetch set
@@ -11,27 +11,25 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import jax
 import numpy as np
 
-from jgraph import _rng, errors
-from jgraph._graph import (
-    Graph,
-    Operation,
-    Tensor,
-    _default_session_stack,
-    get_default_graph,
-)
-from jgraph._lower import LoweredRun, uninitialized_error
-from jgraph._placement import Placement, session_placement
-from jgraph._prune import prune
-from jgraph._registry import as_numpy, is_known
-from jgraph._shape import format_shape
-from jgraph.data import ITERATORS, HostIterator
+from jgraph import errors
+from jgraph.compile import rng as _rng
+from jgraph.compile.lower import LoweredRun, uninitialized_error
+from jgraph.compile.prune import prune
+from jgraph.data.dataset import ITERATORS, HostIterator
+from jgraph.graph.graph import Graph, Operation, get_default_graph
+from jgraph.graph.shape import format_shape, is_known
+from jgraph.graph.tensor import Tensor, default_session
+from jgraph.ops.conversion import as_numpy
+from jgraph.runtime.devices import list_local_devices
+from jgraph.runtime.fetches import FetchStructure, is_hashable, to_numpy
+from jgraph.runtime.placement import Placement, session_placement
 
 RETRACE_WARNING_THRESHOLD = 8
 
@@ -97,8 +95,8 @@ class _Plan:
                 t,
                 t.dtype.np,
                 None
-                if t._dims is None
-                else tuple(d if is_known(d) else None for d in t._dims),
+                if t.dims is None
+                else tuple(d if is_known(d) else None for d in t.dims),
             )
             for t in lowered.feeds[:num_user_feeds]
         )
@@ -145,9 +143,7 @@ class Session:
 
     @property
     def graph_def(self) -> Any:
-        from jgraph.summary import graph_def
-
-        return graph_def(self._graph)
+        return self._graph.as_graph_def()
 
     @property
     def sess_str(self) -> str:
@@ -155,7 +151,7 @@ class Session:
 
     def as_default(self) -> contextlib.AbstractContextManager[Session]:
         """Makes this the default session (for ``Tensor.eval``) inside the block."""
-        return _as_default_session(self)
+        return default_session(self)
 
     def __enter__(self) -> Session:
         self._default_ctx = self.as_default()
@@ -199,7 +195,7 @@ class Session:
         self._check_open()
         checked = {}
         for name, value in variables.items():
-            variable = self._graph._variables.get(name)
+            variable = self._graph.variables.get(name)
             if variable is None:
                 raise errors.NotFoundError(
                     None,
@@ -233,7 +229,7 @@ class Session:
         """Like :meth:`set_state`, converting values to each variable's dtype first."""
         converted = {}
         for name, value in values.items():
-            variable = self._graph._variables.get(name)
+            variable = self._graph.variables.get(name)
             dtype = variable.dtype.np if variable is not None else None
             converted[name] = np.asarray(value, dtype)
         self.set_state(converted)
@@ -270,7 +266,9 @@ class Session:
 
     def _cached_plan(self, fetches: Any, feed_keys: tuple) -> _Plan:
         try:
-            plan = self._plans.get((fetches, feed_keys)) if _hashable(fetches) else None
+            plan = (
+                self._plans.get((fetches, feed_keys)) if is_hashable(fetches) else None
+            )
         except TypeError:  # an unhashable nest (a tuple holding a list)
             plan = None
         return plan if plan is not None else self._plan(fetches, feed_keys)
@@ -323,9 +321,9 @@ class Session:
             self._key = next_key
         for iterator in plan.resets:  # re-initialised: its host mirror starts over
             self._host_iterators.pop(iterator, None)
-        results = [None if v is None else _to_numpy(v) for v in outputs]
+        results = [None if v is None else to_numpy(v) for v in outputs]
         for index, host_fn in lowered.host_outputs.items():
-            results[index] = _to_numpy(np.array(host_fn(variables)))
+            results[index] = to_numpy(np.array(host_fn(variables)))
         for index, finalize in lowered.host_finalizers:
             results[index] = finalize(outputs[index])
         return results
@@ -359,26 +357,15 @@ class Session:
 
     # -- plans ----------------------------------------------------------------------------
     def _plan(self, fetches: Any, feed_keys: tuple) -> _Plan:
-        flat: list[Any] = []
-        rebuild = _flatten_fetches(fetches, flat, self._graph)
+        structure = FetchStructure.of(fetches, self._graph)
+        unique, targets = structure.tensors, structure.targets
         feeds = tuple(self._feed_tensor(k) for k in feed_keys)
         if len(set(feeds)) != len(feeds):
             raise errors.InvalidArgumentError(
                 None, None, "The same tensor is fed twice in one feed_dict."
             )
-        unique: list[Tensor] = []
-        targets: list[Operation] = []
-        unique_index: list[int] = []
-        for element in flat:
-            if isinstance(element, Operation):
-                targets.append(element)
-                unique_index.append(-1)
-            else:
-                if element not in unique:
-                    unique.append(element)
-                unique_index.append(unique.index(element))
         # Feeds keep the user's order: the same set fed in another order compiles anew.
-        lowered_key = (tuple(unique), tuple(targets), feeds)
+        lowered_key = (unique, targets, feeds)
         lowered = self._lowered.get(lowered_key)
         if lowered is None:
             ops = prune(unique, targets, feeds)
@@ -399,13 +386,7 @@ class Session:
             ),
         )
 
-        def restructure(values: list[Any]) -> Any:
-            return rebuild([None if i < 0 else values[i] for i in unique_index])
-
-        if rebuild is _first:  # a single fetch: skip the nest machinery
-            restructure = _first if unique_index[0] == 0 else _none  # type: ignore[assignment]
-
-        plan = _Plan(lowered, restructure, stats, len(feeds))
+        plan = _Plan(lowered, structure.rebuild, stats, len(feeds))
         plan.constants = tuple(self._constant(op) for op in lowered.lifted_constants)
         plan.get_nexts = tuple(op for op in lowered.ops if op.type == "IteratorGetNext")
         advanced = {op.attrs["_iterator"] for op in plan.get_nexts}
@@ -415,7 +396,7 @@ class Session:
             if it.position_variable.op.name in lowered.written_vars
             and it not in advanced
         )
-        if _hashable(fetches):
+        if is_hashable(fetches):
             try:
                 self._plans[(fetches, feed_keys)] = plan
             except TypeError:
@@ -457,7 +438,7 @@ class Session:
                     None,
                     op,
                     f"You must feed a value for placeholder tensor '{op.name}' with dtype"
-                    f" {tensor.dtype.name} and shape {format_shape(tensor._dims)}\n"
+                    f" {tensor.dtype.name} and shape {format_shape(tensor.dims)}\n"
                     f"  ({op.describe()})",
                 )
 
@@ -579,7 +560,7 @@ class Session:
                 ]
             else:
                 array = np.asarray(value)
-                results.append(array if return_all else _to_numpy(array[-1]))
+                results.append(array if return_all else to_numpy(array[-1]))
                 continue
             results.append(per_step if return_all else per_step[-1])
         return plan.rebuild(results)
@@ -628,12 +609,10 @@ class Session:
         return list(self._stats.values())
 
     def list_devices(self) -> list[Any]:
-        from jgraph.python.client.device_lib import list_local_devices
-
         return list_local_devices()
 
     def _zeros_for(self, name: str) -> jax.Array:
-        variable = self._graph._variables[name]
+        variable = self._graph.variables[name]
         with jax.enable_x64(variable.dtype.is_64bit):
             return jax.numpy.zeros(variable.spec.shape, variable.dtype.np)
 
@@ -715,100 +694,9 @@ def _scan_steps(
     return placement.jit(multi, donate_argnums=(1,))
 
 
-def _hashable(value: Any) -> bool:
-    return not isinstance(value, list | dict)
-
-
-@contextlib.contextmanager
-def _as_default_session(session: Session) -> Iterator[Session]:
-    _default_session_stack.append(session)
-    try:
-        yield session
-    finally:
-        _default_session_stack.remove(session)
-
-
-def _to_numpy(value: Any) -> Any:
-    array = np.asarray(value)
-    return array[()] if array.ndim == 0 else array
-
-
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) < 60 else text[:57] + "..."
-
-
-def _flatten_fetches(
-    fetches: Any, flat: list[Any], graph: Graph
-) -> Callable[[list], Any]:
-    """Appends the graph elements of ``fetches`` to ``flat``; returns the rebuild fn."""
-    if isinstance(fetches, list | tuple) and not isinstance(fetches, str):
-        rebuilders = []
-        counts = []
-        for item in fetches:
-            before = len(flat)
-            rebuilders.append(_flatten_fetches(item, flat, graph))
-            counts.append(len(flat) - before)
-        kind = type(fetches)
-
-        def rebuild_sequence(values: list) -> Any:
-            items, position = [], 0
-            for rebuild_item, count in zip(rebuilders, counts, strict=True):
-                items.append(rebuild_item(values[position : position + count]))
-                position += count
-            if kind is list:
-                return items
-            if kind is tuple:
-                return tuple(items)
-            return kind(*items)  # namedtuple
-
-        return rebuild_sequence
-    if isinstance(fetches, Mapping):
-        keys = list(fetches)
-        inner = _flatten_fetches([fetches[k] for k in keys], flat, graph)
-        kind: Any = type(fetches)
-
-        def rebuild_mapping(values: list) -> Any:
-            rebuilt = inner(values)
-            try:
-                return kind(zip(keys, rebuilt, strict=True))
-            except TypeError:
-                return dict(zip(keys, rebuilt, strict=True))
-
-        return rebuild_mapping
-    flat.append(_fetch_element(fetches, graph))
-    return _first
-
-
-def _first(values: list) -> Any:
-    return values[0]
-
-
-def _none(values: list) -> None:
-    return None
-
-
-def _fetch_element(fetch: Any, graph: Graph) -> Tensor | Operation:
-    if fetch is None:
-        raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
-    try:
-        element = graph.as_graph_element(fetch)
-    except KeyError as err:
-        raise errors.NotFoundError(
-            None,
-            None,
-            f"Fetch argument {fetch!r} cannot be interpreted as a Tensor or Operation: {err.args[0]}",
-        ) from None
-    except ValueError as err:
-        raise ValueError(
-            f"Fetch argument {fetch!r} cannot be interpreted as a Tensor. ({err})"
-        ) from None
-    except TypeError as err:
-        raise TypeError(
-            f"Fetch argument {fetch!r} has invalid type {type(fetch)}, must be a string or"
-            f" Tensor. ({err})"
-        ) from None
-    return element
 
 
 class InteractiveSession(Session):

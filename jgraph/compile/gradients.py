@@ -1,7 +1,7 @@
 """``tf.gradients``: one graph op whose lowering is ``jax.vjp`` of a re-lowering.
 
 Where it sits: a client of the op registry (build time) and of the
-:class:`~jgraph._registry.LoweringContext` (run time). ``gradients(ys, xs)`` adds a
+:class:`~jgraph.ops.registry.LoweringContext` (run time). ``gradients(ys, xs)`` adds a
 single ``SymbolicGradient`` op with one output per connected ``x``. When a run
 reaches it, its lowering asks the interpreter to re-evaluate ``ys`` with the
 ``xs`` replaced by JAX tracers (``ctx.recompute``) and differentiates that with
@@ -31,9 +31,11 @@ import jax
 import jax.numpy as jnp
 
 from jgraph import errors
-from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import REGISTRY, add_op, convert_to_tensor, op
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.tensor import Tensor
 from jgraph.ops import array_ops
+from jgraph.ops.conversion import add_op, convert_to_tensor
+from jgraph.ops.registry import REGISTRY, op
 from jgraph.ops.variables import Variable
 
 # Op types no gradient flows through (their outputs are constants to JAX too).
@@ -235,8 +237,8 @@ def gradients(
             if g is not None:
                 inputs.append(_check_grad_y(y, g))
         inputs += connected_tensors + stops
-        out_specs = tuple((t.dtype, t._dims) for t in connected_tensors) + tuple(
-            (v.dtype, v._dims) for v in connected_vars
+        out_specs = tuple((t.dtype, t.dims) for t in connected_tensors) + tuple(
+            (v.dtype, v.dims) for v in connected_vars
         )
         result = add_op(
             REGISTRY["SymbolicGradient"],

@@ -5,7 +5,7 @@ along their first dimension) and a chain of stages. Stages that choose *which*
 elements come next (``shuffle``, ``repeat``, ``batch``, ``take``, ``skip``) run on
 the host as cheap integer work on index arrays; ``map`` functions are graph
 functions evaluated on the device. ``iterator.get_next()`` is one op whose inputs
-are the source tensors (big constants live on the device, see ``_lower.py``) and an
+are the source tensors (big constants live on the device, see ``compile/lower.py``) and an
 index array the session feeds each run: fetching a batch is a gather on the device,
 not a host round trip of the data.
 
@@ -32,18 +32,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jgraph import _dtypes, errors
-from jgraph._graph import GraphKeys, Tensor, get_default_graph
-from jgraph._registry import (
-    REGISTRY,
-    add_op,
-    constant_value,
-    convert_to_tensor,
-    fresh_dim,
-    is_known,
-    op,
-)
+from jgraph import errors
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import GraphKeys, get_default_graph
+from jgraph.graph.shape import TensorShape, is_known
+from jgraph.graph.tensor import Tensor
 from jgraph.ops import state_ops
+from jgraph.ops.array_ops import expand_dims
+from jgraph.ops.conversion import add_op, constant, convert_to_tensor
+from jgraph.ops.folding import constant_value
+from jgraph.ops.inference import fresh_dim
+from jgraph.ops.registry import REGISTRY, op
 from jgraph.ops.variables import Variable
 
 # -- host-side index streams -------------------------------------------------------------
@@ -174,22 +173,20 @@ class Dataset:
         """Elements are the slices of ``tensors`` (a nest) along their first dim."""
         leaves, structure = jax.tree_util.tree_flatten(tensors, is_leaf=_is_leaf)
         components = tuple(convert_to_tensor(t) for t in leaves)
-        lengths = {c._dims[0] for c in components if c._dims}
+        lengths = {c.dims[0] for c in components if c.dims}
         known = {int(n) for n in lengths if is_known(n)}
-        if not components or any(not c._dims for c in components) or len(known) > 1:
+        if not components or any(not c.dims for c in components) or len(known) > 1:
             shapes = [str(c.shape) for c in components]
             raise ValueError(
                 f"from_tensor_slices needs tensors of rank >= 1 with one first"
                 f" dimension, got shapes {shapes}."
             )
-        specs = tuple((c.dtype, tuple((c._dims or ())[1:])) for c in components)
+        specs = tuple((c.dtype, tuple((c.dims or ())[1:])) for c in components)
         return Dataset(components, structure, (), specs)
 
     @staticmethod
     def from_tensors(tensors: Any) -> Dataset:
         """A dataset of one element: ``tensors``."""
-        from jgraph.ops.array_ops import expand_dims
-
         leaves, structure = jax.tree_util.tree_flatten(tensors, is_leaf=_is_leaf)
         expanded = [expand_dims(convert_to_tensor(t), 0) for t in leaves]
         return Dataset.from_tensor_slices(
@@ -199,8 +196,6 @@ class Dataset:
     @staticmethod
     def range(*args: int) -> Dataset:
         """Elements ``start, start + step, ...`` below ``stop`` (int64, as TF1)."""
-        from jgraph._registry import constant
-
         return Dataset.from_tensor_slices(constant(np.arange(*args, dtype=np.int64)))
 
     @staticmethod
@@ -303,7 +298,7 @@ class Dataset:
         depth = sum(
             1 for s in self._stages if isinstance(s, _Stage) and s.kind == "batch"
         )
-        specs = tuple((t.dtype, t._dims) for t in outputs)
+        specs = tuple((t.dtype, t.dims) for t in outputs)
         return self._with(_Map(inputs, outputs, depth), specs, structure)
 
     # -- TF1 attributes -----------------------------------------------------------------
@@ -315,8 +310,6 @@ class Dataset:
 
     @property
     def output_shapes(self) -> Any:
-        from jgraph._shape import TensorShape
-
         return jax.tree_util.tree_unflatten(
             self._structure, [TensorShape(dims) for _, dims in self._specs]
         )
@@ -448,6 +441,11 @@ class Iterator:
     def position_variable(self) -> Variable:
         return self._position
 
+    @property
+    def buffer_variables(self) -> tuple[Variable, ...]:
+        """The local variables an initializable iterator loads its data into."""
+        return self._buffers
+
     def get_next(self, name: str | None = None) -> Any:
         """The next element (or batch): a nest of tensors; running it advances."""
         dataset = self._dataset
@@ -491,8 +489,8 @@ class Iterator:
                     " Ensure that you have run the initializer operation for this"
                     " iterator before getting the next element.",
                 )
-            return int(session._variables[name].shape[0])
-        return int(first._dims[0])
+            return int(session.get_state(copy=False).variables[name].shape[0])
+        return int(first.dims[0])
 
 
 class HostIterator:
@@ -500,7 +498,7 @@ class HostIterator:
 
     def __init__(self, iterator: Iterator, session: Any) -> None:
         self.iterator = iterator
-        variables = session._variables
+        variables = session.get_state(copy=False).variables
         name = iterator.position_variable.op.name
         restored = int(np.asarray(variables[name])) if name in variables else 0
         self.position = 0

@@ -1,7 +1,7 @@
 """The cluster this process belongs to, and the steps its tasks take together.
 
-Where it sits: below the session's placement (``_placement.py``) and its segmented
-runs (``_segments.py``). ``tf.train.Server`` records here which TF1 task each JAX
+Where it sits: below the session's placement (``placement.py``) and its segmented
+runs (``compile/segments.py``). ``tf.train.Server`` records here which TF1 task each JAX
 process is (:func:`set_cluster`); the placement checks a session's target against
 it (:func:`check_target`) and, before a run, that every task is about to run the
 same fetch set (:func:`sync_tasks`). Segmented runs move values between tasks with
@@ -26,7 +26,7 @@ from jgraph import errors
 if TYPE_CHECKING:
     from jaxlib._jax import Device
 
-    from jgraph._lower import LoweredRun
+    from jgraph.compile.lower import LoweredRun
 
 
 # -- the cluster this process belongs to (set by tf.train.Server) -------------------
@@ -57,6 +57,11 @@ def set_cluster(layout: ClusterLayout | None) -> None:
     """Called by ``tf.train.Server.start()``: names this process's tasks."""
     global _cluster
     _cluster = layout
+
+
+def started_cluster() -> ClusterLayout | None:
+    """The layout a started ``tf.train.Server`` set in this process, else ``None``."""
+    return _cluster
 
 
 def current_cluster() -> ClusterLayout | None:

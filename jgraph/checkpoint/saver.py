@@ -104,8 +104,9 @@ from jax import lax
 from jax.experimental import multihost_utils
 
 from jgraph import errors
-from jgraph._graph import GraphKeys, get_default_graph
-from jgraph._shape import format_shape
+from jgraph.graph.dtypes import as_dtype
+from jgraph.graph.graph import GraphKeys, get_default_graph
+from jgraph.graph.shape import format_shape
 from jgraph.ops.variables import Variable
 
 __all__ = [
@@ -1640,8 +1641,6 @@ class CheckpointReader:
         return {n: list(s) for n, (s, _) in self._contents.specs.items()}
 
     def get_variable_to_dtype_map(self) -> dict[str, Any]:
-        from jgraph._dtypes import as_dtype
-
         return {n: as_dtype(d) for n, (_, d) in self._contents.specs.items()}
 
     def has_tensor(self, name: str) -> bool:

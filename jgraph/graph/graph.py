@@ -12,12 +12,14 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from jgraph import _dtypes
-from jgraph._device_spec import merge_device
-from jgraph._shape import Shape, TensorShape, as_shape
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.device_spec import merge_device
+from jgraph.graph.graph_def import make_graph_def
+from jgraph.graph.shape import Shape
+from jgraph.graph.tensor import Tensor, run_in_session
 
 
 class GraphKeys:
@@ -62,160 +64,6 @@ def _user_frame() -> str:
     return f"{filename}:{frame.f_lineno} in {frame.f_code.co_name}"
 
 
-class TensorOperators:
-    """Python operators, shared by :class:`Tensor` and ``Variable``."""
-
-    # Bound by jgraph.ops.math_ops (see bind_operators); these annotations only
-    # tell type checkers what they return.
-    __add__: Callable[[Any], Tensor]
-    __radd__: Callable[[Any], Tensor]
-    __sub__: Callable[[Any], Tensor]
-    __rsub__: Callable[[Any], Tensor]
-    __mul__: Callable[[Any], Tensor]
-    __rmul__: Callable[[Any], Tensor]
-    __truediv__: Callable[[Any], Tensor]
-    __rtruediv__: Callable[[Any], Tensor]
-    __floordiv__: Callable[[Any], Tensor]
-    __rfloordiv__: Callable[[Any], Tensor]
-    __mod__: Callable[[Any], Tensor]
-    __rmod__: Callable[[Any], Tensor]
-    __pow__: Callable[[Any], Tensor]
-    __rpow__: Callable[[Any], Tensor]
-    __matmul__: Callable[[Any], Tensor]
-    __rmatmul__: Callable[[Any], Tensor]
-    __and__: Callable[[Any], Tensor]
-    __rand__: Callable[[Any], Tensor]
-    __or__: Callable[[Any], Tensor]
-    __ror__: Callable[[Any], Tensor]
-    __xor__: Callable[[Any], Tensor]
-    __rxor__: Callable[[Any], Tensor]
-    __lt__: Callable[[Any], Tensor]
-    __le__: Callable[[Any], Tensor]
-    __gt__: Callable[[Any], Tensor]
-    __ge__: Callable[[Any], Tensor]
-    __getitem__: Callable[[Any], Tensor]
-    __neg__: Callable[[], Tensor]
-    __abs__: Callable[[], Tensor]
-    __invert__: Callable[[], Tensor]
-
-
-class Tensor(TensorOperators):
-    """A symbolic output of an :class:`Operation`: ``Tensor("Mul:0", shape=(), dtype=int32)``.
-
-    ``_dims`` is JAX's view of the static shape (ints, and symbolic dims for
-    unknown sizes); :attr:`shape` is the TF1 view, with ``None`` for those.
-    """
-
-    # Make numpy defer to our reflected operators (np.float32(2) * tensor).
-    __array_priority__ = 100
-
-    def __init__(
-        self, op: Operation, value_index: int, dtype: _dtypes.DType, dims: Shape | None
-    ) -> None:
-        self._op = op
-        self._value_index = value_index
-        self._dtype = dtype
-        self._dims = None if dims is None else tuple(dims)  # None: unknown rank
-        self._user_shape: TensorShape | None = None
-
-    @property
-    def op(self) -> Operation:
-        return self._op
-
-    @property
-    def value_index(self) -> int:
-        return self._value_index
-
-    @property
-    def dtype(self) -> _dtypes.DType:
-        return self._dtype
-
-    @property
-    def graph(self) -> Graph:
-        return self._op.graph
-
-    @property
-    def name(self) -> str:
-        return f"{self._op.name}:{self._value_index}"
-
-    @property
-    def device(self) -> str:
-        return self._op.device
-
-    @property
-    def shape(self) -> TensorShape:
-        shape = TensorShape(self._dims)
-        if self._user_shape is not None:
-            shape = shape.merge_with(self._user_shape)
-        return shape
-
-    def get_shape(self) -> TensorShape:
-        return self.shape
-
-    def set_shape(self, shape: Any) -> None:
-        """Refines the static shape, as TF1: raises ``ValueError`` when incompatible."""
-        self._user_shape = self.shape.merge_with(as_shape(shape))
-
-    def consumers(self) -> list[Operation]:
-        return [op for op in self.graph.get_operations() if self in op.inputs]
-
-    def eval(self, feed_dict: dict | None = None, session: Any = None) -> Any:
-        """Runs this tensor in ``session`` (default: the default session)."""
-        return _run_in_session(self, feed_dict, session)
-
-    def __repr__(self) -> str:
-        return (
-            f"<jgraph.Tensor '{self.name}' shape={self.shape} dtype={self._dtype.name}>"
-        )
-
-    def __str__(self) -> str:
-        return f'Tensor("{self.name}", shape={self.shape}, dtype={self._dtype.name})'
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def __bool__(self) -> bool:
-        raise TypeError(
-            "Using a `jgraph.Tensor` as a Python `bool` is not allowed. Use `if t is not"
-            " None:` instead of `if t:`, or run the graph and test the fetched value."
-        )
-
-    def __len__(self) -> int:
-        raise TypeError(
-            f"len is not well defined for symbolic Tensors ({self.name}). Use"
-            " `tensor.shape[0]` or `jg.shape(tensor)[0]`."
-        )
-
-    def __iter__(self) -> Iterator[Tensor]:
-        first = self.shape.as_list()[0] if self.shape.ndims else None
-        if first is None:
-            raise TypeError(
-                f"Cannot iterate over a tensor whose first dimension is unknown: {self}."
-            )
-        for i in range(first):
-            yield self[i]
-
-    __eq__ = object.__eq__  # TF1: tensors compare by identity, usable as dict keys
-    __ne__ = object.__ne__
-
-
-_OPERATOR_NAMES = (
-    "__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__"
-    " __floordiv__ __rfloordiv__ __mod__ __rmod__ __pow__ __rpow__ __matmul__"
-    " __rmatmul__ __neg__ __abs__ __invert__ __lt__ __le__ __gt__ __ge__ __and__"
-    " __rand__ __or__ __ror__ __xor__ __rxor__ __getitem__"
-).split()
-
-
-def bind_operators(cls: type, implementations: dict[str, Callable[..., Any]]) -> None:
-    """Installs Python operator methods on ``cls`` (Tensor and Variable share this)."""
-    missing = set(_OPERATOR_NAMES) - set(implementations)
-    if missing:
-        raise RuntimeError(f"operators without implementation: {sorted(missing)}")
-    for name, fn in implementations.items():
-        setattr(cls, name, fn)
-
-
 class Operation:
     """A node of the graph: an op type applied to input tensors, with static attrs."""
 
@@ -253,6 +101,11 @@ class Operation:
         return self._type
 
     @property
+    def index(self) -> int:
+        """Its position in the graph's creation order (ties in orders, op seeds)."""
+        return self._id
+
+    @property
     def graph(self) -> Graph:
         return self._graph
 
@@ -272,7 +125,8 @@ class Operation:
     def device(self) -> str:
         return self._device
 
-    def _add_control_input(self, op: Operation) -> None:
+    def add_control_input(self, op: Operation) -> None:
+        """Makes ``op`` a control input of this op (it runs first)."""
         if op not in self._control_inputs:
             self._control_inputs.append(op)
 
@@ -290,29 +144,12 @@ class Operation:
 
     def run(self, feed_dict: dict | None = None, session: Any = None) -> None:
         """Runs this operation in ``session`` (default: the default session)."""
-        _run_in_session(self, feed_dict, session)
+        run_in_session(self, feed_dict, session)
 
     def __repr__(self) -> str:
         return f"<jgraph.Operation '{self.name}' type={self.type}>"
 
     __hash__ = object.__hash__
-
-
-def _run_in_session(fetch: Any, feed_dict: dict | None, session: Any) -> Any:
-    if session is None:
-        session = get_default_session()
-        if session is None:
-            raise ValueError(
-                "Cannot evaluate tensor using `eval()` or `run()`: No default session is"
-                " registered. Use `with sess.as_default()` or pass an explicit session"
-                " to `eval(session=sess)`."
-            )
-    if session.graph is not fetch.graph:
-        raise ValueError(
-            "Cannot use the given session to evaluate tensor: the tensor's graph is"
-            " different from the session's graph."
-        )
-    return session.run(fetch, feed_dict)
 
 
 class Graph:
@@ -331,10 +168,12 @@ class Graph:
         self._collections: dict[str, list[Any]] = {}
         self._control_stack: list[list[Operation]] = []
         self._device_stack: list[Any] = []
-        self._variables: dict[str, Any] = {}
+        self.variables: dict[str, Any] = {}  # state name -> Variable
         self._finalized = False
         self.seed: int | None = None
-        self._symbolic_scope: Any = None
+        # JAX's scope of the symbolic dims that stand for this graph's unknown
+        # sizes (made by shape inference; opaque here).
+        self.symbolic_scope: Any = None
         self._version = 0
         self._lock = threading.RLock()
 
@@ -558,10 +397,10 @@ class Graph:
     def as_graph_def(
         self, from_version: int | None = None, add_shapes: bool = False
     ) -> Any:
-        """This graph as a TensorBoard ``GraphDef`` protobuf (see ``jgraph.summary``)."""
-        from jgraph.summary import graph_def
-
-        return graph_def(self)
+        """This graph as a TensorBoard ``GraphDef`` protobuf (``graph_def.py``)."""
+        # TF1 arguments; the export always carries shapes (TensorBoard's edges).
+        del from_version, add_shapes
+        return make_graph_def(self, add_shapes=True)
 
     def finalize(self) -> None:
         self._finalized = True
@@ -626,11 +465,3 @@ def reset_default_graph() -> None:
             " cleared graph, exit the nesting and create a new graph."
         )
     _global_default_graph = Graph()
-
-
-_default_session_stack: list[Any] = []
-
-
-def get_default_session() -> Any:
-    """The session of the innermost ``with sess.as_default()`` (or InteractiveSession)."""
-    return _default_session_stack[-1] if _default_session_stack else None

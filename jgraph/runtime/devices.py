@@ -1,19 +1,24 @@
 """TF1 device names resolved to this cluster's JAX devices.
 
-Where it sits: under the session's placement (``_placement.py``), which resolves
+Where it sits: under the session's placement (``placement.py``), which resolves
 every op's ``tf.device`` string with a :class:`DeviceMap`, and
-``device_lib.list_local_devices``, which lists the same table. Task names come
-from the cluster layout (``_tasks.py``).
+:func:`list_local_devices` (TF1's ``device_lib.list_local_devices``), which lists
+the same table. Task names come from the cluster layout (``tasks.py``).
+
+TF1 difference: listed names use the tutorial-era short form (``'/cpu:0'``,
+``'/gpu:0'``); ``tf.device`` accepts it and the long form (``/device:GPU:0``)
+alike.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jax
 
-from jgraph._device_spec import DeviceSpec
-from jgraph._tasks import current_cluster
+from jgraph.graph.device_spec import DeviceSpec
+from jgraph.runtime.tasks import current_cluster
 
 if TYPE_CHECKING:
     from jaxlib._jax import Device
@@ -148,3 +153,54 @@ def _device_limit(config: Any, kind: str) -> int | None:
         if name.upper() == kind:
             return int(count)
     return None
+
+
+# -- device_lib.list_local_devices ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceAttributes:
+    """What TF1's ``DeviceAttributes`` proto offered that JAX knows."""
+
+    name: str
+    device_type: str
+    memory_limit: int
+    incarnation: int
+    physical_device_desc: str
+
+
+def local_device_name(device: Device, session_config: Any = None) -> str:
+    """TF1's short name for a JAX device of this process: ``/cpu:0``, ``/gpu:1``."""
+    kind = device_type(device)
+    devices = DeviceMap(session_config).table[(device.process_index, kind)]
+    return f"/{kind.lower()}:{devices.index(device)}"
+
+
+def list_local_devices(session_config: Any = None) -> list[DeviceAttributes]:
+    """This process's devices, CPUs first (``x.name``: ``'/cpu:0'``, ``'/gpu:0'``).
+
+    Args:
+      session_config: a ``ConfigProto``; its ``device_count`` and
+        ``gpu_options.visible_device_list`` hide devices, as for a session.
+
+    >>> list_local_devices()[0].name
+    '/cpu:0'
+    """
+    table = DeviceMap(session_config).table
+    me = jax.process_index()
+    result = []
+    for kind in ("CPU", "GPU", "TPU"):
+        for index, device in enumerate(table.get((me, kind), [])):
+            stats = device.memory_stats() if hasattr(device, "memory_stats") else None
+            result.append(
+                DeviceAttributes(
+                    name=f"/{kind.lower()}:{index}",
+                    device_type=kind,
+                    memory_limit=int((stats or {}).get("bytes_limit", 0)),
+                    incarnation=device.id,
+                    physical_device_desc=(
+                        f"device: {index}, name: {device.device_kind}, id: {device.id}"
+                    ),
+                )
+            )
+    return result

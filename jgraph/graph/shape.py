@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
+
 
 class Dimension:
     """One dimension of a :class:`TensorShape`: an int, or unknown (``value is None``)."""
@@ -39,6 +41,11 @@ class Dimension:
 
     def __str__(self) -> str:
         return "?" if self.value is None else str(self.value)
+
+
+def is_known(dim: Any) -> bool:
+    """Whether a dim of the graph's (JAX) view of a shape is a number, not symbolic."""
+    return isinstance(dim, int | np.integer)
 
 
 def _as_dim(value: Any) -> int | None:

@@ -26,11 +26,11 @@ from typing import Any
 
 import jax
 
-from jgraph import _dtypes
-from jgraph._graph import Tensor, get_default_graph
-from jgraph._registry import constant_value, convert_to_tensor
-from jgraph._shape import TensorShape, as_shape
-from jgraph.layers import Layer
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import get_default_graph
+from jgraph.graph.shape import TensorShape, as_shape
+from jgraph.graph.tensor import Tensor
+from jgraph.layers.core import Layer
 from jgraph.ops import (
     array_ops,
     init_ops,
@@ -38,6 +38,8 @@ from jgraph.ops import (
     nn_ops,
     variable_scope as vs,
 )
+from jgraph.ops.conversion import convert_to_tensor
+from jgraph.ops.folding import constant_value
 
 __all__ = [
     "BasicLSTMCell",
@@ -55,12 +57,12 @@ __all__ = [
 _ACTIVATIONS: dict[str, Callable[[Any], Any]] = {
     "tanh": math_ops.tanh,
     "sigmoid": math_ops.sigmoid,
-    "relu": math_ops.relu,
-    "relu6": math_ops.relu6,
-    "elu": math_ops.elu,
-    "selu": math_ops.selu,
-    "softplus": math_ops.softplus,
-    "softsign": math_ops.softsign,
+    "relu": nn_ops.relu,
+    "relu6": nn_ops.relu6,
+    "elu": nn_ops.elu,
+    "selu": nn_ops.selu,
+    "softplus": nn_ops.softplus,
+    "softsign": nn_ops.softsign,
     "linear": lambda x: x,
 }
 

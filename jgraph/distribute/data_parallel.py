@@ -1,7 +1,7 @@
 """Data-parallel training on one or many processes, and what replaces TF1's
 parameter servers.
 
-Where it sits: a client of the session's placement hook (``_placement.py``). A
+Where it sits: a client of the session's placement hook (``runtime/placement.py``). A
 :class:`DataParallel` placement gives the session's jitted function shardings:
 state replicated on every device of every task, fed batches split along their first
 dimension. XLA then computes each device's share and all-reduces the gradients,
@@ -66,18 +66,19 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from jgraph import errors
-from jgraph._graph import Operation, Tensor
-from jgraph._lower import LoweredRun, lower
-from jgraph._placement import Placement
-from jgraph._registry import is_known
-from jgraph._tasks import (
+from jgraph.compile.lower import LoweredRun, lower
+from jgraph.config import DEFAULT_OPERATION_TIMEOUT_MS
+from jgraph.graph.graph import Operation
+from jgraph.graph.shape import is_known
+from jgraph.graph.tensor import Tensor
+from jgraph.runtime.placement import Placement
+from jgraph.runtime.tasks import (
     RemoteValue as RemoteValue,
     collective_error,
     describe_run,
     is_runtime_failure,
     sync_tasks,
 )
-from jgraph.config import DEFAULT_OPERATION_TIMEOUT_MS
 
 BATCH_AXIS = "batch"
 
@@ -199,7 +200,7 @@ class DataParallel(Placement):
         """Whether ``tensor``'s fed values are split along their first dimension."""
         if self._batch_feeds is not None:
             return tensor in self._batch_feeds
-        dims = tensor._dims
+        dims = tensor.dims
         return bool(dims) and not is_known(dims[0])
 
     def _put_feed(self, tensor: Tensor, value: Any) -> jax.Array:

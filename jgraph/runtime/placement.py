@@ -4,8 +4,9 @@ Where it sits: between lowering and the session. The session asks its
 :class:`Placement` four things: to lower a pruned fetch set (``lower``), how to jit
 a pure function (``jit``), where to put a state array (``put_state``) and how to
 hand feeds to the compiled function (``put_feeds``). The device table is
-``_devices.py``, segmented runs ``_segments.py``, and the cluster's tasks and what
-they do together (copies, run checks) ``_tasks.py``.
+``devices.py``, the cutting of a run into segments ``compile/segments.py`` (their
+running is :class:`SegmentedRun`, here), and the cluster's tasks and what they do
+together (copies, run checks) ``tasks.py``.
 
 The default, :class:`DevicePlacement`, honours ``tf.device``: every op's device
 string (``/gpu:1``, ``/job:worker/task:1/device:CPU:0``) names a JAX device, a
@@ -16,7 +17,7 @@ variable lives on its op's device, and
 - otherwise the ordered ops are cut into *segments*, consecutive runs of ops on one
   device; each segment is jitted for its device, and the values it needs are moved
   there first (``jax.device_put`` inside a process; a two-device collective between
-  processes, see ``_tasks.copy_across_tasks``). Written variables go back to their
+  processes, see ``tasks.copy_across_tasks``). Written variables go back to their
   device at the end of the run. Every segment interprets the same op list with the
   same key, so values, random numbers and state rules are those of one function.
 
@@ -45,22 +46,32 @@ from typing import TYPE_CHECKING, Any
 import jax
 
 from jgraph import errors
-from jgraph._device_spec import DeviceSpec
-from jgraph._devices import DEVICE_HELP, DeviceMap, SoftPlacementWarning
-from jgraph._graph import Graph, Operation, Tensor
-from jgraph._lower import LoweredRun, lower
-from jgraph._prune import variables_touched
-from jgraph._registry import REGISTRY
-from jgraph._segments import _SegmentedRun
-from jgraph._tasks import (
+from jgraph.compile import rng as _rng
+from jgraph.compile.lower import LoweredRun, lower
+from jgraph.compile.segments import Segment, cut
+from jgraph.config import operation_timeout_ms
+from jgraph.graph.device_spec import DeviceSpec
+from jgraph.graph.graph import Graph, Operation
+from jgraph.graph.tensor import Tensor
+from jgraph.ops.registry import REGISTRY, variables_touched
+from jgraph.runtime.devices import (
+    DEVICE_HELP,
+    DeviceMap,
+    SoftPlacementWarning,
+    device_type,
+)
+from jgraph.runtime.tasks import (
     RemoteValue,
     aval_of,
     check_target,
+    collective_error,
+    copy_across_tasks,
     describe_run,
     is_local,
+    is_runtime_failure,
+    location,
     sync_tasks,
 )
-from jgraph.config import operation_timeout_ms
 
 if TYPE_CHECKING:
     from jaxlib._jax import Device
@@ -75,7 +86,7 @@ class Placement:
         fetches: Sequence[Tensor],
         feeds: Sequence[Tensor],
     ) -> LoweredRun:
-        """The compiled run of the pruned, ordered ``ops`` (see ``_lower.lower``)."""
+        """The compiled run of the pruned, ordered ``ops`` (see ``compile.lower``)."""
         return lower(ops, fetches, feeds, jit=self.jit)
 
     def jit(
@@ -149,7 +160,7 @@ class DevicePlacement(Placement):
 
     def home(self, name: str) -> Device:
         """The device that holds state entry ``name`` between runs."""
-        variable = self._graph._variables.get(name)
+        variable = self._graph.variables.get(name)
         if variable is None:
             return self.devices.default
         return self._resolve(variable.op.device, variable.op)
@@ -193,11 +204,11 @@ class DevicePlacement(Placement):
             )
         if not several_tasks and used <= {self.devices.default}:
             return lowered
-        segmented = _SegmentedRun(lowered, placed, homes, self.devices)
+        segmented = SegmentedRun(lowered, placed, homes, self.devices)
         return dataclasses.replace(lowered, fn=segmented)
 
     def put_state(self, name: str, value: Any) -> Any:
-        if name not in self._graph._variables:  # a big constant every task holds
+        if name not in self._graph.variables:  # a big constant every task holds
             return jax.device_put(value, self.devices.local_default)
         home = self.home(name)
         if not is_local(home):
@@ -215,6 +226,191 @@ class DevicePlacement(Placement):
             f"{op.name}: ({op.type}): {self.devices.name(placed[op])}" for op in ops
         ]
         print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+# -- running a segmented run ---------------------------------------------------------
+
+
+class SegmentedRun:
+    """A ``LoweredRun.fn`` whose ops sit on several devices (or another task's).
+
+    The run is cut into segments (``compile/segments.py``); each segment on a
+    device of this process is jitted for it, and the values it needs are moved
+    there first (``jax.device_put`` inside a process, ``tasks.copy_across_tasks``
+    between processes). Written variables go back to their device at the end.
+
+    Called like the one-jit function: ``(ro, rw, feeds, key, consts) -> (new_rw,
+    outputs, next_key)``.
+    """
+
+    def __init__(
+        self,
+        lowered: LoweredRun,
+        placed: dict[Operation, Device],
+        homes: dict[str, Device],
+        devices: DeviceMap,
+    ) -> None:
+        self._lowered = lowered
+        self._homes = homes
+        self._devices = devices
+        self._lifted = tuple(op.outputs[0] for op in lowered.lifted_constants)
+        self._written = tuple(sorted(lowered.written_vars))
+        self._shapes: dict[Any, Any] = {}
+        self.segments = cut(lowered, placed)
+        self._jitted = [
+            jax.jit(s.pure, out_shardings=jax.sharding.SingleDeviceSharding(s.device))
+            if is_local(s.device)
+            else None
+            for s in self.segments
+        ]
+
+    # -- running --------------------------------------------------------------------
+    def __call__(
+        self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple = ()
+    ) -> tuple[dict, tuple, Any]:
+        if jax.process_count() == 1:
+            return self._run(ro, rw, feed_values, key, consts)
+        try:
+            return jax.block_until_ready(self._run(ro, rw, feed_values, key, consts))
+        except (RuntimeError, ValueError) as err:
+            if isinstance(err, errors.OpError) or not is_runtime_failure(err):
+                raise
+            raise collective_error(err) from err
+
+    def _run(
+        self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple
+    ) -> tuple[dict, tuple, Any]:
+        lowered = self._lowered
+        start_state = {**ro, **rw}
+        state = dict(start_state)
+        # Feeds, constants and the key: every task holds its own copy.
+        shared = dict(zip(lowered.feeds, feed_values, strict=True))
+        shared.update(zip(self._lifted, consts, strict=True))
+        env: dict[Tensor, Any] = {}
+        for segment, jitted in zip(self.segments, self._jitted, strict=True):
+            start_vals = {n: start_state[n] for n in segment.reads if n in start_state}
+            cur_vals = {n: state[n] for n in segment.reads if n in state}
+            in_located = [t for t in segment.inputs if t not in shared]
+            moved = self._move(
+                [
+                    *start_vals.values(),
+                    *cur_vals.values(),
+                    *(env[t] for t in in_located),
+                ],
+                segment.device,
+            )
+            start_vals = dict(zip(start_vals, moved[: len(start_vals)], strict=True))
+            moved = moved[len(start_vals) :]
+            cur_vals = dict(zip(cur_vals, moved[: len(cur_vals)], strict=True))
+            by_tensor = dict(zip(in_located, moved[len(cur_vals) :], strict=True))
+            in_values = tuple(
+                by_tensor[t] if t in by_tensor else shared[t] for t in segment.inputs
+            )
+            if jitted is not None:
+                in_values = jax.device_put(in_values, segment.device)
+                run_key = None if key is None else jax.device_put(key, segment.device)
+                written, outs = jitted(start_vals, cur_vals, in_values, run_key)
+            else:
+                written, outs = self._shapes_of(
+                    segment, start_vals, cur_vals, in_values, key
+                )
+            state.update(written)
+            env.update(zip(segment.outputs, outs, strict=True))
+        new_rw = self._send_home(state)
+        outputs = self._fetched(env, shared)
+        next_key = None if key is None else _next_key(key)
+        return new_rw, outputs, next_key
+
+    def _move(self, values: list[Any], target: Device) -> list[Any]:
+        """``values`` (each on one device) on ``target``: copies, or shapes."""
+        moved: list[Any] = [None] * len(values)
+        across: dict[Device, list[int]] = {}
+        for i, value in enumerate(values):
+            source = location(value)
+            if source is None or source.process_index == target.process_index:
+                if is_local(target):
+                    moved[i] = jax.device_put(value, target)
+                else:
+                    moved[i] = RemoteValue(aval_of(value), target)
+            else:
+                across.setdefault(source, []).append(i)
+        for source, indices in across.items():
+            copies = copy_across_tasks([values[i] for i in indices], source, [target])
+            for i, copy in zip(indices, copies, strict=True):
+                moved[i] = copy
+        return moved
+
+    def _shapes_of(
+        self,
+        segment: Segment,
+        start_vals: dict,
+        cur_vals: dict,
+        in_values: tuple,
+        key: Any,
+    ) -> tuple[dict, tuple]:
+        """What another task's segment returns, as ``RemoteValue`` s."""
+        args = jax.tree_util.tree_map(
+            aval_of,
+            (start_vals, cur_vals, in_values, key),
+            is_leaf=lambda x: isinstance(x, RemoteValue),
+        )
+        signature = (
+            segment.start,
+            jax.tree_util.tree_structure(args),
+            tuple(jax.tree_util.tree_leaves(args)),
+        )
+        shapes = self._shapes.get(signature)
+        if shapes is None:
+            shapes = self._shapes[signature] = jax.eval_shape(segment.pure, *args)
+        written, outs = shapes
+        device = segment.device
+        return (
+            {n: RemoteValue(a, device) for n, a in written.items()},
+            tuple(RemoteValue(a, device) for a in outs),
+        )
+
+    def _send_home(self, state: dict) -> dict:
+        names = [n for n in self._written if n in state]
+        new_rw: dict[str, Any] = {}
+        for name in names:
+            home = self._homes.get(name, self._devices.default)
+            (new_rw[name],) = self._move([state[name]], home)
+        return new_rw
+
+    def _fetched(self, env: dict, shared: dict) -> tuple:
+        lowered = self._lowered
+        outputs: list[Any] = []
+        across: dict[Device, list[int]] = {}
+        for i, tensor in enumerate(lowered.fetches):
+            if i in lowered.host_outputs:
+                outputs.append(None)
+            elif tensor in shared:
+                outputs.append(shared[tensor])
+            else:
+                value = env[tensor]
+                outputs.append(value)
+                source = location(value)
+                if source is not None and jax.process_count() > 1:
+                    across.setdefault(source, []).append(i)
+        # Every task's run returns every fetch: the owner broadcasts it.
+        for source, indices in across.items():
+            table, kind = self._devices.table, device_type(source)
+            others = [
+                (table.get((p, kind)) or table[(p, "CPU")])[0]
+                for p in range(jax.process_count())
+                if p != source.process_index
+            ]
+            copies = copy_across_tasks([outputs[i] for i in indices], source, others)
+            if not is_local(source):
+                for i, copy in zip(indices, copies, strict=True):
+                    outputs[i] = copy
+        return tuple(outputs)
+
+
+@jax.jit
+def _next_key(key: Any) -> Any:
+    # The same split the one-jit run makes (``Interpreter``): its second half.
+    return _rng.split(key)[1]
 
 
 # -- choosing a session's placement -----------------------------------------------

@@ -1,4 +1,4 @@
-"""Stage 4: an ordered tuple of operations -> one pure, jitted JAX function.
+"""Stage 3 (compile): an ordered tuple of operations -> one pure, jitted JAX function.
 
 :func:`lower` returns a :class:`LoweredRun` whose ``fn`` has the signature::
 
@@ -28,11 +28,20 @@ import jax
 import numpy as np
 from jax import core as jax_core
 
-from jgraph import _dtypes, _rng, errors
-from jgraph._graph import Operation, Tensor
-from jgraph._prune import prune, variables_touched
-from jgraph._registry import HOST_FETCHES, HOST_FINALIZERS, REGISTRY, OpDef
-from jgraph._shape import format_shape
+from jgraph import errors
+from jgraph.compile import rng as _rng
+from jgraph.compile.prune import prune
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import Operation
+from jgraph.graph.shape import format_shape
+from jgraph.graph.tensor import Tensor
+from jgraph.ops.registry import (
+    HOST_FETCHES,
+    HOST_FINALIZERS,
+    REGISTRY,
+    OpDef,
+    variables_touched,
+)
 
 LIFT_CONSTANT_BYTES = 1 << 16
 
@@ -95,7 +104,7 @@ def lower(
     """Builds the pure function for running ``ops`` and returning ``fetches``.
 
     ``jit`` compiles it: ``jit(pure_fn, donate_argnums=(1,))``; a placement (see
-    ``_placement.py``) passes one that adds devices and shardings.
+    ``runtime/placement.py``) passes one that adds devices and shardings.
     """
     fetches = tuple(fetches)
     feeds = tuple(feeds)
@@ -111,7 +120,7 @@ def lower(
             t.dtype.is_64bit for t in (*op.outputs, *op.inputs)
         )
         var_names = variables_touched(op)
-        graph_vars = op.graph._variables
+        graph_vars = op.graph.variables
         needs_x64 = needs_x64 or any(graph_vars[n].dtype.is_64bit for n in var_names)
         is_write = opdef.stateful or opdef.needs_context
         for name in var_names:
@@ -165,7 +174,7 @@ def lower(
         ro_vars: dict, rw_vars: dict, feed_values: tuple, key: Any, consts: tuple = ()
     ) -> tuple:
         trace_count[0] += 1
-        run = _Interpreter(
+        run = Interpreter(
             device_ops,
             ro_vars,
             rw_vars,
@@ -207,7 +216,7 @@ def _makes_large_values(opdef: OpDef, op: Operation, inputs: list[Any]) -> bool:
     constant baked into each compiled program)."""
     sizes: list[tuple[tuple[int, ...], Any]] = []
     for tensor in op.outputs:
-        dims = tensor._dims
+        dims = tensor.dims
         if dims is None or not all(isinstance(d, int | np.integer) for d in dims):
             # e.g. a Fill of tf.shape(x): its size is known now, not at build time
             specs = jax.eval_shape(lambda: opdef.call(None, inputs, op.attrs))
@@ -220,7 +229,7 @@ def _makes_large_values(opdef: OpDef, op: Operation, inputs: list[Any]) -> bool:
     )
 
 
-class _Interpreter:
+class Interpreter:
     """Evaluates ops in order over JAX values; implements :class:`LoweringContext`."""
 
     def __init__(
@@ -330,7 +339,7 @@ class _Interpreter:
 
     def _op_key(self, op: Operation) -> Any:
         assert self.run_key is not None, "random ops make the run take a key"
-        return _rng.op_key(self.run_key, op._id, op.attrs.get("seed"))
+        return _rng.op_key(self.run_key, op.index, op.attrs.get("seed"))
 
     # -- LoweringContext ---------------------------------------------------------
     def value(self, tensor: Tensor) -> Any:
@@ -370,7 +379,7 @@ class _Interpreter:
         body) over the variable values ``state``; returns them and the new state.
         ``iteration`` (a loop counter) is folded into the random ops' keys."""
         ops = prune(targets, [], feeds)
-        sub = _Interpreter(ops, {}, {}, tuple(feeds), tuple(feeds.values()), None)
+        sub = Interpreter(ops, {}, {}, tuple(feeds), tuple(feeds.values()), None)
         sub.start_state = {**self.start_state, **self._substituted}
         sub.state = dict(state)
         sub.run_key = self.run_key
@@ -430,7 +439,7 @@ class _Interpreter:
 class _ReadOnly:
     """The context handed to context ops while recomputing: reads only."""
 
-    def __init__(self, run: _Interpreter, state: dict, op: Operation) -> None:
+    def __init__(self, run: Interpreter, state: dict, op: Operation) -> None:
         self._run = run
         self._state = state
         self.op = op
@@ -497,4 +506,4 @@ def _ancestors(targets: Sequence[Tensor], ops: Sequence[Operation]) -> set[Opera
 
 def _match_variable(op: Operation, name: str, value: Any) -> Any:
     """``value`` in variable ``name``'s dtype (shapes were checked when building)."""
-    return jax.numpy.asarray(value, op.graph._variables[name].dtype.np)
+    return jax.numpy.asarray(value, op.graph.variables[name].dtype.np)

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from jgraph import _dtypes
-from jgraph._graph import Graph, GraphKeys, Tensor, get_default_graph
-from jgraph._registry import convert_to_tensor
-from jgraph._shape import TensorShape
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import Graph, GraphKeys, get_default_graph
+from jgraph.graph.shape import TensorShape
+from jgraph.graph.tensor import Tensor
 from jgraph.ops import (
     array_ops,
     conv_ops,
@@ -34,6 +34,7 @@ from jgraph.ops import (
     state_ops,
     variable_scope as vs,
 )
+from jgraph.ops.conversion import convert_to_tensor
 from jgraph.ops.variables import Variable
 
 # -- the base class ---------------------------------------------------------------------
@@ -1392,17 +1393,6 @@ def average_pooling2d(
     return layer.apply(inputs)
 
 
-def _apply_layer(cls: type[Layer], args: dict[str, Any]) -> Any:
-    """Builds ``cls`` from a layer function's arguments (``inputs``, ``reuse`` and
-    the layer's own) and applies it, as TF1's layer functions do."""
-    config = dict(args)
-    inputs = config.pop("inputs")
-    if "reuse" in config:
-        config["_reuse"] = config.pop("reuse")
-        config["_scope"] = config["name"]
-    return cls(**config).apply(inputs)
-
-
 def conv1d(
     inputs: Any,
     filters: int,
@@ -1426,7 +1416,28 @@ def conv1d(
 ) -> Tensor:
     """1-D convolution layer, as TF1 ``tf.layers.conv1d`` (variables
     ``conv1d/kernel`` ``[k, in, filters]`` and ``conv1d/bias``)."""
-    return _apply_layer(Conv1D, locals())
+    layer = Conv1D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _scope=name,
+        _reuse=reuse,
+    )
+    return layer.apply(inputs)
 
 
 def conv3d(
@@ -1452,7 +1463,28 @@ def conv3d(
 ) -> Tensor:
     """3-D convolution layer, as TF1 ``tf.layers.conv3d`` (variables
     ``conv3d/kernel`` ``[kd, kh, kw, in, filters]`` and ``conv3d/bias``)."""
-    return _apply_layer(Conv3D, locals())
+    layer = Conv3D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _scope=name,
+        _reuse=reuse,
+    )
+    return layer.apply(inputs)
 
 
 def conv3d_transpose(
@@ -1478,7 +1510,27 @@ def conv3d_transpose(
     """Transposed 3-D convolution layer, as TF1 ``tf.layers.conv3d_transpose``
     (variables ``conv3d_transpose/kernel`` ``[kd, kh, kw, filters, in]`` and
     ``conv3d_transpose/bias``)."""
-    return _apply_layer(Conv3DTranspose, locals())
+    layer = Conv3DTranspose(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _scope=name,
+        _reuse=reuse,
+    )
+    return layer.apply(inputs)
 
 
 def max_pooling1d(
@@ -1490,7 +1542,10 @@ def max_pooling1d(
     name: str | None = None,
 ) -> Tensor:
     """1-D max pooling, as TF1 ``tf.layers.max_pooling1d``."""
-    return _apply_layer(MaxPooling1D, locals())
+    layer = MaxPooling1D(
+        pool_size, strides, padding=padding, data_format=data_format, name=name
+    )
+    return layer.apply(inputs)
 
 
 def max_pooling3d(
@@ -1502,7 +1557,10 @@ def max_pooling3d(
     name: str | None = None,
 ) -> Tensor:
     """3-D max pooling, as TF1 ``tf.layers.max_pooling3d``."""
-    return _apply_layer(MaxPooling3D, locals())
+    layer = MaxPooling3D(
+        pool_size, strides, padding=padding, data_format=data_format, name=name
+    )
+    return layer.apply(inputs)
 
 
 def average_pooling1d(
@@ -1514,7 +1572,10 @@ def average_pooling1d(
     name: str | None = None,
 ) -> Tensor:
     """1-D average pooling, as TF1 ``tf.layers.average_pooling1d``."""
-    return _apply_layer(AveragePooling1D, locals())
+    layer = AveragePooling1D(
+        pool_size, strides, padding=padding, data_format=data_format, name=name
+    )
+    return layer.apply(inputs)
 
 
 def average_pooling3d(
@@ -1526,7 +1587,10 @@ def average_pooling3d(
     name: str | None = None,
 ) -> Tensor:
     """3-D average pooling, as TF1 ``tf.layers.average_pooling3d``."""
-    return _apply_layer(AveragePooling3D, locals())
+    layer = AveragePooling3D(
+        pool_size, strides, padding=padding, data_format=data_format, name=name
+    )
+    return layer.apply(inputs)
 
 
 def flatten(

@@ -1,0 +1,305 @@
+"""Shape inference: an op's output dtypes and static shapes, from its impl.
+
+Where it sits: used by the builder (``conversion.add_op``) for every op it adds.
+The outputs come from running the op's implementation abstractly
+(``jax.eval_shape``). Unknown (``None``) dims are JAX symbolic dims; where JAX
+cannot unify independent unknown dims, or an input's rank is unknown, the
+inference retries with concrete stand-ins (see :func:`infer_outputs`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+from jax import export as jax_export
+
+from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import Graph
+from jgraph.graph.shape import Shape, format_shape, is_known
+from jgraph.graph.tensor import Tensor
+from jgraph.ops.folding import constant_value
+from jgraph.ops.registry import KEY_SPEC, OpDef, OutputSpecs
+
+
+def spec_of(tensor: Tensor) -> jax.ShapeDtypeStruct | None:
+    """The tensor's abstract value; ``None`` when its rank is unknown."""
+    if tensor.dims is None:
+        return None
+    return jax.ShapeDtypeStruct(tensor.dims, tensor.dtype.np)
+
+
+def _symbolic_scope(graph: Graph) -> Any:
+    if graph.symbolic_scope is None:
+        graph.symbolic_scope = jax_export.SymbolicScope()
+    return graph.symbolic_scope
+
+
+_symbol_counter = itertools.count()
+
+
+def fresh_dim(graph: Graph) -> Any:
+    """A new symbolic dimension standing for one unknown (``None``) size."""
+    (dim,) = jax_export.symbolic_shape(
+        f"d{next(_symbol_counter)}", scope=_symbolic_scope(graph)
+    )
+    return dim
+
+
+def infer_outputs(
+    opdef: OpDef,
+    tensors: list[Tensor],
+    attrs: dict[str, Any],
+    graph: Graph,
+    name: str | None,
+) -> OutputSpecs:
+    """Output (dtype, dims) pairs of ``opdef`` applied to ``tensors``, via eval_shape."""
+    specs = [spec_of(t) for t in tensors]
+    if opdef.shape_fn is not None:
+        return opdef.shape_fn(specs, attrs)
+    dynamic = [n for n in opdef.static_inputs if n not in attrs]
+    if dynamic:
+        return _infer_with_dynamic_shape(opdef, tensors, attrs, graph, dynamic[0])
+    known_specs = [s for s in specs if s is not None]
+    if len(known_specs) < len(specs):
+        return _infer_with_unknown_rank(opdef, tensors, attrs, graph, name)
+    specs = known_specs
+    try:
+        return _eval_outputs(opdef, specs, attrs, graph)
+    except Exception as err:
+        first_error = err
+    # Independent unknown dims do not unify in JAX ((b1,3) + (b2,3) fails), nor may an
+    # unknown dim stand for a known one ((b,3) + (4,3), (b1,3) @ (b2,4)); TF1 accepts
+    # such graphs, so retry (see _retry_unknown_dims).
+    if any(not is_known(d) for s in specs for d in s.shape):
+        outputs = _retry_unknown_dims(opdef, specs, attrs, graph)
+        if outputs is not None:
+            return outputs
+    op_name = display_name(graph, opdef, name)
+    shapes = ", ".join(format_shape(s.shape) for s in specs)
+    message = str(first_error).split("\n")[0]
+    raise ValueError(
+        f"{message} for '{op_name}' (op: '{opdef.type}') with input shapes: {shapes}."
+    ) from first_error
+
+
+def display_name(graph: Graph, opdef: OpDef, name: str | None) -> str:
+    """The name the op being built would get, for error messages."""
+    if name is not None and name.endswith("/"):
+        return name[:-1]  # a scope name, taken verbatim
+    return graph.unique_name(name or opdef.type, mark_as_used=False)
+
+
+_MAX_SHAPE_RETRIES = 48
+
+
+def _retry_unknown_dims(
+    opdef: OpDef,
+    specs: list[jax.ShapeDtypeStruct],
+    attrs: dict[str, Any],
+    graph: Graph,
+) -> OutputSpecs | None:
+    """Outputs of an op whose inference failed on inputs with unknown dims, or None.
+
+    Tries the unknown dims as one shared dim, then one or two of them set to a known
+    dim of the inputs (the first that works wins). A substituted dim may only show
+    in the outputs where it was forced: output dims that change when the substituted
+    dims change (tried with +1 and with 1) become unknown again.
+    """
+    shared = fresh_dim(graph)
+    positions = [
+        (i, j)
+        for i, s in enumerate(specs)
+        for j, d in enumerate(s.shape)
+        if not is_known(d)
+    ]
+    candidates = sorted(
+        {int(d) for s in specs for d in s.shape if is_known(d) and d > 1}
+    )
+
+    def attempt(assigned: dict[tuple[int, int], int]) -> OutputSpecs | None:
+        retry = [
+            jax.ShapeDtypeStruct(
+                tuple(
+                    d if is_known(d) else assigned.get((i, j), shared)
+                    for j, d in enumerate(s.shape)
+                ),
+                s.dtype,
+            )
+            for i, s in enumerate(specs)
+        ]
+        try:
+            return _eval_outputs(opdef, retry, attrs, graph)
+        except Exception:
+            return None
+
+    def forget_unknown(outputs: OutputSpecs) -> OutputSpecs:
+        return [
+            (dtype, None if dims is None else _fresh_unknown(dims, graph))
+            for dtype, dims in outputs
+        ]
+
+    outputs = attempt({})
+    if outputs is not None:
+        return forget_unknown(outputs)
+    tries = 1
+    for count in (1, 2):
+        for chosen in itertools.combinations(positions, count):
+            for values in itertools.product(candidates, repeat=count):
+                if tries >= _MAX_SHAPE_RETRIES:
+                    return None
+                tries += 1
+                assigned = dict(zip(chosen, values, strict=True))
+                outputs = attempt(assigned)
+                if outputs is None:
+                    continue
+                for shift in (lambda v: v + 1, lambda v: 1):
+                    other = attempt({p: shift(v) for p, v in assigned.items()})
+                    if other is not None:
+                        outputs = _unknown_where_different(outputs, other)
+                return forget_unknown(outputs)
+    return None
+
+
+def _fresh_unknown(dims: Shape, graph: Graph) -> tuple[Any, ...]:
+    return tuple(d if is_known(d) else fresh_dim(graph) for d in dims)
+
+
+def _unknown_where_different(a: OutputSpecs, b: OutputSpecs) -> OutputSpecs:
+    """``a`` with the dims that differ from ``b`` made unknown (``None`` ranks too)."""
+    result: OutputSpecs = []
+    for (dtype, dims), (_, other) in zip(a, b, strict=True):
+        if dims is None or other is None or len(dims) != len(other):
+            result.append((dtype, None))
+            continue
+        result.append(
+            (
+                dtype,
+                tuple(
+                    d if is_known(d) and is_known(o) and d == o else _UNKNOWN
+                    for d, o in zip(dims, other, strict=True)
+                ),
+            )
+        )
+    return result
+
+
+# Marks a dim for ``_fresh_unknown`` to replace by a fresh symbolic dim.
+_UNKNOWN = object()
+
+
+def _infer_with_dynamic_shape(
+    opdef: OpDef,
+    tensors: list[Tensor],
+    attrs: dict[str, Any],
+    graph: Graph,
+    input_name: str,
+) -> OutputSpecs:
+    """Outputs when a static (shape) input is only known at run time, e.g.
+    ``reshape(x, tf.shape(y))``: the dims the shape tensor will hold, as far as the
+    graph shows them (as TF1's ``constant_value_as_shape``): ``tf.shape(y)`` gives
+    ``y``'s dims, a stack of scalars the ones that fold; other sizes are unknown."""
+    positions = opdef.input_positions(attrs)
+    shape_input = tensors[positions.index(input_name)]
+    data = next(t for n, t in zip(positions, tensors, strict=True) if n != input_name)
+    source = shape_input.op
+    if source.type == "Shape":
+        return [(data.dtype, source.inputs[0].dims)]
+    if (
+        shape_input.dims is None
+        or len(shape_input.dims) != 1
+        or not is_known(shape_input.dims[0])
+    ):
+        raise ValueError(
+            f"{opdef.type}: the length of '{input_name}' ({shape_input.name}) must be known"
+            " when the graph is built."
+        )
+    if source.type == "Pack" and all(t.dims == () for t in source.inputs):
+        folded = [constant_value(t) for t in source.inputs]
+        return [
+            (
+                data.dtype,
+                tuple(fresh_dim(graph) if v is None else int(v) for v in folded),
+            )
+        ]
+    return [
+        (data.dtype, tuple(fresh_dim(graph) for _ in range(int(shape_input.dims[0]))))
+    ]
+
+
+def _infer_with_unknown_rank(
+    opdef: OpDef,
+    tensors: list[Tensor],
+    attrs: dict[str, Any],
+    graph: Graph,
+    name: str | None,
+) -> OutputSpecs:
+    """Outputs of an op on an input of unknown rank, found by trying ranks 0..4 for it.
+
+    When every rank that works gives the same output shapes (reshaping to ``[]``, a
+    scalar ``keep_prob`` broadcast against a known tensor), those shapes are used;
+    otherwise the outputs have unknown rank, as TF1 would often say.
+    """
+    results = []
+    for rank in range(5):
+        specs = [
+            jax.ShapeDtypeStruct(
+                tuple(fresh_dim(graph) for _ in range(rank))
+                if t.dims is None
+                else t.dims,
+                t.dtype.np,
+            )
+            for t in tensors
+        ]
+        try:
+            outputs = _eval_outputs(opdef, specs, attrs, graph)
+        except Exception:
+            continue
+        results.append(
+            [
+                (dtype, tuple(d if is_known(d) else None for d in dims or ()))
+                for dtype, dims in outputs
+            ]
+        )
+    if not results:
+        op_name = display_name(graph, opdef, name)
+        raise ValueError(
+            f"Cannot infer the outputs of '{op_name}' (op: '{opdef.type}') from inputs of"
+            " unknown rank; give the placeholder a shape."
+        )
+    if all(r == results[0] for r in results):
+        return [(dtype, with_unknown_dims(graph, dims)) for dtype, dims in results[0]]
+    return [(dtype, None) for dtype, _ in results[0]]
+
+
+def _eval_outputs(
+    opdef: OpDef, specs: list[jax.ShapeDtypeStruct], attrs: dict[str, Any], graph: Graph
+) -> OutputSpecs:
+    if opdef.stateful:
+        var_specs = tuple(graph.variables[n].spec for n in attrs["var_names"])
+        args: list[Any] = [var_specs, *specs]
+
+        def fn(leading: Any, *xs: Any) -> Any:
+            return opdef.call(leading, xs, attrs)[1]
+
+    else:
+        args = [KEY_SPEC, *specs] if opdef.random else [None, *specs]
+
+        def fn(leading: Any, *xs: Any) -> Any:
+            return opdef.call(leading, xs, attrs)
+
+    with jax.enable_x64(True):
+        result = jax.eval_shape(fn, *args)
+    flat = (
+        result
+        if isinstance(result, tuple | list)
+        else ([] if result is None else [result])
+    )
+    return [(_dtypes.as_dtype(s.dtype), tuple(s.shape)) for s in flat]
+
+
+def with_unknown_dims(graph: Graph, dims: Sequence[int | None]) -> tuple[Any, ...]:
+    """Replaces ``None`` entries by fresh symbolic dims."""
+    return tuple(fresh_dim(graph) if d is None else int(d) for d in dims)
