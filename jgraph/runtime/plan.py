@@ -45,7 +45,10 @@ class RunStats:
     calls: int = 0
     traces: int = 0
     compiles: int = 0
-    shapes: set = field(default_factory=set)
+    evictions: int = 0  # compiled shapes dropped (ConfigProto.max_compiled_shapes)
+    # per feed name: how many compiles came with a new shape of that feed
+    shape_changes: dict[str, int] = field(default_factory=dict)
+    last_shapes: tuple | None = None  # the feed shapes of the last compile
 
 
 class Plan:
