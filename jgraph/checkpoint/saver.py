@@ -1393,8 +1393,9 @@ class Saver:
                 " name exists and is not a checkpoint (it was left untouched)."
             )
 
-        # Copies now: the live arrays are donated to (and deleted by) the next run.
-        state = sess.get_state(copy=False)
+        # Copies now, taken as one consistent state even while another thread
+        # trains: the live arrays are donated to (and deleted by) the next run.
+        state = sess.get_state(names=[v.op.name for v in variables.values()])
         arrays = {}
         with jax.enable_x64(True):
             for name, variable in variables.items():
@@ -1414,7 +1415,7 @@ class Saver:
                         f" in another process ({type(value).__name__}), and Saver"
                         " saves only values this process can address.",
                     )
-                arrays[name] = value.copy()
+                arrays[name] = value
             key = _key_json(state.key)
         fingerprints = _fingerprints(arrays)
         save_time = _now()

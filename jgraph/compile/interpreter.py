@@ -331,5 +331,29 @@ def _makes_large_values(opdef: OpDef, op: Operation, inputs: list[Any]) -> bool:
 
 
 def _match_variable(op: Operation, name: str, value: Any) -> Any:
-    """``value`` in variable ``name``'s dtype (shapes were checked when building)."""
-    return jax.numpy.asarray(value, op.graph.variables[name].dtype.np)
+    """``value`` as variable ``name`` holds it: every value entering the state goes
+    through here, so a value whose shape (a fed value of another shape: TF1's
+    ``Assign requires shapes of both tensors to match``) or kind of dtype differs
+    from the variable's is refused while the run is traced, before any state was
+    handed over. Same-kind dtypes are cast (int32 values of an int64 variable when
+    x64 is off)."""
+    variable = op.graph.variables[name]
+    shape = np.shape(value)
+    if not variable.shape.is_compatible_with(shape):
+        raise errors.InvalidArgumentError(
+            None,
+            op,
+            f"{op.type} requires shapes of both tensors to match: variable '{name}'"
+            f" has shape {format_shape(variable.dims)}, the value written by"
+            f" {op.name} has shape {format_shape(shape)}.\n  ({op.describe()})",
+        )
+    dtype = variable.dtype.np
+    if not np.can_cast(jax.numpy.result_type(value), dtype, "same_kind"):
+        raise errors.InvalidArgumentError(
+            None,
+            op,
+            f"{op.type} cannot write a value of dtype {jax.numpy.result_type(value)}"
+            f" to variable '{name}' of dtype {variable.dtype.name}.\n"
+            f"  ({op.describe()})",
+        )
+    return jax.numpy.asarray(value, dtype)
