@@ -333,11 +333,11 @@ def _converted_feed(tensor: Tensor, value: Any) -> np.ndarray:
             raise _feed_error(tensor, value, str(err)) from err
         raise _feed_error(tensor, value, f"{_what(array)} is not a number")
     if kind == "c" and dtype.np.kind != "c":
-        if np.any(array.imag != 0):
+        if np.any(np.imag(array) != 0):
             raise _feed_error(tensor, value, "a complex value into a real dtype")
         if not dtype.is_bool:
             array.astype(dtype.np)  # numpy's ComplexWarning, as TF1 gives
-        array = array.real
+        array = np.real(array)
         kind = array.dtype.kind
     if dtype.is_integer and array.size:
         if kind == "f" and not (
