@@ -100,6 +100,13 @@ def checkpoint_bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """Memory over 100k Session.run calls, and per compiled shape over 2000 shapes."""
+    session.install("-e", ".")
+    session.run("python", "experiments/soak.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def scaling(session: nox.Session) -> None:
     """MNIST training throughput on 1, 2, 4 CPU devices and 1, 2 processes."""
     session.install("-e", ".")

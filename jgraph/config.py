@@ -7,7 +7,8 @@ Honoured: ``log_device_placement``, ``allow_soft_placement``, ``device_count``
 (hides devices: ``{"GPU": 0}`` runs everything on the CPU),
 ``gpu_options.visible_device_list`` (which GPUs exist, renumbered from 0, as TF1),
 ``operation_timeout_in_ms`` (how long a multi-task run waits for the other tasks)
-and, a jgraph extension, ``placement`` (e.g. ``jgraph.distribute.DataParallel()``).
+and, jgraph extensions, ``placement`` (e.g. ``jgraph.distribute.DataParallel()``)
+and ``max_compiled_shapes``.
 
 TF1 difference: the thread-pool and memory options (``intra_op_parallelism_threads``,
 ``inter_op_parallelism_threads``, ``gpu_options.allow_growth``,
@@ -26,6 +27,8 @@ from typing import Any
 DEFAULT_OPERATION_TIMEOUT_MS = 300_000
 # JAX's default is 100 s; a dead task is noticed after about this long.
 DEFAULT_HEARTBEAT_TIMEOUT_MS = 100_000
+# Compiled executables (one per feed shapes) a fetch set keeps by default.
+DEFAULT_MAX_COMPILED_SHAPES = 32
 
 
 @dataclass
@@ -72,6 +75,10 @@ class ConfigProto:
         that stops answering for this long is declared dead, and the others fail.
       placement: jgraph extension: the session's placement (see
         ``jgraph.distribute``), as ``Session(placement=...)``.
+      max_compiled_shapes: jgraph extension: how many compiled executables (one
+        per feed shapes) a fetch set keeps; the least recently used is dropped
+        (and compiled again if its shapes come back). ``Session.stats()`` counts
+        the evictions.
 
     >>> ConfigProto(allow_soft_placement=True).allow_soft_placement
     True
@@ -92,6 +99,7 @@ class ConfigProto:
     cluster_def: Any = None
     experimental: Any = None
     placement: Any = None
+    max_compiled_shapes: int = DEFAULT_MAX_COMPILED_SHAPES
 
     def device_limit(self, device_type: str) -> int | None:
         """The ``device_count`` limit for ``"CPU"``/``"GPU"`` (``None``: no limit)."""

@@ -93,3 +93,16 @@ def test_scaling_experiment(tmp_path):
         *("--steps", "2", "--warmup", "1", "--repeats", "1", "--out", str(out_file)),
     )
     assert json.loads(out_file.read_text())
+
+
+@pytest.mark.slow
+def test_soak(tmp_path):
+    out = _run(
+        "soak.py",
+        *("--steps", "300", "--shapes", "6", "--samples", "3"),
+        *("--out", str(tmp_path)),
+    )
+    result = json.loads((tmp_path / "soak.json").read_text())
+    assert result["steady_steps"]["runs"] == 300
+    assert result["new_shape_every_run"]["compiles"] >= 6
+    assert "MiB per compiled shape" in out

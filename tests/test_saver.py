@@ -321,32 +321,78 @@ def test_saving_the_same_path_twice_replaces_it(tmp_path):
     assert get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths == [path]
 
 
-def test_interrupted_replacement_is_recovered(tmp_path):
-    # A crash between the two renames of a re-save leaves only '<path>.jgraph-old'.
+def _interrupt_a_resave(tmp_path, new_copy: bool) -> str:
+    """A checkpoint (bias 7) re-saved with bias 9 and a crash between the two
+    renames that swap the copies: the old copy lies at its '.jgraph-old-<hash>'
+    name and, when ``new_copy``, the complete new one at '.jgraph-tmp-<hash>'."""
     path = _saved_checkpoint(tmp_path)
-    os.rename(path, path + ".jgraph-old")
+    os.rename(path, saver_lib._sibling(path, "old"))
+    if new_copy:
+        _w, b = _simple_model()
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(b.assign(tf.fill([3], 9.0)))
+            Saver().save(sess, str(tmp_path / "scratch"), write_state=False)
+        tf.reset_default_graph()
+        os.rename(tmp_path / "scratch", saver_lib._sibling(path, "tmp"))
+    return path
+
+
+@pytest.mark.parametrize("new_copy", [True, False], ids=["new-copy", "old-copy"])
+def test_interrupted_replacement_is_recovered(tmp_path, new_copy):
+    path = _interrupt_a_resave(tmp_path, new_copy)
+    assert not os.path.exists(path)
     assert checkpoint_exists(path)
     assert latest_checkpoint(str(tmp_path)) == path
+    expected = [9.0] * 3 if new_copy else [7.0] * 3
+    assert load_variable(path, "dense/bias").tolist() == expected
+    assert list_variables(str(tmp_path)) == [
+        ("dense/bias", [3]),
+        ("dense/kernel", [2, 3]),
+    ]
     b = tf.Variable(tf.zeros([3]), name="dense/bias")
     with tf.Session() as sess:
         Saver().restore(sess, path)
-        np.testing.assert_array_equal(sess.run(b), [7.0, 7.0, 7.0])
+        assert sess.run(b).tolist() == expected
+        # Saving elsewhere in the directory keeps the copies (the index lists path).
+        Saver().save(sess, str(tmp_path / "other.ckpt"), write_state=False)
+        assert load_variable(path, "dense/bias").tolist() == expected
+        # Saving the path again finishes the swap first, then replaces it.
+        sess.run(b.assign([1.0, 2.0, 3.0]))
         Saver().save(sess, path)
-    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt"]
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model.ckpt", "other.ckpt"]
+    assert load_variable(path, "dense/bias").tolist() == [1.0, 2.0, 3.0]
 
 
-def test_stale_orbax_temporary_directories_are_removed(tmp_path):
-    stale = tmp_path / "model.ckpt-9.orbax-checkpoint-tmp-123"
-    stale.mkdir()
-    (stale / "partial").write_bytes(b"x")
-    unrelated = tmp_path / "other.ckpt-1.orbax-checkpoint-tmp-5"
-    unrelated.mkdir()
+def test_leftovers_of_killed_saves_are_removed_and_nothing_else(tmp_path):
+    leftovers = [
+        ".jgraph-tmp-0123456789abcdef",  # a save killed before its rename
+        ".jgraph-tmp-0123456789abcdef.orbax-checkpoint-tmp",  # killed inside orbax
+        ".jgraph-tmp-fedcba9876543210.orbax-checkpoint-tmp-1234",
+        ".jgraph-old-00000000ffffffff",  # killed while removing a replaced copy
+        ".jgraph-del-1111111122222222",  # killed while deleting (max_to_keep)
+    ]
+    for name in leftovers:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "partial").write_bytes(b"x")
+    dead_index_temp = tmp_path / "checkpoint.tmp999999999.1"  # no such process
+    dead_index_temp.write_text("half")
+    users = [
+        "model.ckpt-9.orbax-checkpoint-tmp-123",  # not jgraph's name
+        ".jgraph-tmp-notahash",
+        ".jgraph-cache",
+        "notes.txt",
+        f"checkpoint.tmp{os.getpid()}.5",  # this process: maybe being written
+    ]
+    for name in users:
+        (tmp_path / name).write_text("mine")
     _simple_model()
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         Saver().save(sess, str(tmp_path / "model.ckpt"), global_step=10)
-    assert not stale.exists()
-    assert unrelated.exists()
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [*users, "checkpoint", "model.ckpt-10"]
+    )
 
 
 def test_corrupted_index_file(tmp_path, caplog):

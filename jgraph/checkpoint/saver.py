@@ -21,12 +21,29 @@ Reading a jgraph checkpoint with plain orbax, no jgraph needed:
     arrays["fc1/weights"]   # a jax.Array (pass a target tree to choose devices)
 
 Safety:
-  * Crashes: orbax writes into ``<name>.orbax-checkpoint-tmp`` and renames the
-    directory when complete; the index file is rewritten (temp file +
-    ``os.replace``) only after that, so a process killed mid-save leaves every
-    earlier checkpoint intact and the index pointing at complete ones. Saving over
-    an existing path writes the new one aside first and swaps the two directories
-    (two renames) when it is complete.
+  * Crashes: a checkpoint is written under a temporary name in its directory
+    (``.jgraph-tmp-<hash>``; orbax itself writes into ``<that>.orbax-checkpoint-tmp``
+    and renames it when complete), its metadata is read back and checked, and only
+    then is it renamed to its final name and the index file rewritten (temp file +
+    ``os.replace``). A process killed mid-save leaves every earlier checkpoint
+    intact and the index pointing at complete ones; a save that cannot be read
+    back raises and changes nothing. Saving over an existing path swaps the two
+    directories (two renames; a crash between them is recovered on reading).
+  * Deleting (``max_to_keep``) renames the checkpoint to ``.jgraph-del-<random>``
+    before removing its files, so a checkpoint is either whole under its name or
+    gone; the index stops listing it before that.
+  * Leftovers: every save removes the temporary and half-deleted directories
+    that killed saves left in its directory (only jgraph's ``.jgraph-*`` names;
+    so, as with the shared index file, two processes must not save into one
+    directory at the same time).
+  * Disk full and other storage errors raise ``tf.errors`` classes
+    (``ResourceExhaustedError`` for a full disk) naming the checkpoint, after the
+    partial checkpoint was removed.
+  * Odd paths: orbax reads a checkpoint directory's path as a glob pattern (``[``
+    ``*`` ``?``) and tensorstore reads ``\\`` as a separator, so such paths reach
+    them by another name (``/proc/self/fd/<n>`` of the directory); any name the OS
+    accepts works, or (no ``/proc``, or a name too long) is refused before
+    anything is written.
   * Corruption: orbax/tensorstore store no checksum of array bytes (a flipped
     byte in a data file restores silently), so ``save`` records a 64-bit
     fingerprint per array, computed on the arrays' devices, and ``restore``
@@ -62,17 +79,23 @@ variables (``var_list=None``), restored.
 from __future__ import annotations
 
 import codecs
+import collections
 import concurrent.futures
+import contextlib
 import dataclasses
 import difflib
+import errno
+import hashlib
+import json
 import logging
 import numbers
 import os
 import re
+import secrets
 import shutil
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -111,10 +134,6 @@ FORMAT_VERSION = 1
 _META_KEY = "jgraph"
 # orbax's temporary-directory marker (orbax.checkpoint path atomicity).
 _ORBAX_TMP_SUFFIX = ".orbax-checkpoint-tmp"
-# Saving over an existing checkpoint writes ``<path>.jgraph-new`` first, then
-# swaps: ``<path>`` -> ``<path>.jgraph-old``, ``<path>.jgraph-new`` -> ``<path>``.
-_NEW_SUFFIX = ".jgraph-new"
-_OLD_SUFFIX = ".jgraph-old"
 _ORBAX_METADATA_FILE = "_METADATA"
 
 
@@ -145,7 +164,8 @@ class CheckpointState:
 def _escape(text: str) -> str:
     """Protobuf text-format (C-style) escaping of a UTF-8 string."""
     out = []
-    for byte in text.encode("utf-8"):
+    # surrogateescape: a name the OS gave as undecodable bytes keeps its bytes.
+    for byte in text.encode("utf-8", "surrogateescape"):
         char = chr(byte)
         if char in "\\\"'":
             out.append("\\" + char)
@@ -193,7 +213,7 @@ def _parse_index(text: str, filename: str) -> CheckpointState:
         try:
             if quoted is not None:
                 value: Any = codecs.escape_decode(quoted.encode("ascii"))[0].decode(
-                    "utf-8"
+                    "utf-8", "surrogateescape"
                 )
             else:
                 value = float(number_text)
@@ -324,18 +344,26 @@ def update_checkpoint_state(
     )
     filename = _index_path(save_dir, latest_filename)
     temporary = f"{filename}.tmp{os.getpid()}.{threading.get_ident()}"
-    with open(temporary, "w", encoding="ascii") as file:
-        file.write(_format_index(state))
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, filename)
+    try:
+        with open(temporary, "w", encoding="ascii") as file:
+            file.write(_format_index(state))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, filename)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        mapped = _storage_error(err, f"the checkpoint index file '{filename}'")
+        if mapped is None:
+            raise
+        raise mapped from err
 
 
 def _is_complete(path: str) -> bool:
     """A finished orbax checkpoint directory (orbax renames it into place last)."""
-    return os.path.isfile(os.path.join(path, _ORBAX_METADATA_FILE)) and not any(
-        marker in os.path.basename(path)
-        for marker in (_ORBAX_TMP_SUFFIX, _NEW_SUFFIX, _OLD_SUFFIX)
+    return os.path.isfile(os.path.join(path, _ORBAX_METADATA_FILE)) and not (
+        _ORBAX_TMP_SUFFIX in os.path.basename(path)
+        or _OWN_NAME.match(os.path.basename(path))
     )
 
 
@@ -343,14 +371,17 @@ def _resolve(path: str) -> str | None:
     """The directory holding the checkpoint saved as ``path``, or None.
 
     Normally ``path`` itself; if a crash interrupted swapping in a re-save of the
-    same path, the complete new or old copy beside it.
+    same path (``path`` renamed aside, the new copy not yet renamed to it), the
+    complete new copy (or the old one, if the new one is gone).
     """
     if _is_complete(path):
         return path
-    for suffix in (_NEW_SUFFIX, _OLD_SUFFIX):
-        candidate = path + suffix
-        if os.path.isfile(os.path.join(candidate, _ORBAX_METADATA_FILE)):
-            return candidate
+    if os.path.lexists(path):
+        return None
+    if _swap_interrupted(path):
+        return _sibling(path, "tmp")
+    if _is_complete_copy(_sibling(path, "old")):
+        return _sibling(path, "old")
     return None
 
 
@@ -393,6 +424,340 @@ def latest_checkpoint(
         if path and checkpoint_exists(path):
             return path
     return None
+
+
+# -- the checkpoint directory on disk ------------------------------------------------
+
+# Names jgraph gives its own temporary directories beside the checkpoints:
+# ``.jgraph-tmp-<hash>`` (a checkpoint being written), ``.jgraph-old-<hash>`` (the
+# previous copy while a re-save is swapped in), ``.jgraph-del-<random>`` (a
+# checkpoint being deleted); orbax writes ``<name>.orbax-checkpoint-tmp`` first.
+_OWN_PREFIX = ".jgraph-"
+_OWN_NAME = re.compile(
+    r"\.jgraph-(tmp|old|del)-([0-9a-f]{16})("
+    + re.escape(_ORBAX_TMP_SUFFIX)
+    + r".*)?\Z",
+    re.DOTALL,
+)
+# Path characters orbax or tensorstore do not take literally: orbax finds the
+# per-process OCDBT stores and array metadata with etils' ``Path.glob``, which
+# joins the directory into the pattern (``[`` starts a character class, ``*`` and
+# ``?`` match other names); tensorstore's file driver splits paths at ``\``.
+_NOT_LITERAL = re.compile(r"[\[*?\\]")
+_PROC_FD = "/proc/self/fd"
+# Room left for what orbax creates inside a checkpoint (``ocdbt.process_0/d/<32 hex>``).
+_PATH_MARGIN = 128
+
+
+def _sibling(path: str, kind: str) -> str:
+    """The temporary name (``kind``: ``"tmp"`` or ``"old"``) used for ``path``.
+
+    Derived from the name alone, so every process (and a later process that
+    recovers an interrupted save) computes the same one; made of characters that
+    orbax and every file system take literally.
+    """
+    name = os.path.basename(path).encode("utf-8", "surrogateescape")
+    digest = hashlib.sha256(name).hexdigest()[:16]
+    return os.path.join(os.path.dirname(path), f"{_OWN_PREFIX}{kind}-{digest}")
+
+
+def _is_literal(path: str) -> bool:
+    if _NOT_LITERAL.search(path):
+        return False
+    try:
+        path.encode("utf-8")  # tensorstore takes UTF-8 paths only
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _literal_path(directory: str) -> Iterator[str]:
+    """An absolute path to ``directory`` that orbax and tensorstore take literally.
+
+    The directory's own path when it has no special characters, else
+    ``/proc/self/fd/<n>`` of an open descriptor of it (Linux).
+    """
+    absolute = os.path.abspath(directory)
+    if _is_literal(absolute):
+        yield absolute
+        return
+    if not os.path.isdir(_PROC_FD):
+        raise errors.InvalidArgumentError(None, None, _not_literal_message(directory))
+    descriptor = os.open(absolute, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield f"{_PROC_FD}/{descriptor}"
+    finally:
+        os.close(descriptor)
+
+
+def _not_literal_message(path: str) -> str:
+    return (
+        f"Cannot use the checkpoint path {path!r}: orbax reads '[', '*' and '?' in"
+        " a path as glob patterns and tensorstore reads '\\' as a separator (and"
+        " needs UTF-8 names), so jgraph reaches such directories through"
+        f" {_PROC_FD}, which this system lacks. Use a directory name without them."
+    )
+
+
+def _pathconf(path: str, name: str, default: int) -> int:
+    try:
+        return os.pathconf(path, name)
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), no limit
+        return default
+
+
+def _check_save_path(path: str) -> None:
+    """Refuses, before anything is written, a path a checkpoint cannot live at."""
+    save_dir, name = os.path.split(path)
+    save_dir = save_dir or "."
+    problem = None
+    if name in ("", ".", ".."):
+        problem = (
+            "it names a directory, not a checkpoint in one (give a prefix such as"
+            " 'train/model.ckpt')"
+        )
+    elif "\0" in path:
+        problem = "it contains a NUL character"
+    elif not _is_literal(os.path.abspath(save_dir)) and not os.path.isdir(_PROC_FD):
+        raise errors.InvalidArgumentError(None, None, _not_literal_message(path))
+    else:
+        try:
+            name_bytes = len(os.fsencode(name))
+            path_bytes = len(os.fsencode(os.path.abspath(path)))
+        except UnicodeEncodeError as err:
+            name_bytes = path_bytes = 0
+            problem = f"the file system's encoding cannot hold it ({err})"
+        name_max = _pathconf(save_dir, "PC_NAME_MAX", 255)
+        path_max = _pathconf(save_dir, "PC_PATH_MAX", 4096)
+        if name_bytes > name_max:
+            problem = (
+                f"its name is {name_bytes} bytes long and this file system allows"
+                f" {name_max}"
+            )
+        elif path_bytes + _PATH_MARGIN > path_max:
+            problem = (
+                f"it is {path_bytes} bytes long; with the files a checkpoint holds it"
+                f" would pass this system's limit of {path_max} bytes"
+            )
+    if problem is not None:
+        raise errors.InvalidArgumentError(
+            None,
+            None,
+            f"Cannot save a checkpoint at {path!r}: {problem}. Nothing was written.",
+        )
+
+
+_ERRNO_ERRORS: dict[int, tuple[type[errors.OpError], str]] = {
+    errno.ENOSPC: (errors.ResourceExhaustedError, "no space left on the device"),
+    errno.EDQUOT: (errors.ResourceExhaustedError, "the disk quota is exceeded"),
+    errno.EACCES: (errors.PermissionDeniedError, "permission denied"),
+    errno.EPERM: (errors.PermissionDeniedError, "operation not permitted"),
+    errno.EROFS: (errors.PermissionDeniedError, "the file system is read-only"),
+    errno.ENAMETOOLONG: (errors.InvalidArgumentError, "a file name is too long"),
+}
+# tensorstore raises ValueError("<absl status code>: ... [os_error_code='28']").
+_STATUS_ERRORS: dict[str, type[errors.OpError]] = {
+    "RESOURCE_EXHAUSTED": errors.ResourceExhaustedError,
+    "PERMISSION_DENIED": errors.PermissionDeniedError,
+    "DATA_LOSS": errors.DataLossError,
+    "UNAVAILABLE": errors.UnavailableError,
+}
+_OS_ERROR_CODE = re.compile(r"os_error_code='?(\d+)")
+
+
+def _storage_error(err: BaseException, subject: str) -> errors.OpError | None:
+    """The ``tf.errors`` error for a failed write of ``subject``, or None.
+
+    Looks through ``err`` and its causes for an ``OSError`` errno or a
+    tensorstore status; other errors (bugs) are not translated.
+    """
+    seen: BaseException | None = err
+    for _ in range(8):
+        if seen is None:
+            break
+        code = seen.errno if isinstance(seen, OSError) else None
+        text = str(seen)
+        if code is None and (found := _OS_ERROR_CODE.search(text)):
+            code = int(found.group(1))
+        if code in _ERRNO_ERRORS:
+            error_class, reason = _ERRNO_ERRORS[code]
+        else:
+            status = text.split(":", 1)[0].strip()
+            if status not in _STATUS_ERRORS:
+                seen = seen.__cause__ or seen.__context__
+                continue
+            error_class, reason = _STATUS_ERRORS[status], status.lower()
+        return error_class(
+            None,
+            None,
+            f"Cannot write {subject}: {reason} ({type(seen).__name__}: {text})."
+            " Whatever it wrote was removed; the index file and the earlier"
+            " checkpoints are unchanged.",
+        )
+    return None
+
+
+def _remove_tree(path: str) -> None:
+    """Removes one of jgraph's directories (or files); a missing one is fine."""
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+    except FileNotFoundError:
+        pass
+    except OSError as err:
+        logger.warning("Ignoring: failed to remove %s: %s", path, err)
+
+
+class _InFlight:
+    """jgraph's temporary directories that this process is using right now."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._paths: collections.Counter[str] = collections.Counter()
+
+    @contextlib.contextmanager
+    def claim(self, path: str) -> Iterator[None]:
+        key = os.path.abspath(path)
+        with self._lock:
+            self._paths[key] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._paths[key] -= 1
+                if not self._paths[key]:
+                    del self._paths[key]
+
+    def holds(self, path: str) -> bool:
+        with self._lock:
+            return os.path.abspath(path) in self._paths
+
+
+_IN_FLIGHT = _InFlight()
+
+
+def _swap_interrupted(path: str) -> bool:
+    """A crash stopped a re-save of ``path`` between its two renames."""
+    return os.path.lexists(_sibling(path, "old")) and os.path.isfile(
+        os.path.join(_sibling(path, "tmp"), _ORBAX_METADATA_FILE)
+    )
+
+
+def _finish_interrupted_swap(path: str) -> None:
+    """Puts back under ``path`` the checkpoint an interrupted re-save left aside."""
+    if not os.path.lexists(path):
+        if _swap_interrupted(path):
+            os.rename(_sibling(path, "tmp"), path)
+        elif _is_complete_copy(_sibling(path, "old")):
+            os.rename(_sibling(path, "old"), path)
+    if os.path.lexists(path):
+        _remove_tree(_sibling(path, "old"))
+
+
+def _is_complete_copy(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, _ORBAX_METADATA_FILE))
+
+
+def _is_checkpoint_or_empty(path: str) -> bool:
+    """Whether saving at ``path`` may replace what is there."""
+    if os.path.islink(path) or not os.path.isdir(path):
+        return False
+    names = set(os.listdir(path))
+    return not names or bool(names & {_ORBAX_METADATA_FILE, "_CHECKPOINT_METADATA"})
+
+
+def _promote(staging: str, path: str) -> None:
+    """Renames the checked ``staging`` directory to ``path`` (replacing one there)."""
+    if not os.path.lexists(path):
+        os.rename(staging, path)
+        return
+    old = _sibling(path, "old")
+    with _IN_FLIGHT.claim(old):
+        _remove_tree(old)
+        os.rename(path, old)
+        try:
+            os.rename(staging, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.rename(old, path)
+            raise
+        _remove_tree(old)
+
+
+def _discard_staging(staging: str) -> None:
+    """Removes a failed save's directory and orbax's temporary one for it."""
+    _remove_tree(staging)
+    save_dir, name = os.path.split(staging)
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(save_dir or "."):
+            if entry.startswith(name + _ORBAX_TMP_SUFFIX):
+                _remove_tree(os.path.join(save_dir, entry))
+
+
+def _clean_leftovers(save_dir: str, latest_filename: str | None) -> None:
+    """Removes what killed saves left in ``save_dir``; never anything else.
+
+    That is jgraph's temporary directories (``.jgraph-*``, orbax's temporary
+    directories inside those names included) and index temp files of dead
+    processes. Kept: what this process is writing now, and the copies an
+    interrupted re-save of a checkpoint the index lists left aside (``_resolve``
+    reads them).
+    """
+    try:
+        names = os.listdir(save_dir)
+    except OSError:
+        return
+    try:
+        state = get_checkpoint_state(save_dir, latest_filename)
+    except errors.DataLossError:
+        state = None
+        protect_all = True
+    else:
+        protect_all = False
+    listed = state.all_model_checkpoint_paths if state is not None else []
+    if state is not None and state.model_checkpoint_path:
+        listed = [*listed, state.model_checkpoint_path]
+    protected = {
+        os.path.basename(_sibling(p, kind))
+        for p in listed
+        if not os.path.lexists(p)
+        for kind in ("tmp", "old")
+    }
+    index_temp = re.compile(
+        re.escape(latest_filename or INDEX_FILENAME) + r"\.tmp(\d+)\.\d+\Z"
+    )
+    for name in names:
+        full = os.path.join(save_dir, name)
+        own = _OWN_NAME.match(name)
+        if own is not None:
+            kind, digest, orbax_tmp = own.groups()
+            base = f"{_OWN_PREFIX}{kind}-{digest}"
+            if _IN_FLIGHT.holds(os.path.join(save_dir, base)):
+                continue
+            if orbax_tmp is None and (
+                name in protected or (protect_all and kind != "del")
+            ):
+                continue
+            _remove_tree(full)
+        elif (temp := index_temp.match(name)) and not _process_alive(
+            int(temp.group(1))
+        ):
+            _remove_tree(full)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name != "posix":
+        return True  # (on Windows, os.kill(pid, 0) would send CTRL_C_EVENT)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 # -- checksums ------------------------------------------------------------------------
@@ -543,11 +908,15 @@ class _Contents:
 
 def _read_contents(directory: str) -> _Contents:
     try:
-        with ocp.Checkpointer(ocp.PyTreeCheckpointHandler()) as checkpointer:
-            # orbax takes absolute paths only; users give TF1-style relative ones.
-            metadata = checkpointer.metadata(os.path.abspath(directory)).item_metadata
+        with (
+            _literal_path(directory) as literal,
+            ocp.Checkpointer(ocp.PyTreeCheckpointHandler()) as checkpointer,
+        ):
+            metadata = checkpointer.metadata(literal).item_metadata
         tree = metadata.tree
         custom = metadata.custom_metadata or {}
+    except errors.OpError:
+        raise
     except Exception as err:  # orbax raises JSON, OS and ValueErrors alike
         raise errors.DataLossError(
             None,
@@ -598,14 +967,17 @@ def _read_arrays(directory: str, targets: Mapping[str, Any]) -> dict[str, Any]:
         # NOTE: x64, or orbax restores int64/float64 arrays as 32-bit ones.
         with (
             jax.enable_x64(True),
+            _literal_path(directory) as literal,
             ocp.Checkpointer(ocp.PyTreeCheckpointHandler()) as checkpointer,
         ):
             return checkpointer.restore(
-                os.path.abspath(directory),
+                literal,
                 args=ocp.args.PyTreeRestore(
                     item=item, restore_args=restore_args, partial_restore=True
                 ),
             )
+    except errors.OpError:
+        raise
     except Exception as err:  # tensorstore reports damage as ValueError/OSError
         raise errors.DataLossError(
             None,
@@ -645,27 +1017,78 @@ def _verify(directory: str, arrays: Mapping[str, Any], contents: _Contents) -> N
 def _write(path: str, arrays: Mapping[str, Any], meta: dict[str, Any]) -> None:
     """Writes a complete checkpoint at ``path``, replacing one that is there.
 
+    orbax writes under a temporary name (``.jgraph-tmp-<hash>``), the metadata is
+    read back and checked, and only then is the directory renamed to ``path``. On
+    any error the partial checkpoint is removed and ``path`` is untouched.
+
     With several processes (jax.distributed), every process calls this (orbax
-    synchronises them and writes each one's shards); only process 0 moves files.
+    synchronises them and writes each one's shards); only process 0 moves files
+    and reads the metadata back.
     """
-    # NOTE: every process sees the same answer: nothing creates ``path`` before
-    # orbax's first barrier.
-    target = path + _NEW_SUFFIX if os.path.exists(path) else path
+    save_dir = os.path.dirname(path) or "."
+    staging = _sibling(path, "tmp")
     primary = jax.process_index() == 0
-    if primary:  # leftovers of an interrupted earlier save of this same path
-        shutil.rmtree(path + _NEW_SUFFIX, ignore_errors=True)
-        if target != path:
-            shutil.rmtree(path + _OLD_SUFFIX, ignore_errors=True)
-    with ocp.Checkpointer(ocp.StandardCheckpointHandler()) as checkpointer:
-        checkpointer.save(
-            os.path.abspath(target),
-            args=ocp.args.StandardSave(dict(arrays), custom_metadata={_META_KEY: meta}),
+    with _IN_FLIGHT.claim(staging):
+        try:
+            if primary:
+                _finish_interrupted_swap(path)
+                _remove_tree(staging)
+            with (
+                _literal_path(save_dir) as literal_dir,
+                ocp.Checkpointer(ocp.StandardCheckpointHandler()) as checkpointer,
+            ):
+                checkpointer.save(
+                    os.path.join(literal_dir, os.path.basename(staging)),
+                    args=ocp.args.StandardSave(
+                        dict(arrays), custom_metadata={_META_KEY: meta}
+                    ),
+                )
+            if primary:
+                _read_back(staging, path, arrays, meta)
+                _promote(staging, path)
+        except BaseException as err:
+            if primary:
+                _discard_staging(staging)
+            mapped = (
+                _storage_error(err, f"checkpoint '{path}'")
+                if isinstance(err, Exception) and not isinstance(err, errors.OpError)
+                else None
+            )
+            if mapped is None:
+                raise
+            raise mapped from err
+
+
+def _read_back(
+    staging: str, path: str, arrays: Mapping[str, Any], meta: dict[str, Any]
+) -> None:
+    """Checks that the checkpoint just written reads back as what was saved."""
+    expected = {n: (tuple(a.shape), np.dtype(a.dtype)) for n, a in arrays.items()}
+    try:
+        contents = _read_contents(staging)
+        problem = None
+        if contents.specs != expected:
+            problem = (
+                f"its arrays read back as {_describe_specs(contents.specs)}, not"
+                f" {_describe_specs(expected)}"
+            )
+        elif contents.meta != json.loads(json.dumps(meta)):
+            problem = "jgraph's metadata (checksums, RNG key) reads back differently"
+    except errors.OpError as err:
+        problem = err.message
+    if problem is not None:
+        raise errors.DataLossError(
+            None,
+            None,
+            f"Checkpoint '{path}' was written but does not read back: {problem}. It"
+            " was removed; the index file and the earlier checkpoints are unchanged.",
         )
-    if primary:
-        if target != path:
-            os.rename(path, path + _OLD_SUFFIX)
-            os.rename(target, path)
-        shutil.rmtree(path + _OLD_SUFFIX, ignore_errors=True)
+
+
+def _describe_specs(specs: Mapping[str, tuple[tuple[int, ...], np.dtype]]) -> str:
+    return ", ".join(
+        f"'{n}': {np.dtype(d).name}{format_shape(s)}" for n, (s, d) in specs.items()
+    )
 
 
 # -- Saver -----------------------------------------------------------------------------
@@ -772,7 +1195,6 @@ class Saver:
         self._async_save = async_save
         self._last_checkpoints: list[tuple[str, float]] = []
         self._adopted_dirs: set[str] = set()
-        self._cleaned_prefixes: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._pending: concurrent.futures.Future | None = None
@@ -937,13 +1359,20 @@ class Saver:
 
         Raises:
           FailedPreconditionError: a variable has no value yet.
-          ValueError: the parent directory of ``save_path`` does not exist.
+          ValueError: the parent directory of ``save_path`` does not exist, or
+            something other than a checkpoint has the checkpoint's name.
+          InvalidArgumentError: no checkpoint can live at this path (a name too
+            long for the file system, ...); raised before anything is written.
+          ResourceExhaustedError: the disk is full (``PermissionDeniedError``: not
+            writable); the partial checkpoint was removed.
+          DataLossError: the checkpoint written does not read back.
         """
         variables = self._variable_map()
         self.wait_until_finished()
         if not variables:
             return None
         self._check_graph(sess)
+        save_path = os.fsdecode(os.fspath(save_path))
         if global_step is not None:
             if not isinstance(global_step, numbers.Number):
                 global_step = sess.run(global_step)
@@ -954,17 +1383,20 @@ class Saver:
                 else f"{save_path}-{step}"
             )
         else:
-            path = os.fspath(save_path)
+            path = save_path
         save_dir = os.path.dirname(path) or "."
+        _check_save_path(path)
         if not os.path.isdir(save_dir):
             raise ValueError(f"Parent directory of {path} doesn't exist, can't save.")
-        if os.path.exists(path) and not os.path.isdir(path):
+        if os.path.lexists(path) and not _is_checkpoint_or_empty(path):
             raise ValueError(
-                f"Cannot save a checkpoint at '{path}': a file of that name exists."
+                f"Cannot save a checkpoint at '{path}': a file or directory of that"
+                " name exists and is not a checkpoint (it was left untouched)."
             )
 
-        # Copies now: the live arrays are donated to (and deleted by) the next run.
-        state = sess.get_state(copy=False)
+        # Copies now, taken as one consistent state even while another thread
+        # trains: the live arrays are donated to (and deleted by) the next run.
+        state = sess.get_state(names=[v.op.name for v in variables.values()])
         arrays = {}
         with jax.enable_x64(True):
             for name, variable in variables.items():
@@ -984,7 +1416,7 @@ class Saver:
                         f" in another process ({type(value).__name__}), and Saver"
                         " saves only values this process can address.",
                     )
-                arrays[name] = value.copy()
+                arrays[name] = value
             key = _rng_json(state.key)
         fingerprints = _fingerprints(arrays)
         save_time = _now()
@@ -995,7 +1427,8 @@ class Saver:
                 "rng_key": key,
                 "fingerprints": _fingerprints_json(fingerprints),
             }
-            self._clean_leftovers(path)
+            if jax.process_index() == 0:
+                _clean_leftovers(save_dir, latest_filename)
             _write(path, arrays, meta)
             if write_state:
                 self._record(path, save_time, latest_filename)
@@ -1014,26 +1447,6 @@ class Saver:
                 )
             self._pending = self._executor.submit(write)
         return path
-
-    def _clean_leftovers(self, path: str) -> None:
-        """Removes orbax temporary directories left by killed saves of this prefix.
-
-        Done once per (directory, prefix), before the first save there.
-        """
-        save_dir = os.path.dirname(path) or "."
-        prefix = re.sub(r"-\d+$", "", os.path.basename(path))
-        key = (os.path.abspath(save_dir), prefix)
-        if key in self._cleaned_prefixes:
-            return
-        self._cleaned_prefixes.add(key)
-        if jax.process_index() != 0:
-            return
-        leftover = re.compile(
-            re.escape(prefix) + r"(-\d+)?" + re.escape(_ORBAX_TMP_SUFFIX)
-        )
-        for entry in os.listdir(save_dir):
-            if leftover.match(entry):
-                shutil.rmtree(os.path.join(save_dir, entry), ignore_errors=True)
 
     def wait_until_finished(self) -> None:
         """Waits for a non-blocking ``save``; raises the error it met, if any."""
@@ -1219,12 +1632,27 @@ def _check_specs(
 
 
 def _delete_checkpoint(path: str) -> None:
-    try:
-        shutil.rmtree(path)
-    except FileNotFoundError:
-        pass
-    except OSError as err:
-        logger.warning("Ignoring: failed to delete old checkpoint %s: %s", path, err)
+    """Deletes a checkpoint so that it is never seen half deleted.
+
+    It is renamed to ``.jgraph-del-<random>`` first (one atomic step after which
+    ``checkpoint_exists`` is False), then its files are removed; a process killed
+    in between leaves that directory for the next save to remove.
+    """
+    for victim in (path, _sibling(path, "tmp"), _sibling(path, "old")):
+        if not os.path.lexists(victim):
+            continue
+        trash = os.path.join(
+            os.path.dirname(victim), f"{_OWN_PREFIX}del-{secrets.token_hex(8)}"
+        )
+        with _IN_FLIGHT.claim(trash):
+            try:
+                os.rename(victim, trash)
+            except OSError as err:
+                logger.warning(
+                    "Ignoring: failed to delete old checkpoint %s: %s", victim, err
+                )
+                continue
+            _remove_tree(trash)
 
 
 # -- inspecting checkpoints ---------------------------------------------------------------

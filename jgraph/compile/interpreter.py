@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import math
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -52,6 +53,11 @@ from jgraph.graph.shape import format_shape
 from jgraph.graph.tensor import Tensor
 from jgraph.graph.traversal import ancestors
 from jgraph.ops.registry import OpDef, Reads, opdef_for
+
+# Host constants from this size on are passed to the compiled run as arguments
+# (lifted), and ops making values this big are computed by it: neither is baked
+# into a compiled program.
+LIFT_CONSTANT_BYTES = 1 << 16
 
 UNINITIALIZED_HELP = (
     "Run jg.global_variables_initializer() (or the variable's initializer) first."
@@ -188,7 +194,11 @@ class Interpreter:
         elif opdef.needs_context:
             context = self if write else self.read_only_view(state, op)
             result = opdef.call(context, inputs, op.attrs)
-        elif opdef.pure and all(not isinstance(v, jax_core.Tracer) for v in inputs):
+        elif (
+            opdef.pure
+            and all(not isinstance(v, jax_core.Tracer) for v in inputs)
+            and not _makes_large_values(opdef, op, inputs)
+        ):
             # Values known at trace time (constants, shapes) stay concrete, so ops that
             # need static values (reshape to tf.shape(x), ...) work at run time.
             with jax.ensure_compile_time_eval():
@@ -485,6 +495,50 @@ class _Overlay(dict):
         return self._base[key]
 
 
+def _makes_large_values(opdef: OpDef, op: Operation, inputs: list[Any]) -> bool:
+    """Whether ``op`` (on values known at trace time) makes outputs as big as a
+    lifted constant: those are computed by the compiled program (a ``Fill`` is an
+    XLA broadcast), never on the host while tracing (where they would become a
+    constant baked into each compiled program)."""
+    sizes: list[tuple[tuple[int, ...], Any]] = []
+    for tensor in op.outputs:
+        dims = tensor.dims
+        if dims is None or not all(isinstance(d, int | np.integer) for d in dims):
+            # e.g. a Fill of tf.shape(x): its size is known now, not at build time
+            specs = jax.eval_shape(lambda: opdef.call(None, inputs, op.attrs))
+            sizes = [(s.shape, s.dtype) for s in jax.tree_util.tree_leaves(specs)]
+            break
+        sizes.append((tuple(int(d) for d in dims), tensor.dtype.np))
+    return any(
+        math.prod(dims) * np.dtype(dtype).itemsize >= LIFT_CONSTANT_BYTES
+        for dims, dtype in sizes
+    )
+
+
 def _match_variable(op: Operation, name: str, value: Any) -> Any:
-    """``value`` in variable ``name``'s dtype (shapes were checked when building)."""
-    return jax.numpy.asarray(value, op.graph.variables[name].dtype.np)
+    """``value`` as variable ``name`` holds it: every value entering the state goes
+    through here, so a value whose shape (a fed value of another shape: TF1's
+    ``Assign requires shapes of both tensors to match``) or kind of dtype differs
+    from the variable's is refused while the run is traced, before any state was
+    handed over. Same-kind dtypes are cast (int32 values of an int64 variable when
+    x64 is off)."""
+    variable = op.graph.variables[name]
+    shape = np.shape(value)
+    if not variable.shape.is_compatible_with(shape):
+        raise errors.InvalidArgumentError(
+            None,
+            op,
+            f"{op.type} requires shapes of both tensors to match: variable '{name}'"
+            f" has shape {format_shape(variable.dims)}, the value written by"
+            f" {op.name} has shape {format_shape(shape)}.\n  ({op.describe()})",
+        )
+    dtype = variable.dtype.np
+    if not np.can_cast(jax.numpy.result_type(value), dtype, "same_kind"):
+        raise errors.InvalidArgumentError(
+            None,
+            op,
+            f"{op.type} cannot write a value of dtype {jax.numpy.result_type(value)}"
+            f" to variable '{name}' of dtype {variable.dtype.name}.\n"
+            f"  ({op.describe()})",
+        )
+    return jax.numpy.asarray(value, dtype)

@@ -22,14 +22,12 @@ import jax
 
 from jgraph import errors
 from jgraph.compile import rng as _rng
-from jgraph.compile.interpreter import Interpreter
+from jgraph.compile.interpreter import LIFT_CONSTANT_BYTES, Interpreter
 from jgraph.compile.prune import prune
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Operation
 from jgraph.graph.tensor import Tensor
 from jgraph.ops.registry import Reads, opdef_for
-
-LIFT_CONSTANT_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)

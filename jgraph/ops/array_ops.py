@@ -12,6 +12,7 @@ fed limit, ``tf.where(cond)``) cannot be compiled by XLA and raise while buildin
 from __future__ import annotations
 
 import builtins
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,8 +22,8 @@ import numpy as np
 
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import get_default_graph
-from jgraph.graph.shape import format_shape, is_known
-from jgraph.graph.tensor import Tensor
+from jgraph.graph.shape import as_shape, format_shape, is_known
+from jgraph.graph.tensor import Tensor, as_tensor_or_none, contains_tensor
 from jgraph.ops.conversion import (
     build,
     check_dtype,
@@ -892,76 +893,150 @@ def one_hot(
 # -- filling -----------------------------------------------------------------------------------
 
 
-@op("Fill", same_dtype=False, static_inputs=("dims",))
+def _fill_fold(dims: Any, value: Any) -> np.ndarray:
+    """A Fill's value when the graph is built: a read-only view, no memory."""
+    return np.broadcast_to(np.asarray(value), _dims_tuple(dims))
+
+
+def _dims_tuple(dims: Any) -> tuple[int, ...]:
+    return tuple(int(d) for d in np.asarray(dims).reshape(-1))
+
+
+@op("Fill", same_dtype=False, static_inputs=("dims",), fold_value=_fill_fold)
 def _fill_impl(dims: Any, value: Any) -> Any:
     if np.ndim(value) != 0:
         raise ValueError(f"value must be a scalar, got shape {list(np.shape(value))}")
-    return jnp.full(tuple(int(d) for d in np.asarray(dims).reshape(-1)), value)
+    return jnp.full(_dims_tuple(dims), value)
 
 
 def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
-    """A tensor of shape ``dims`` filled with the scalar ``value`` (of its dtype)."""
-    return build(_fill_impl, dims, value, name=name)
+    """A tensor of shape ``dims`` filled with the scalar ``value`` (of its dtype).
+
+    Built as TF1 builds it (``Fill/dims``, ``Fill/value``, ``Fill``) and computed
+    inside the compiled run, so a big fill takes no memory when the graph is built.
+    A ``dims`` known at build time is an attribute of the ``Fill`` op (the
+    ``dims`` constant exists by name, as in TF1, but is not an input edge).
+    """
+    graph = get_default_graph()
+    with graph.name_scope(name or "Fill") as scope:
+        if as_tensor_or_none(dims) is None:
+            dims = convert_to_tensor(dims, name="dims")
+        return build(_fill_impl, dims, value, name=scope)
 
 
-def _fill_or_const(shape: Any, scalar: np.ndarray, name: str) -> Tensor:
-    static = fold_static(shape)
-    if static is not None:
-        dims = tuple(int(d) for d in np.asarray(static).reshape(-1))
-        return constant(np.broadcast_to(scalar, dims), name=name)
+# TF1 builds zeros/ones of fewer elements as a Const, bigger ones as a Fill.
+_CONST_MAX_ELEMENTS = 1000
+
+
+def _filled(shape: Any, dtype: Any, one: bool, name: str) -> Tensor:
+    """``tf.zeros``/``tf.ones``, built as TF1 builds them."""
+    dtype = _dtypes.as_dtype(dtype)
+    if dtype is _dtypes.string:
+        if one:
+            raise TypeError("Expected string, got 1 of type 'int' instead.")
+        scalar: Any = np.array(b"", dtype=object)
+    else:
+        scalar = np.ones((), dtype.np) if one else np.zeros((), dtype.np)
     graph = get_default_graph()
     with graph.name_scope(name) as scope:
-        return fill(shape, constant(scalar, name="Const"), name=scope)
+        if as_tensor_or_none(shape) is None and not (
+            isinstance(shape, list | tuple) and contains_tensor(shape)
+        ):
+            dims = _static_dims(shape)
+            # Strings cannot be computed inside a run: they stay host constants.
+            if int(np.prod(dims)) < _CONST_MAX_ELEMENTS or dtype is _dtypes.string:
+                return constant(scalar, dtype=dtype, shape=dims, name=scope)
+            shape = constant(dims, name="shape_as_tensor")
+        else:
+            shape = convert_to_tensor(shape)
+        if shape.shape.ndims == 0:
+            shape = reshape(shape, [-1])
+        return fill(shape, constant(scalar, dtype=dtype, name="Const"), name=scope)
+
+
+def _static_dims(shape: Any) -> list[int]:
+    """A shape given as Python values (ints, a TensorShape, numpy) as a list."""
+    if isinstance(shape, numbers.Integral) or (
+        isinstance(shape, np.ndarray) and shape.ndim == 0
+    ):
+        shape = [int(shape)]
+    static = as_shape(shape)
+    if not static.is_fully_defined():
+        raise ValueError(
+            f"Cannot make a tensor of the partially known shape {shape}; pass the"
+            " shape as a tensor (e.g. tf.shape(x)) to fill it when the graph runs."
+        )
+    return [int(d) for d in static.as_list() if d is not None]
 
 
 def zeros(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> Tensor:
-    """A tensor of zeros of ``shape`` (a list, or a tensor such as ``tf.shape(x)``)."""
-    dtype = _dtypes.as_dtype(dtype)
-    return _fill_or_const(shape, np.zeros((), dtype.np), name or "zeros")
+    """A tensor of zeros of ``shape`` (a list, or a tensor such as ``tf.shape(x)``).
+
+    As TF1: a ``Const`` below 1000 elements, else a ``Fill`` computed inside the
+    compiled run (no memory taken when the graph is built).
+    """
+    return _filled(shape, dtype, False, name or "zeros")
 
 
 def ones(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> Tensor:
-    """A tensor of ones of ``shape`` (a list, or a tensor such as ``tf.shape(x)``)."""
-    dtype = _dtypes.as_dtype(dtype)
-    return _fill_or_const(shape, np.ones((), dtype.np), name or "ones")
+    """A tensor of ones of ``shape`` (a list, or a tensor such as ``tf.shape(x)``).
+
+    As TF1: a ``Const`` below 1000 elements, else a ``Fill`` computed inside the
+    compiled run (no memory taken when the graph is built).
+    """
+    return _filled(shape, dtype, True, name or "ones")
 
 
-@op("ZerosLike", same_dtype=False, differentiable=False)
-def _zeros_like_impl(tensor: Any, *, dtype: Any = None) -> Any:
-    return jnp.zeros_like(
-        tensor, dtype=None if dtype is None else _dtypes.as_dtype(dtype).np
-    )
+def _zeros_like_fold(tensor: Any) -> np.ndarray:
+    return np.broadcast_to(np.zeros((), np.asarray(tensor).dtype), np.shape(tensor))
 
 
-@op("OnesLike", same_dtype=False, differentiable=False)
-def _ones_like_impl(tensor: Any, *, dtype: Any = None) -> Any:
-    return jnp.ones_like(
-        tensor, dtype=None if dtype is None else _dtypes.as_dtype(dtype).np
-    )
+@op("ZerosLike", same_dtype=False, differentiable=False, fold_value=_zeros_like_fold)
+def _zeros_like_impl(tensor: Any) -> Any:
+    return jnp.zeros_like(tensor)
 
 
 def zeros_like(
     tensor: Any, dtype: Any = None, name: str | None = None, optimize: bool = True
 ) -> Tensor:
-    """Zeros with the shape (and dtype, unless given) of ``tensor``."""
-    return build(
-        _zeros_like_impl,
-        tensor,
-        dtype=None if dtype is None else _dtypes.as_dtype(dtype),
-        name=name or "zeros_like",
-    )
+    """Zeros with the shape (and dtype, unless given) of ``tensor``.
+
+    As TF1: with ``optimize`` and a fully known shape, ``tf.zeros`` of that shape
+    (independent of ``tensor``'s value); else a ``ZerosLike`` op, or a ``Fill``
+    of ``tf.shape(tensor)`` when ``dtype`` differs.
+    """
+    graph = get_default_graph()
+    with graph.name_scope(name or "zeros_like") as scope:
+        tensor = convert_to_tensor(tensor, name="tensor")
+        out_dtype = tensor.dtype if dtype is None else _dtypes.as_dtype(dtype)
+        if optimize and tensor.shape.is_fully_defined():
+            return zeros(tensor.shape.as_list(), out_dtype, name=scope)
+        if out_dtype != tensor.dtype:
+            return zeros(shape(tensor), out_dtype, name=scope)
+        return build(_zeros_like_impl, tensor, name=scope)
 
 
 def ones_like(
     tensor: Any, dtype: Any = None, name: str | None = None, optimize: bool = True
 ) -> Tensor:
-    """Ones with the shape (and dtype, unless given) of ``tensor``."""
-    return build(
-        _ones_like_impl,
-        tensor,
-        dtype=None if dtype is None else _dtypes.as_dtype(dtype),
-        name=name or "ones_like",
-    )
+    """Ones with the shape (and dtype, unless given) of ``tensor``.
+
+    As TF1: a ``Fill`` of ``tensor``'s shape -- a constant when the shape is
+    fully known and ``optimize`` (``ones_like/Shape/shape_as_tensor``), else
+    ``tf.shape(tensor)``.
+    """
+    graph = get_default_graph()
+    with graph.name_scope(name or "ones_like") as scope:
+        tensor = convert_to_tensor(tensor, name="tensor")
+        out_dtype = tensor.dtype if dtype is None else _dtypes.as_dtype(dtype)
+        if optimize and tensor.shape.is_fully_defined():
+            with graph.name_scope("Shape"):
+                dims = constant(tensor.shape.as_list(), name="shape_as_tensor")
+        else:
+            dims = shape(tensor)
+        result = ones(dims, out_dtype, name=scope)
+    result.set_shape(tensor.shape)
+    return result
 
 
 @op("Range", same_dtype=False)

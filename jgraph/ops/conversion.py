@@ -275,9 +275,15 @@ def convert_to_tensor(
             f" {value.name}:0 or to run it for its effect?)"
         )
     if isinstance(value, list | tuple) and contains_tensor(value):
-        # Auto-packing, as TF1.
-        tensors = [convert_to_tensor(v, dtype, graph=graph) for v in value]
-        return pack_tensors(tensors, 0, name or "packed")
+        # Auto-packing, as TF1: Python items become constants named by position
+        # inside the pack's scope ('packed/1').
+        scope_graph = graph or _graph_of(value) or get_default_graph()
+        with scope_graph.name_scope(name or "packed") as scope:
+            tensors = [
+                convert_to_tensor(v, dtype, name=str(i), graph=graph)
+                for i, v in enumerate(value)
+            ]
+            return pack_tensors(tensors, 0, scope)
     target = dtype if dtype is not None else preferred_dtype
     return constant(value, dtype=target, name=name, graph=graph)
 

@@ -22,7 +22,9 @@ def constant_value(tensor: Any) -> np.ndarray | None:
     """The value of ``tensor`` if it can be computed when the graph is built, else None.
 
     Folds the ops whose ``OpDef.fold`` allows it: constants and pure ops on folded
-    values, and ``Shape``-like ops of fully known shapes.
+    values, and ``Shape``-like ops of fully known shapes. Fills (``tf.zeros`` of a
+    big shape, ...) fold to read-only broadcast views (``OpDef.fold_value``), so
+    folding them takes no memory.
     """
     tensor = as_tensor_or_none(tensor)
     if tensor is None:
@@ -35,13 +37,14 @@ def constant_value(tensor: Any) -> np.ndarray | None:
         dims = op_.inputs[0].dims
         if dims is None or not all(is_known(d) for d in dims):
             return None
-        values = [np.zeros(dims, op_.inputs[0].dtype.np)]
+        # A stand-in of the right shape that takes no memory (zero strides).
+        values = [np.broadcast_to(np.zeros((), op_.inputs[0].dtype.np), dims)]
     else:
         values = [constant_value(t) for t in op_.inputs]
         if any(v is None for v in values):
             return None
     with jax.enable_x64(True), jax.ensure_compile_time_eval():
-        result = opdef.call(None, values, op_.attrs)
+        result = opdef.call(None, values, op_.attrs, opdef.fold_value)
     result = result[tensor.value_index] if isinstance(result, tuple | list) else result
     return np.asarray(result)
 

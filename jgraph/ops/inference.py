@@ -20,6 +20,7 @@ from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Graph
 from jgraph.graph.shape import Shape, format_shape, is_known
 from jgraph.graph.tensor import Tensor
+from jgraph.ops.folding import constant_value
 from jgraph.ops.registry import KEY_SPEC, OpDef, OutputSpecs
 
 
@@ -197,10 +198,15 @@ def _infer_with_dynamic_shape(
     input_name: str,
 ) -> OutputSpecs:
     """Outputs when a static (shape) input is only known at run time, e.g.
-    ``reshape(x, tf.shape(y))``: that input's length is the output rank, sizes unknown."""
+    ``reshape(x, tf.shape(y))``: the dims the shape tensor will hold, as far as the
+    graph shows them (as TF1's ``constant_value_as_shape``): ``tf.shape(y)`` gives
+    ``y``'s dims, a stack of scalars the ones that fold; other sizes are unknown."""
     positions = opdef.input_positions(attrs)
     shape_input = tensors[positions.index(input_name)]
     data = next(t for n, t in zip(positions, tensors, strict=True) if n != input_name)
+    source = shape_input.op
+    if source.type == "Shape":
+        return [(data.dtype, source.inputs[0].dims)]
     if (
         shape_input.dims is None
         or len(shape_input.dims) != 1
@@ -210,6 +216,14 @@ def _infer_with_dynamic_shape(
             f"{opdef.type}: the length of '{input_name}' ({shape_input.name}) must be known"
             " when the graph is built."
         )
+    if source.type == "Pack" and all(t.dims == () for t in source.inputs):
+        folded = [constant_value(t) for t in source.inputs]
+        return [
+            (
+                data.dtype,
+                tuple(fresh_dim(graph) if v is None else int(v) for v in folded),
+            )
+        ]
     return [
         (data.dtype, tuple(fresh_dim(graph) for _ in range(int(shape_input.dims[0]))))
     ]

@@ -190,6 +190,7 @@ class OpDef:
     differentiable: bool = True
     jvp: JvpRule | None = None
     fold: Fold = Fold.NEVER
+    fold_value: Callable[..., Any] | None = None
 
     @property
     def stateful(self) -> bool:
@@ -235,18 +236,26 @@ class OpDef:
         return None if self.auto_feed is None else self.auto_feed(op)
 
     # -- calling the impl ----------------------------------------------------------
-    def call(self, leading: Any, inputs: Sequence[Any], attrs: dict[str, Any]) -> Any:
-        """Calls ``impl`` with the flat input values regrouped as the op declares
-        (``leading``: the key, variable values or context, else ``None``)."""
+    def call(
+        self,
+        leading: Any,
+        inputs: Sequence[Any],
+        attrs: dict[str, Any],
+        impl: Callable[..., Any] | None = None,
+    ) -> Any:
+        """Calls ``impl`` (default: the op's) with the flat input values regrouped
+        as the op declares (``leading``: the key, variable values or context, else
+        ``None``)."""
         args = self.group_inputs(inputs, attrs)
         impl_attrs = {k: attrs[k] for k in self.attr_names if k in attrs}
-        if self.jvp is not None:
+        if impl is None and self.jvp is not None:
             fn = jax.custom_jvp(functools.partial(self.impl, **impl_attrs))
             fn.defjvp(functools.partial(self.jvp, **impl_attrs))
             return fn(*args) if leading is None else fn(leading, *args)
+        impl = impl or self.impl
         if leading is None:
-            return self.impl(*args, **impl_attrs)
-        return self.impl(leading, *args, **impl_attrs)
+            return impl(*args, **impl_attrs)
+        return impl(leading, *args, **impl_attrs)
 
     def group_inputs(self, inputs: Sequence[Any], attrs: dict[str, Any]) -> list[Any]:
         """Flat input values -> the impl's positional arguments (lists regrouped,
@@ -319,6 +328,7 @@ def op(
     differentiable: bool = True,
     jvp: JvpRule | None = None,
     fold: Fold | None = None,
+    fold_value: Callable[..., Any] | None = None,
 ) -> Callable[[ImplT], ImplT]:
     """Registers ``impl`` under ``op_type``; returns ``impl`` unchanged.
 
@@ -368,6 +378,8 @@ def op(
         rule ``jvp(primals, tangents, **attrs) -> (outputs, tangents)``.
       fold: whether constant folding may evaluate the op; default: from its
         values when it is pure and has no ``shape_fn``.
+      fold_value: the impl's numpy twin for constant folding (same arguments), for
+        ops whose value can be given without materialising it (a broadcast view).
     """
     if op_type in REGISTRY:
         raise ValueError(f"Op type '{op_type}' is already registered.")
@@ -413,6 +425,7 @@ def op(
             differentiable=differentiable,
             jvp=jvp,
             fold=fold if fold is not None else default_fold,
+            fold_value=fold_value,
         )
         REGISTRY[op_type] = opdef
         _BY_IMPL[impl] = opdef

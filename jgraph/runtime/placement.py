@@ -50,7 +50,7 @@ from jgraph import errors
 from jgraph.compile import rng as _rng
 from jgraph.compile.lower import LoweredRun, lower
 from jgraph.compile.segments import Segment, cut
-from jgraph.config import operation_timeout_ms
+from jgraph.config import DEFAULT_MAX_COMPILED_SHAPES, operation_timeout_ms
 from jgraph.graph.device_spec import DeviceSpec
 from jgraph.graph.graph import Graph, Operation
 from jgraph.graph.tensor import Tensor
@@ -61,6 +61,7 @@ from jgraph.runtime.devices import (
     SoftPlacementWarning,
     device_type,
 )
+from jgraph.runtime.executables import Executables
 from jgraph.runtime.tasks import (
     RemoteValue,
     aval_of,
@@ -79,7 +80,10 @@ if TYPE_CHECKING:
 
 
 class Placement:
-    """Single-device placement: JAX's default device, plain ``jax.jit``."""
+    """Single-device placement: JAX's default device, ``jax.jit`` with at most
+    ``max_compiled_shapes`` executables per function (see ``executables.py``)."""
+
+    max_compiled_shapes: int = DEFAULT_MAX_COMPILED_SHAPES
 
     def lower(
         self,
@@ -93,8 +97,9 @@ class Placement:
     def jit(
         self, fn: Callable[..., Any], donate_argnums: Sequence[int]
     ) -> Callable[..., Any]:
-        """Compiles a lowered ``(ro_vars, rw_vars, feeds, key, consts)`` function."""
-        return jax.jit(fn, donate_argnums=tuple(donate_argnums))
+        """Compiles a lowered ``(ro_vars, rw_vars, feeds, key, consts)`` function,
+        one executable per feed shapes (the least recently used are dropped)."""
+        return Executables(fn, donate_argnums, self.max_compiled_shapes)
 
     def put_state(self, name: str, value: Any) -> Any:
         """The array that holds state entry ``name`` (a variable) in the session."""
@@ -128,6 +133,9 @@ class DevicePlacement(Placement):
         self.devices = DeviceMap(config)
         self._soft = bool(getattr(config, "allow_soft_placement", False))
         self._log = bool(getattr(config, "log_device_placement", False))
+        self.max_compiled_shapes = int(
+            getattr(config, "max_compiled_shapes", DEFAULT_MAX_COMPILED_SHAPES)
+        )
         self._warned: set[str] = set()
 
     # -- devices of ops and variables ---------------------------------------------

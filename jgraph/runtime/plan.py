@@ -23,6 +23,7 @@ from jgraph import errors
 from jgraph.compile.interpreter import uninitialized_error
 from jgraph.compile.lower import LoweredRun, host_constant
 from jgraph.compile.prune import prune
+from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Graph, Operation
 from jgraph.graph.shape import format_shape, is_known
 from jgraph.graph.tensor import Tensor
@@ -45,7 +46,10 @@ class RunStats:
     calls: int = 0
     traces: int = 0
     compiles: int = 0
-    shapes: set = field(default_factory=set)
+    evictions: int = 0  # compiled shapes dropped (ConfigProto.max_compiled_shapes)
+    # per feed name: how many compiles came with a new shape of that feed
+    shape_changes: dict[str, int] = field(default_factory=dict)
+    last_shapes: tuple | None = None  # the feed shapes of the last compile
 
 
 class Plan:
@@ -262,15 +266,7 @@ def checked_feed(check: FeedCheck, value: Any, steps: int = 0) -> Any:
     ):
         array = value
     else:
-        try:
-            array = as_numpy(value, tensor.dtype)
-        except (TypeError, ValueError) as err:
-            raise errors.InvalidArgumentError(
-                None,
-                tensor.op,
-                f"Cannot feed value {_short(value)} to tensor '{tensor.name}' of"
-                f" dtype {tensor.dtype.name}: {err}",
-            ) from err
+        array = _converted_feed(tensor, value)
     shape = array.shape
     if steps:
         if not shape or shape[0] != steps:
@@ -289,6 +285,102 @@ def checked_feed(check: FeedCheck, value: Any, steps: int = 0) -> Any:
             f" '{tensor.name}', which has shape {format_shape(dims)}.",
         )
     return array
+
+
+def _converted_feed(tensor: Tensor, value: Any) -> np.ndarray:
+    """``value`` as an array of ``tensor``'s dtype, refusing what would not fit.
+
+    TF1 converts a fed value with numpy's cast and raises only for Python ints out
+    of the dtype's range (``TypeError``) and values numpy cannot convert; those
+    raise the same class here, naming the tensor. jgraph also refuses, with
+    ``InvalidArgumentError``, what TF1's cast silently changes: integers out of
+    range, fractions, NaN or infinity into integers, numbers other than 0 and 1
+    into bool, complex numbers with an imaginary part into reals, and ``None`` or
+    strings into numbers. Floats keep TF1's rounding (and overflow to infinity),
+    with numpy's warnings as in TF1.
+    """
+    dtype = tensor.dtype
+    if dtype is _dtypes.string:
+        try:
+            return as_numpy(value, dtype)
+        except (TypeError, ValueError) as err:
+            raise _feed_error(tensor, value, str(err)) from err
+    if _is_int(value):
+        # TF1's own check, on Python ints only.
+        if not (dtype.is_integer or dtype.is_floating or dtype.np.kind == "c") or (
+            dtype.is_integer and not dtype.min <= value <= dtype.max
+        ):
+            reason = (
+                f"out of the range [{dtype.min}, {dtype.max}]; give the placeholder a"
+                " larger type (e.g. int64)"
+                if dtype.is_integer
+                else f"an int is not a {dtype.name}"
+            )
+            raise TypeError(_feed_message(tensor, value, reason))
+    try:
+        array = np.asarray(value)
+    except ValueError as err:  # ragged nests
+        raise _feed_error(tensor, value, str(err)) from err
+    kind = array.dtype.kind
+    if kind == "O" and array.size and all(_is_int(v) for v in array.flat):
+        # Python ints beyond int64
+        if not (dtype.is_floating or dtype.np.kind == "c"):
+            raise _feed_error(tensor, value, f"out of the range of {dtype.name}")
+        return np.asarray(value, dtype.np)
+    if kind in "OUSV" and dtype.np.kind != "V":
+        try:  # TF1's conversion, for its error class
+            with np.errstate(all="ignore"):
+                np.asarray(value, dtype.np)
+        except TypeError as err:
+            raise TypeError(_feed_message(tensor, value, str(err))) from err
+        except (ValueError, OverflowError) as err:
+            raise _feed_error(tensor, value, str(err)) from err
+        raise _feed_error(tensor, value, f"{_what(array)} is not a number")
+    if kind == "c" and dtype.np.kind != "c":
+        if np.any(np.imag(array) != 0):
+            raise _feed_error(tensor, value, "a complex value into a real dtype")
+        if not dtype.is_bool:
+            array.astype(dtype.np)  # numpy's ComplexWarning, as TF1 gives
+        array = np.real(array)
+        kind = array.dtype.kind
+    if dtype.is_integer and array.size:
+        if kind == "f" and not (
+            np.all(np.isfinite(array)) and np.all(np.mod(array, 1) == 0)
+        ):
+            raise _feed_error(tensor, value, "a fraction, NaN or infinity")
+        if kind in "iuf" and (array.min() < dtype.min or array.max() > dtype.max):
+            raise _feed_error(
+                tensor, value, f"out of the range [{dtype.min}, {dtype.max}]"
+            )
+    elif dtype.is_bool and kind != "b" and array.size:
+        if not np.all((array == 0) | (array == 1)):
+            raise _feed_error(tensor, value, "a number other than 0 and 1")
+    # Floats round as in TF1; beyond the dtype's range they become infinities,
+    # with numpy's overflow warning, as in TF1.
+    return array.astype(dtype.np, copy=False)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _what(array: np.ndarray) -> str:
+    if array.dtype.kind == "O":
+        return "None" if any(v is None for v in array.flat) else "an object"
+    return "a string"
+
+
+def _feed_message(tensor: Tensor, value: Any, reason: str) -> str:
+    return (
+        f"Cannot feed value {_short(value)} to tensor '{tensor.name}' of dtype"
+        f" {tensor.dtype.name}: {reason}."
+    )
+
+
+def _feed_error(tensor: Tensor, value: Any, reason: str) -> errors.OpError:
+    return errors.InvalidArgumentError(
+        None, tensor.op, _feed_message(tensor, value, reason)
+    )
 
 
 def _fits(shape: tuple[int, ...], dims: tuple[int | None, ...]) -> bool:

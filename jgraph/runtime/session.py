@@ -106,8 +106,9 @@ class Session:
 
     def close(self) -> None:
         """Frees the state; later calls to ``run`` raise ``RuntimeError``."""
-        self._closed = True
-        self._state.clear()
+        with self._state.lock:  # a run in another thread finishes first
+            self._closed = True
+            self._state.clear()
         self._plans.clear()
         self._host_feeds.clear()
         self._step_runs.clear()
@@ -116,11 +117,16 @@ class Session:
         self._closed = True
 
     # -- state -------------------------------------------------------------------------
-    def get_state(self, copy: bool = True) -> SessionState:
-        """The current state. With ``copy`` (default) the arrays stay valid after later
-        runs (the live ones are donated to the next run that updates them)."""
+    def get_state(
+        self, copy: bool = True, names: Sequence[str] | None = None
+    ) -> SessionState:
+        """The current state (of the variables ``names`` that hold a value, if given).
+
+        With ``copy`` (default) the arrays stay valid after later runs (the live
+        ones are donated to the next run that updates them), and they are one
+        consistent state even while other threads run the session."""
         self._check_open()
-        return self._state.snapshot(copy)
+        return self._state.snapshot(copy, None if names is None else tuple(names))
 
     def set_state(self, variables: Mapping[str, Any], key: Any = None) -> None:
         """Sets variable values by name (all checked first: all or nothing), and the
@@ -159,37 +165,67 @@ class Session:
         feed_keys = tuple(feed_dict) if feed_dict else ()
         plan = self._plans.get(fetches, feed_keys)
         feed_values = plan.feed_values(feed_dict.values()) if feed_dict else ()
-        if plan.auto_feeds:
-            feed_values += self._host_feeds.values(
-                plan.auto_feeds, self._state.variables
-            )
         return plan.rebuild(self._call(plan, feed_values))
 
     def _call(self, plan: Plan, feed_values: tuple) -> list[Any]:
         lowered = plan.lowered
-        plan.stats.calls += 1
-        feed_values = self._placement.put_feeds(lowered.feeds, feed_values)
-        traces = lowered.trace_count[0]
-        outputs = self._state.call(plan.state_call, (feed_values,), (plan.constants,))
+        state = self._state
+        with state.lock:  # one run at a time takes and replaces the state
+            if self._closed:
+                raise RuntimeError("Attempted to use a closed Session.")
+            if plan.auto_feeds:
+                feed_values += self._host_feeds.values(plan.auto_feeds, state.variables)
+            plan.stats.calls += 1
+            feed_values = self._placement.put_feeds(lowered.feeds, feed_values)
+            traces = lowered.trace_count[0]
+            outputs = state.call(plan.state_call, (feed_values,), (plan.constants,))
+            self._host_feeds.restart(lowered.written_vars, plan.sources)
+            # Host values read the variables as this run left them.
+            variables = dict(state.variables) if lowered.host_outputs else {}
         if lowered.trace_count[0] != traces:
             self._note_trace(plan, feed_values)
-        self._host_feeds.restart(lowered.written_vars, plan.sources)
-        return plan.results(outputs, self._state.variables)
+        return plan.results(outputs, variables)
 
     def _note_trace(self, plan: Plan, feed_values: tuple) -> None:
+        """Counts a compile of ``plan``; warns when one fetch set keeps compiling,
+        naming the feeds whose shapes keep changing."""
         stats = plan.stats
         stats.traces = plan.lowered.trace_count[0]
         stats.compiles += 1
-        stats.shapes.add(tuple(np.shape(v) for v in feed_values))
-        if stats.compiles == RETRACE_WARNING_THRESHOLD:
+        stats.evictions = getattr(plan.lowered.fn, "evictions", 0)
+        shapes = tuple(np.shape(v) for v in feed_values)
+        last = stats.last_shapes or ((),) * len(shapes)
+        for tensor, old, new in zip(plan.lowered.feeds, last, shapes, strict=False):
+            if old != new or stats.last_shapes is None:
+                changes = stats.shape_changes
+                changes[tensor.name] = changes.get(tensor.name, 0) + 1
+        stats.last_shapes = shapes
+        compiles = stats.compiles
+        if compiles >= RETRACE_WARNING_THRESHOLD and compiles & (compiles - 1) == 0:
+            # At the 8th compile, then the 16th, 32nd, ...: a loop that compiles
+            # every step keeps being told, a few times.
+            changing = sorted(stats.shape_changes.items(), key=lambda kv: -kv[1])
+            names = ", ".join(
+                f"'{name}' (a new shape in {count} of {compiles} compiles, last"
+                f" {format_shape(shape)})"
+                for name, count in changing
+                if count > 1
+                for tensor, shape in zip(plan.lowered.feeds, shapes, strict=False)
+                if tensor.name == name
+            )
             warnings.warn(
-                f"The fetch set {list(stats.fetches)} has been compiled"
-                f" {stats.compiles} times, once per new feed shape (last shapes:"
-                f" {[format_shape(np.shape(v)) for v in feed_values]}). XLA compiles per"
-                " shape; pad batches to a few fixed sizes to avoid recompiling.",
+                f"The fetch set {list(stats.fetches)} has been compiled {compiles}"
+                f" times, once per new feed shape; the changing feeds: {names or '?'}."
+                " XLA compiles per shape: pad batches to a few fixed sizes to avoid"
+                f" recompiling. The session keeps the last {self._max_compiled()}"
+                " compiled shapes per fetch set (ConfigProto(max_compiled_shapes=...));"
+                f" {stats.evictions} evicted so far.",
                 RetracingWarning,
                 stacklevel=4,
             )
+
+    def _max_compiled(self) -> int:
+        return getattr(self._placement, "max_compiled_shapes", 0)
 
     def _plan(self, fetches: Any, feed_keys: tuple) -> Plan:
         """A new plan of ``fetches`` fed by ``feed_keys`` (cached for ``run``)."""
@@ -215,10 +251,6 @@ class Session:
                     f"expected {len(feed_keys)} feed values, got {len(values)}"
                 )
             feed_values = plan.feed_values(values) if values else ()
-            if plan.auto_feeds:
-                feed_values += self._host_feeds.values(
-                    plan.auto_feeds, self._state.variables
-                )
             return plan.rebuild(call(plan, feed_values))
 
         return callable_
@@ -268,17 +300,21 @@ class Session:
                 plan.feed_checks[len(fixed) :], stacked.values(), strict=True
             )
         )
-        if plan.auto_feeds:
-            stacked_values += self._host_feeds.values(
-                plan.auto_feeds, self._state.variables, steps
-            )
         call = self._step_runs.state_call(plan, steps, unroll)
-        outputs = self._state.call(
-            call, (fixed_values, stacked_values), (plan.constants,)
-        )
-        plan.stats.calls += steps
-        self._host_feeds.restart(plan.lowered.written_vars, plan.sources)
-        results = step_results(plan, outputs, steps, return_all, self._state.variables)
+        state = self._state
+        with state.lock:
+            self._check_open()
+            if plan.auto_feeds:
+                stacked_values += self._host_feeds.values(
+                    plan.auto_feeds, state.variables, steps
+                )
+            outputs = state.call(
+                call, (fixed_values, stacked_values), (plan.constants,)
+            )
+            plan.stats.calls += steps
+            self._host_feeds.restart(plan.lowered.written_vars, plan.sources)
+            variables = dict(state.variables) if plan.lowered.host_outputs else {}
+        results = step_results(plan, outputs, steps, return_all, variables)
         return plan.rebuild(results)
 
     def as_function(
@@ -318,7 +354,8 @@ class Session:
         return fn, variables
 
     def stats(self) -> list[RunStats]:
-        """Call, trace and compile counts per compiled fetch set."""
+        """Per compiled fetch set: calls, traces, compiles, evicted compiled shapes
+        and, per feed, how many compiles came with a new shape of it."""
         return self._plans.stats()
 
     def list_devices(self) -> list[Any]:

@@ -6,11 +6,27 @@ compiled run needs, calls it and stores what it returns (the run loop and
 ``run_steps`` both go through it), and :meth:`State.set` checks and stores values
 from outside (a restore, ``Variable.load``). The arrays of variables a run
 updates are donated to it: they are replaced, never read again.
+
+The hand-off never loses the state:
+
+- ``State.lock`` is held from taking the state to storing the new one, so runs
+  from several threads are serialised there (XLA dispatch is asynchronous: the
+  lock covers the dispatch, not the computation), and :meth:`snapshot` copies a
+  consistent state while another thread trains.
+- Tracing and compiling (where warnings, shape errors and interrupts happen) come
+  before the compiled call consumes the donated arrays, and that call is one C++
+  call (``executables.py``); the new state is stored right after it returns.
+- ``SIGINT`` (Ctrl-C) arriving in the main thread meanwhile is held back and
+  delivered once the new state is stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from types import FrameType
 from typing import Any, NamedTuple
 
 import jax
@@ -52,61 +68,74 @@ class StateCall(NamedTuple):
 
 
 class State:
-    """The variables and RNG key of one session's graph."""
+    """The variables and RNG key of one session's graph.
+
+    Attributes:
+      lock: held while a run takes, replaces or copies the state (re-entrant).
+    """
 
     def __init__(self, graph: Graph, placement: Placement) -> None:
         self._graph = graph
         self._placement = placement
         self.variables: dict[str, jax.Array] = {}
         self.key: _rng.RngState = _rng.initial_state(graph.random_ops)
+        self.lock = threading.RLock()
 
     def call(self, call: StateCall, before_key: tuple, after_key: tuple) -> Any:
         """Runs ``call.fn`` on the state it needs and keeps the state it returns;
         returns its outputs."""
-        variables = self.variables
-        try:
-            ro = {n: variables[n] for n in call.ro_names}
-            rw = {n: variables[n] for n in call.rw_names}
-        except KeyError as missing:
-            raise call.missing(missing.args[0]) from None
-        for name in call.optional_names:
-            if name in variables:
-                rw[name] = variables[name]
-        for name in call.optional_ro_names:
-            if name in variables:
-                ro[name] = variables[name]
-        for name in call.zero_names:
-            rw[name] = variables[name] if name in variables else self._zeros(name)
-        key = self.key if call.uses_rng else None
-        if call.needs_x64:
-            with jax.enable_x64(True):
+        with self.lock, interrupts_deferred():
+            variables = self.variables
+            try:
+                ro = {n: variables[n] for n in call.ro_names}
+                rw = {n: variables[n] for n in call.rw_names}
+            except KeyError as missing:
+                raise call.missing(missing.args[0]) from None
+            for name in call.optional_names:
+                if name in variables:
+                    rw[name] = variables[name]
+            for name in call.optional_ro_names:
+                if name in variables:
+                    ro[name] = variables[name]
+            for name in call.zero_names:
+                rw[name] = variables[name] if name in variables else self._zeros(name)
+            key = self.key if call.uses_rng else None
+            with jax.enable_x64(True) if call.needs_x64 else contextlib.nullcontext():
                 new_rw, outputs, next_key = call.fn(
                     ro, rw, *before_key, key, *after_key
                 )
-        else:
-            new_rw, outputs, next_key = call.fn(ro, rw, *before_key, key, *after_key)
-        if new_rw:
-            variables.update(new_rw)
-        if key is not None:
-            self.key = next_key
+                # Stored before anything else runs (still inside the context).
+                variables.update(new_rw)
+                if key is not None:
+                    self.key = next_key
         return outputs
 
-    def snapshot(self, copy: bool = True) -> SessionState:
-        """The current state; with ``copy`` the arrays stay valid after later runs."""
-        variables = dict(self.variables)
-        if copy:
-            variables = {k: v.copy() for k, v in variables.items()}
-        return SessionState(variables, self.key)
+    def snapshot(
+        self, copy: bool = True, names: tuple[str, ...] | None = None
+    ) -> SessionState:
+        """The current state (of the variables ``names`` that hold a value, if
+        given); with ``copy`` the arrays stay valid after later runs (the copies
+        are taken under the lock, so they are one consistent state)."""
+        with self.lock:
+            variables = self.variables
+            if names is not None:
+                variables = {n: variables[n] for n in names if n in variables}
+            else:
+                variables = dict(variables)
+            if copy:
+                variables = {k: v.copy() for k, v in variables.items()}
+            return SessionState(variables, self.key)
 
     def copies(
         self, names: tuple[str, ...], missing: Callable[[str], Exception]
     ) -> dict:
         """Copies of the values of ``names`` (``missing(name)`` is raised for one
         without a value)."""
-        try:
-            return {n: self.variables[n].copy() for n in names}
-        except KeyError as err:
-            raise missing(err.args[0]) from None
+        with self.lock:
+            try:
+                return {n: self.variables[n].copy() for n in names}
+            except KeyError as err:
+                raise missing(err.args[0]) from None
 
     def set(self, values: Mapping[str, Any], key: Any = None) -> None:
         """Sets variable values by name (all checked first: all or nothing), and the
@@ -138,9 +167,12 @@ class State:
             checked[name] = array
         with jax.enable_x64(True):
             put = self._placement.put_state
-            self.variables.update({k: put(k, v) for k, v in checked.items()})
-            if key is not None:
-                self.key = jax.device_put(_rng.as_state(key))
+            placed = {k: put(k, v) for k, v in checked.items()}
+            new_key = None if key is None else jax.device_put(_rng.as_state(key))
+        with self.lock:
+            self.variables.update(placed)
+            if new_key is not None:
+                self.key = new_key
 
     def converted(self, values: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """``values`` converted to each variable's dtype (for :meth:`set`)."""
@@ -152,9 +184,36 @@ class State:
         return converted
 
     def clear(self) -> None:
-        self.variables = {}
+        with self.lock:
+            self.variables = {}
 
     def _zeros(self, name: str) -> jax.Array:
         variable = self._graph.variables[name]
         with jax.enable_x64(variable.dtype.is_64bit):
             return jax.numpy.zeros(variable.spec.shape, variable.dtype.np)
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Holds back ``SIGINT`` for the duration of the block and delivers it after.
+
+    Only the main thread receives signals (and may set handlers); elsewhere, and
+    where the current handler was not set from Python, this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is None:
+        yield
+        return
+    pending: list[FrameType | None] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: pending.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pending and callable(previous):
+            previous(signal.SIGINT, pending[0])
+        elif pending and previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)

@@ -399,9 +399,10 @@ ARRAY_ROWS = [
         [(np.array([0, 3, -1, 4, 2], I32),), (np.array([[1, 1], [0, 2]], I64),)],
     ),
     Row(
-        "OnesLike",
+        "Fill",
         lambda tf, x: (tf.ones_like(x), tf.ones_like(x, dtype=tf.int32)),
         [(BLOCK,)],
+        id="ones-like",
     ),
     Row(
         "ZerosLike",

@@ -138,25 +138,21 @@ def _lossy(value, dtype) -> bool:
         array = np.asarray(value)
         if array.dtype.kind in "OUS" or array.dtype.kind == "c":
             return True
-        cast = array.astype(dtype)
-        return not np.array_equal(cast.astype(array.dtype), array)
+        with np.errstate(all="ignore"):
+            cast = array.astype(dtype)
+        # By value: -3 fed to uint8 becomes 253 (a round trip would hide it).
+        return not np.array_equal(cast, array)
     except (TypeError, ValueError):
         return True
 
 
 @pytest.mark.parametrize("dtype", FEED_DTYPES)
 @pytest.mark.parametrize("value", list(FEED_VALUES), ids=list(FEED_VALUES))
-def test_feed_conversion(dtype, value, request) -> None:
+def test_feed_conversion(dtype, value) -> None:
     """Equal values, or both raise; except (deliberate) that jgraph refuses a feed
     that numpy's cast would change (TF1 feeds 2.5 into int32 as 2), with an
     InvalidArgumentError naming the placeholder."""
     feed = FEED_VALUES[value]
-    if (value, dtype) in {
-        ("big-int", "int32"),
-        ("big-int", "uint8"),
-        ("negative-int", "uint8"),
-    }:
-        request.applymarker(core("a Python int beyond the dtype's range wraps"))
 
     def program(tf):
         x = tf.placeholder(getattr(tf, dtype), None)
@@ -215,7 +211,6 @@ def test_missing_feed_is_an_invalid_argument() -> None:
 # -- assign validation ------------------------------------------------------------------
 
 
-@core("assign of a wrong-shaped fed value changes the variable's shape")
 def test_assign_of_wrong_shape_at_run_time() -> None:
     def program(tf):
         v = tf.Variable([1.0, 2.0])
