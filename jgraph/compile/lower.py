@@ -5,7 +5,9 @@
     fn(read_only_vars, read_write_vars, feeds, key, consts)
         -> (new_rw_vars, outputs, next_key)
 
-``read_write_vars`` is donated, so variables are updated in place. The function
+``read_write_vars`` is donated, so variables are updated in place. Feeds whose
+values set shapes (``tf.ones([n, 10])`` with a fed ``n``) enter as static
+arguments, so ``fn`` compiles once per value of them (``shape_feeds.py``). The function
 runs an :class:`~jgraph.compile.interpreter.Interpreter` over the ops; there is no
 per-op code here: what the run must pass in, keep and finish on the host comes
 from each op's ``OpDef`` (its effects, randomness, host behaviour).
@@ -22,6 +24,7 @@ import jax
 
 from jgraph import errors
 from jgraph.compile.interpreter import Interpreter
+from jgraph.compile.shape_feeds import shape_feed_positions, static_feeds, unwrap
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Operation
 from jgraph.graph.tensor import Tensor
@@ -53,6 +56,8 @@ class LoweredRun:
     host_finalizers: tuple[tuple[int, Any], ...] = ()
     # The ops ``pure_fn`` interprets, in order (``ops`` less host-only ones).
     run_ops: tuple[Operation, ...] = ()
+    # Positions in ``feeds`` of the feeds whose values set shapes (static in ``fn``).
+    shape_feeds: tuple[int, ...] = ()
 
     @property
     def first_reader(self) -> dict[str, Operation]:
@@ -138,6 +143,7 @@ def lower(
         and host_constant(op).nbytes >= LIFT_CONSTANT_BYTES
     )
     lifted_outputs = tuple(op.outputs[0] for op in lifted)
+    shape_feeds = shape_feed_positions(device_ops, feeds)
 
     def pure_fn(
         ro_vars: dict, rw_vars: dict, feed_values: tuple, key: Any, consts: tuple = ()
@@ -148,7 +154,7 @@ def lower(
             ro_vars,
             rw_vars,
             (*feeds, *lifted_outputs),
-            (*feed_values, *consts),
+            (*unwrap(feed_values), *consts),
             key,
         )
         run.execute()
@@ -159,6 +165,15 @@ def lower(
         return new_rw, outputs, run.next_key
 
     jitted = jit(pure_fn, donate_argnums=(1,))
+    if shape_feeds:
+        compiled = jitted
+
+        def jitted(
+            ro_vars: dict, rw_vars: dict, feed_values: tuple, *rest: Any
+        ) -> tuple:
+            values = static_feeds(feeds, feed_values, shape_feeds)
+            return compiled(ro_vars, rw_vars, values, *rest)
+
     return LoweredRun(
         fn=jitted,
         pure_fn=pure_fn,
@@ -175,6 +190,7 @@ def lower(
         trace_count=trace_count,
         host_finalizers=tuple(host_finalizers),
         run_ops=device_ops,
+        shape_feeds=shape_feeds,
     )
 
 

@@ -975,12 +975,6 @@ BAD_INPUTS = [
         lambda: tf.range(5, 0), ValueError, "start <= limit", id="range-order"
     ),
     pytest.param(
-        lambda: tf.range(tf.placeholder(tf.int32, [])),
-        ValueError,
-        "must be known when the graph is built",
-        id="range-fed",
-    ),
-    pytest.param(
         lambda: tf.linspace(0, 1, 3), TypeError, r"'LinSpace'.*int32", id="linspace-int"
     ),
     pytest.param(
