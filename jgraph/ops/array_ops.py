@@ -358,21 +358,49 @@ unpack = unstack
 
 
 def _split_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
+    # A part of a dimension of unknown size (``num_split`` parts, or the -1 of
+    # ``sizes``) is unknown, as TF1's; the run splits the fed size.
     spec = specs[0]
     axis = attrs["axis"] % len(spec.shape)
     dtype = _dtypes.as_dtype(spec.dtype)
+    count = attrs["num_split"]
+    sizes = attrs["sizes"] if count is None else (-1,) * count
+    graph = get_default_graph()
     result = []
-    for size_ in attrs["sizes"]:
+    for size_ in sizes:
         dims = list(spec.shape)
-        dims[axis] = size_
+        dims[axis] = fresh_dim(graph) if size_ == -1 else size_
         result.append((dtype, tuple(dims)))
     return result
 
 
 @op("SplitV", shape_fn=_split_spec, num_outputs=-1)
-def _split_impl(value: Any, *, sizes: tuple[int, ...], axis: int) -> Any:
-    offsets = np.cumsum(sizes)[:-1]
-    return tuple(jnp.split(value, offsets, axis))
+def _split_impl(
+    value: Any,
+    *,
+    sizes: tuple[int, ...] | None = None,
+    axis: int,
+    num_split: int | None = None,
+) -> Any:
+    length = value.shape[axis]
+    if num_split is not None:  # the dimension's size was unknown when built
+        if length % num_split:
+            raise ValueError(
+                f"Number of ways to split should evenly divide the split dimension,"
+                f" but got split_dim {axis} (size = {length}) and num_split"
+                f" {num_split}"
+            )
+        sizes = (length // num_split,) * num_split
+    assert sizes is not None
+    if -1 in sizes:
+        rest = sum(s for s in sizes if s != -1)
+        sizes = tuple(length - rest if s == -1 else s for s in sizes)
+    if sum(sizes) != length or any(s < 0 for s in sizes):
+        raise ValueError(
+            f"Split sizes {list(sizes)} do not add up to the size of dimension"
+            f" {axis}, {length}"
+        )
+    return tuple(jnp.split(value, np.cumsum(sizes)[:-1], axis))
 
 
 def split(
@@ -383,7 +411,8 @@ def split(
     name: str = "split",
 ) -> list[Tensor]:
     """Splits ``value`` along ``axis`` into ``n`` equal parts (an int) or parts of
-    the given sizes (one of them may be -1)."""
+    the given sizes (one of them may be -1). On a dimension of unknown size the
+    parts are unknown, and the run splits the fed size."""
     tensor = convert_to_tensor(value)
     axis = static_int(axis, "axis")
     if tensor.dims is None:
@@ -395,10 +424,9 @@ def split(
     splits = static_value(num_or_size_splits, "num_or_size_splits")
     if splits.ndim == 0:
         count = int(splits)
-        if length is None:
-            raise ValueError(
-                f"Cannot split dimension {axis} of {tensor.name} into {count} parts:"
-                " its size is unknown. Give the sizes instead."
+        if length is None and count > 0:
+            return list(
+                build(_split_impl, tensor, num_split=count, axis=axis, name=name)
             )
         if count <= 0 or length % count:
             raise ValueError(
@@ -410,15 +438,12 @@ def split(
         sizes = tuple(int(s) for s in splits)
         if sizes.count(-1) > 1:
             raise ValueError(f"Split sizes {list(sizes)} hold more than one -1.")
-        if -1 in sizes:
-            if length is None:
-                raise ValueError(
-                    f"Split sizes {list(sizes)} hold -1 but dimension {axis} of"
-                    f" {tensor.name} has unknown size."
-                )
+        if -1 in sizes and length is not None:
             known = sum(s for s in sizes if s != -1)
             sizes = tuple(length - known if s == -1 else s for s in sizes)
-        if any(s < 0 for s in sizes) or (length is not None and sum(sizes) != length):
+        if any(s < -1 for s in sizes) or (
+            length is not None and sum(sizes) != length
+        ):
             raise ValueError(
                 f"Split sizes {list(sizes)} do not add up to dimension {axis} of"
                 f" {tensor.name}, of size {length}."
@@ -1138,8 +1163,15 @@ def ones_like(
 
 
 def _range_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
-    """A bound known only when the run is traced: a vector of unknown length."""
-    return [(_dtypes.as_dtype(attrs["dtype"]), (None,))]
+    """Bounds known only when the run is traced: a vector of unknown length,
+    unless the graph says what they are (``tf.shape(x)[1]`` of a known dim)."""
+    known = [partial_value(v) for v in args]
+    length = None
+    if all(v is not None and v.size == 1 and None not in v.ravel() for v in known):
+        first, last, step = (v.ravel()[0] for v in known)  # type: ignore[union-attr]
+        if step != 0:  # numpy's (and TF1's) arange length
+            length = max(0, int(np.ceil((last - first) / step)))
+    return [(_dtypes.as_dtype(attrs["dtype"]), (length,))]
 
 
 @op(
