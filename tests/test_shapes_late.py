@@ -166,14 +166,16 @@ def test_shape_from_a_variable_is_an_honest_error(sess):
     v = tf.Variable(3)
     made = tf.ones([v, 2], name="from_variable")
     sess.run(tf.global_variables_initializer())
-    with pytest.raises(errors.UnimplementedError, match="from_variable.*inside the run"):
+    with pytest.raises(
+        errors.UnimplementedError, match=r"from_variable.*inside the run"
+    ):
         sess.run(made)
 
 
 def test_shape_from_a_fed_batch_is_refused(sess):
     lengths = tf.placeholder(tf.int32, [None])
     steps = tf.range(tf.reduce_max(lengths), name="steps")
-    with pytest.raises(errors.UnimplementedError, match="steps.*at most 16 entries"):
+    with pytest.raises(errors.UnimplementedError, match=r"steps.*at most 16 entries"):
         sess.run(steps, {lengths: [1, 2, 3]})
     any_rank = tf.placeholder(tf.int32)
     made = tf.zeros(any_rank)

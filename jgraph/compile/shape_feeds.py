@@ -24,7 +24,6 @@ whole batch would compile every step; only scalars and short vectors (at most
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import jax
 import numpy as np

@@ -18,6 +18,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import core as jax_core
 
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import get_default_graph
@@ -165,8 +166,8 @@ def _reshape_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
     if dims.count(-1) > 1:
         raise ValueError(f"Reshape: shape {format_shape(dims)} holds more than one -1.")
     elements = tensor.shape.num_elements()
-    rest = [d for d in dims if d != -1]
-    if None not in rest and elements is not None:
+    rest = [d for d in dims if d is not None and d != -1]
+    if len(rest) + dims.count(-1) == len(dims) and elements is not None:
         wanted = int(np.prod(rest))
         if -1 in dims:
             if (wanted == 0 and elements) or (wanted and elements % wanted):
@@ -424,14 +425,14 @@ def split(
     splits = static_value(num_or_size_splits, "num_or_size_splits")
     if splits.ndim == 0:
         count = int(splits)
-        if length is None and count > 0:
-            return list(
-                build(_split_impl, tensor, num_split=count, axis=axis, name=name)
-            )
-        if count <= 0 or length % count:
+        if count <= 0 or (length is not None and length % count):
             raise ValueError(
                 f"Dimension {axis} of {tensor.name} has size {length}, which is not"
                 f" divisible by num_split = {count} (op: 'Split')."
+            )
+        if length is None:  # split when the run knows the size
+            return list(
+                build(_split_impl, tensor, num_split=count, axis=axis, name=name)
             )
         sizes = (length // count,) * count
     else:
@@ -441,9 +442,7 @@ def split(
         if -1 in sizes and length is not None:
             known = sum(s for s in sizes if s != -1)
             sizes = tuple(length - known if s == -1 else s for s in sizes)
-        if any(s < -1 for s in sizes) or (
-            length is not None and sum(sizes) != length
-        ):
+        if any(s < -1 for s in sizes) or (length is not None and sum(sizes) != length):
             raise ValueError(
                 f"Split sizes {list(sizes)} do not add up to dimension {axis} of"
                 f" {tensor.name}, of size {length}."
@@ -533,8 +532,10 @@ def _pad_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
         )
     out = []
     for d, (before, after) in zip(dims, pads.tolist(), strict=True):
-        known = d is not None and before is not None and after is not None
-        out.append(int(d) + int(before) + int(after) if known else None)
+        if d is None or before is None or after is None:
+            out.append(None)
+        else:
+            out.append(int(d) + int(before) + int(after))
     return [(tensor.dtype, tuple(out))]
 
 
@@ -919,7 +920,7 @@ def _decode_index(item: Any, values: Sequence[Any]) -> Any:
 
 
 def _as_bound(bound: Any) -> Any:
-    if bound is None or isinstance(bound, int | jax.core.Tracer):
+    if bound is None or isinstance(bound, int | jax_core.Tracer):
         return bound
     return int(np.asarray(bound))
 
@@ -936,13 +937,17 @@ def _slice_bounds(spec: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 def _strided_slice_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
-    """TF1's StridedSlice shape function on partly known shapes: a slice of a
-    known size with static bounds has its length; other slices are unknown."""
+    """TF1's StridedSlice shape function for tensor slice bounds (known when the
+    run is traced): a slice with a tensor bound, or of an unknown size, is
+    unknown; a slice of a known size with static bounds has its length. Without
+    tensor bounds, the impl's own inference (and its index checks) answers."""
     input, _ = args
     dims = _known_dims(input)
     if dims is None:
         return [(input.dtype, None)]
     spec = attrs["spec"]
+    if not _slice_bounds(spec):
+        return None
     consumed = sum(1 for item in spec if item is not None and item != "...")
     if consumed > len(dims) or sum(1 for item in spec if item == "...") > 1:
         return None  # the impl reports it

@@ -74,9 +74,10 @@ def partial_value(value: Any) -> np.ndarray | None:
     if tensor is None:
         if isinstance(value, list | tuple) and contains_tensor(value):
             parts = [partial_value(v) for v in value]
-            if any(p is None for p in parts) or len({p.shape for p in parts}) > 1:
+            known = [p for p in parts if p is not None]
+            if len(known) < len(parts) or len({p.shape for p in known}) > 1:
                 return None
-            return np.stack([np.asarray(p, object) for p in parts])
+            return np.stack([np.asarray(p, object) for p in known])
         return np.asarray(value)
     folded = constant_value(tensor)
     if folded is not None:
@@ -126,7 +127,7 @@ def _evaluate_trial(
             values = [_trial_value(t, trial, memo, budget) for t in op_.inputs]
             if any(v is None for v in values):
                 values = None
-    if values is None:  # an input of the shape computation: a trial value
+    if values is None or opdef is None:  # an input of the computation: a trial value
         dims = tensor.dims
         if dims is None or not all(is_known(d) for d in dims):
             return None

@@ -4,7 +4,11 @@ Where it sits: used by the builder (``conversion.add_op``) for every op it adds.
 The outputs come from running the op's implementation abstractly
 (``jax.eval_shape``). Unknown (``None``) dims are JAX symbolic dims; where JAX
 cannot unify independent unknown dims, or an input's rank is unknown, the
-inference retries with concrete stand-ins (see :func:`infer_outputs`).
+inference retries with stand-ins (see :func:`infer_outputs`). What
+``jax.eval_shape`` cannot see at all -- a shape given as a tensor known only when
+the run is traced (``tf.ones([tf.shape(x)[0], 10])``) -- an op's ``shape_rule``
+answers, TF1's shape function. Where nothing says more, the outputs have unknown
+dims or an unknown rank, as TF1's do, and the run checks the fed shapes.
 """
 
 from __future__ import annotations
@@ -64,8 +68,10 @@ def infer_outputs(
     specs = [spec_of(t) for t in tensors]
     late = [n for n in opdef.static_inputs if n not in attrs and n in opdef.input_names]
     # Late values (static inputs not folded, tensor slice bounds) and unknown sizes.
-    partial = bool(late) or bool(opdef.shape_inputs(attrs)) or any(
-        s is None or not all(is_known(d) for d in s.shape) for s in specs
+    partial = (
+        bool(late)
+        or bool(opdef.shape_inputs(attrs))
+        or any(s is None or not all(is_known(d) for d in s.shape) for s in specs)
     )
     if partial and opdef.shape_rule is not None:
         outputs = opdef.shape_rule(opdef.group_inputs(tensors, attrs), attrs)
@@ -165,8 +171,15 @@ def _retry_unknown_dims(
         # One shared dim can fix an output dim that really depends on the unknown
         # ones ((s - s) // 2 + 1 = 1 for a VALID conv of an unknown kernel): a dim
         # that changes when one unknown dim takes another size is unknown.
-        for other in _perturbed(opdef, specs, attrs, graph, positions):
-            outputs = _unknown_where_different(outputs, other)
+        # Only a known output size that no input has can come from them.
+        sizes = {int(d) for s in specs for d in s.shape if is_known(d)}
+        if any(
+            is_known(d) and int(d) not in sizes
+            for _, dims in outputs
+            for d in dims or ()
+        ):
+            for other in _perturbed(opdef, specs, attrs, graph, positions):
+                outputs = _unknown_where_different(outputs, other)
         return forget_unknown(outputs)
     tries = 1
     for count in (1, 2):
@@ -309,7 +322,9 @@ def _infer_with_unknown_rank(
         return [(dtype, None) for dtype, _ in results[0]]
     # No rank works with unknown sizes (``matmul(x, w)`` needs x's last dim to be
     # w's first): the outputs have unknown rank, as TF1 says; the run checks them.
-    return [(dtype, None) for dtype in _probe_dtypes(opdef, tensors, attrs, graph, name)]
+    return [
+        (dtype, None) for dtype in _probe_dtypes(opdef, tensors, attrs, graph, name)
+    ]
 
 
 _PROBE_SIZE = 64
