@@ -794,12 +794,6 @@ BAD_INPUTS = [
         id="split-sizes",
     ),
     pytest.param(
-        lambda: tf.split(tf.placeholder(tf.float32, [None]), 2),
-        ValueError,
-        "size is unknown",
-        id="split-unknown",
-    ),
-    pytest.param(
         lambda: tf.squeeze(tf.ones([2, 3]), [1]),
         ValueError,
         r"Can not squeeze dim\[1\], expected a dimension of 1, got 3",
