@@ -5,7 +5,9 @@
     fn(read_only_vars, read_write_vars, feeds, key, consts)
         -> (new_rw_vars, outputs, next_key)
 
-``read_write_vars`` is donated, so variables are updated in place. The function
+``read_write_vars`` is donated, so variables are updated in place. Feeds whose
+values set shapes (``tf.ones([n, 10])`` with a fed ``n``) enter as static
+arguments, so ``fn`` compiles once per value of them (``shape_feeds.py``). The function
 runs an :class:`~jgraph.compile.interpreter.Interpreter` over the ops; there is no
 per-op code here: what the run must pass in, keep and finish on the host comes
 from each op's ``OpDef`` (its effects, randomness, host behaviour).
@@ -24,6 +26,7 @@ from jgraph import errors
 from jgraph.compile import rng as _rng
 from jgraph.compile.interpreter import LIFT_CONSTANT_BYTES, Interpreter
 from jgraph.compile.prune import prune
+from jgraph.compile.shape_feeds import shape_feed_positions, static_feeds, unwrap
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Operation
 from jgraph.graph.tensor import Tensor
@@ -58,6 +61,8 @@ class LoweredRun:
     # The slots of the random ops the run runs (graph functions' too): their
     # streams advance (``rng.advance``).
     rng_slots: tuple[int, ...] = ()
+    # Positions in ``feeds`` of the feeds whose values set shapes (static in ``fn``).
+    shape_feeds: tuple[int, ...] = ()
 
     @property
     def first_reader(self) -> dict[str, Operation]:
@@ -147,6 +152,7 @@ def lower(
         and host_constant(op).nbytes >= LIFT_CONSTANT_BYTES
     )
     lifted_outputs = tuple(op.outputs[0] for op in lifted)
+    shape_feeds = shape_feed_positions(device_ops, feeds)
 
     def pure_fn(
         ro_vars: dict, rw_vars: dict, feed_values: tuple, key: Any, consts: tuple = ()
@@ -157,7 +163,7 @@ def lower(
             ro_vars,
             rw_vars,
             (*feeds, *lifted_outputs),
-            (*feed_values, *consts),
+            (*unwrap(feed_values), *consts),
             key,
         )
         run.execute()
@@ -174,6 +180,15 @@ def lower(
         return new_rw, outputs, next_key
 
     jitted = jit(pure_fn, donate_argnums=(1,))
+    if shape_feeds:
+        compiled = jitted
+
+        def jitted(
+            ro_vars: dict, rw_vars: dict, feed_values: tuple, *rest: Any
+        ) -> tuple:
+            values = static_feeds(feeds, feed_values, shape_feeds)
+            return compiled(ro_vars, rw_vars, values, *rest)
+
     return LoweredRun(
         fn=jitted,
         pure_fn=pure_fn,
@@ -192,6 +207,7 @@ def lower(
         run_ops=device_ops,
         final_reads=final_reads,
         rng_slots=rng_slots,
+        shape_feeds=shape_feeds,
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple
 
 from jgraph.compile.lower import Interpreter, LoweredRun
+from jgraph.compile.shape_feeds import unwrap
 from jgraph.graph.graph import Operation
 from jgraph.graph.tensor import Tensor
 from jgraph.ops.registry import opdef_for
@@ -109,7 +110,7 @@ def segment_fn(
 
     def pure(start_vals: dict, cur_vals: dict, in_values: tuple, key: Any) -> tuple:
         trace_count[0] += 1
-        run = Interpreter(run_ops, start_vals, {}, inputs, in_values, key)
+        run = Interpreter(run_ops, start_vals, {}, inputs, unwrap(in_values), key)
         run.state.update(cur_vals)
         run.execute(start, stop)
         written = {n: run.state[n] for n in writes if n in run.state}

@@ -128,7 +128,9 @@ class Tensor(TensorOperators):
         )
 
     def __str__(self) -> str:
-        return f'Tensor("{self.name}", shape={self.shape}, dtype={self._dtype.name})'
+        # As TF1: no shape part when the rank is unknown.
+        shape = "" if self.dims is None else f", shape={self.shape}"
+        return f'Tensor("{self.name}"{shape}, dtype={self._dtype.name})'
 
     def __hash__(self) -> int:
         return id(self)

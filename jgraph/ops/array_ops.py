@@ -19,6 +19,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import core as jax_core
 
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import get_default_graph
@@ -31,7 +32,12 @@ from jgraph.ops.conversion import (
     convert_to_tensor,
     pack_tensors,
 )
-from jgraph.ops.folding import constant_value, fold_static
+from jgraph.ops.folding import (
+    constant_value,
+    fold_static,
+    partial_shape,
+    partial_value,
+)
 from jgraph.ops.inference import fresh_dim
 from jgraph.ops.registry import Fold, op
 from jgraph.ops.state_ops import identity as identity
@@ -142,7 +148,44 @@ def rank(input: Any, name: str | None = None) -> Tensor:
 # -- reshaping ---------------------------------------------------------------------------
 
 
-@op("Reshape", same_dtype=False, static_inputs=("shape",))
+def _known_dims(tensor: Tensor) -> list[int | None] | None:
+    """``tensor``'s static shape as a list (``None`` for unknown sizes), or
+    ``None`` when its rank is unknown."""
+    if tensor.dims is None:
+        return None
+    return [int(d) if is_known(d) else None for d in tensor.dims]
+
+
+def _reshape_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
+    """TF1's Reshape shape function: the target's known sizes, and a ``-1`` worked
+    out when the input's size and the target's other sizes are known."""
+    tensor, shape = args
+    target = partial_value(shape)
+    if target is None or target.ndim != 1:
+        return [(tensor.dtype, None)]
+    dims = [None if d is None else int(d) for d in target.tolist()]
+    if dims.count(-1) > 1:
+        raise ValueError(f"Reshape: shape {format_shape(dims)} holds more than one -1.")
+    elements = tensor.shape.num_elements()
+    rest = [d for d in dims if d is not None and d != -1]
+    if len(rest) + dims.count(-1) == len(dims) and elements is not None:
+        wanted = int(np.prod(rest))
+        if -1 in dims:
+            if (wanted == 0 and elements) or (wanted and elements % wanted):
+                raise ValueError(
+                    f"Cannot reshape a tensor with {elements} elements to shape"
+                    f" {format_shape(dims)}"
+                )
+            dims[dims.index(-1)] = elements // wanted if wanted else 0
+        elif wanted != elements:
+            raise ValueError(
+                f"Cannot reshape a tensor with {elements} elements to shape"
+                f" {format_shape(dims)} ({wanted} elements)"
+            )
+    return [(tensor.dtype, tuple(None if d == -1 else d for d in dims))]
+
+
+@op("Reshape", same_dtype=False, static_inputs=("shape",), shape_rule=_reshape_rule)
 def _reshape_impl(tensor: Any, shape: Any = None) -> Any:
     dims = tuple(int(d) for d in np.asarray(shape).reshape(-1))
     known = [d for d in tensor.shape if is_known(d)]
@@ -161,7 +204,16 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
     return build(_reshape_impl, tensor, shape, name=name)
 
 
-@op("Transpose", same_dtype=False)
+def _transpose_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
+    """An input of unknown rank: a known ``perm`` gives the rank, as TF1."""
+    (x,) = args
+    perm = attrs["perm"]
+    if x.dims is not None or perm is None:
+        return None
+    return [(x.dtype, (None,) * len(perm))]
+
+
+@op("Transpose", same_dtype=False, shape_rule=_transpose_rule)
 def _transpose_impl(x: Any, *, perm: Any = None) -> Any:
     if perm is not None and sorted(perm) != list(builtins.range(x.ndim)):
         raise ValueError(f"perm {list(perm)} is not a permutation of 0..{x.ndim - 1}")
@@ -308,21 +360,49 @@ unpack = unstack
 
 
 def _split_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
+    # A part of a dimension of unknown size (``num_split`` parts, or the -1 of
+    # ``sizes``) is unknown, as TF1's; the run splits the fed size.
     spec = specs[0]
     axis = attrs["axis"] % len(spec.shape)
     dtype = _dtypes.as_dtype(spec.dtype)
+    count = attrs["num_split"]
+    sizes = attrs["sizes"] if count is None else (-1,) * count
+    graph = get_default_graph()
     result = []
-    for size_ in attrs["sizes"]:
+    for size_ in sizes:
         dims = list(spec.shape)
-        dims[axis] = size_
+        dims[axis] = fresh_dim(graph) if size_ == -1 else size_
         result.append((dtype, tuple(dims)))
     return result
 
 
 @op("SplitV", shape_fn=_split_spec, num_outputs=-1)
-def _split_impl(value: Any, *, sizes: tuple[int, ...], axis: int) -> Any:
-    offsets = np.cumsum(sizes)[:-1]
-    return tuple(jnp.split(value, offsets, axis))
+def _split_impl(
+    value: Any,
+    *,
+    sizes: tuple[int, ...] | None = None,
+    axis: int,
+    num_split: int | None = None,
+) -> Any:
+    length = value.shape[axis]
+    if num_split is not None:  # the dimension's size was unknown when built
+        if length % num_split:
+            raise ValueError(
+                f"Number of ways to split should evenly divide the split dimension,"
+                f" but got split_dim {axis} (size = {length}) and num_split"
+                f" {num_split}"
+            )
+        sizes = (length // num_split,) * num_split
+    assert sizes is not None
+    if -1 in sizes:
+        rest = sum(s for s in sizes if s != -1)
+        sizes = tuple(length - rest if s == -1 else s for s in sizes)
+    if sum(sizes) != length or any(s < 0 for s in sizes):
+        raise ValueError(
+            f"Split sizes {list(sizes)} do not add up to the size of dimension"
+            f" {axis}, {length}"
+        )
+    return tuple(jnp.split(value, np.cumsum(sizes)[:-1], axis))
 
 
 def split(
@@ -333,7 +413,8 @@ def split(
     name: str = "split",
 ) -> list[Tensor]:
     """Splits ``value`` along ``axis`` into ``n`` equal parts (an int) or parts of
-    the given sizes (one of them may be -1)."""
+    the given sizes (one of them may be -1). On a dimension of unknown size the
+    parts are unknown, and the run splits the fed size."""
     tensor = convert_to_tensor(value)
     axis = static_int(axis, "axis")
     if tensor.dims is None:
@@ -345,30 +426,24 @@ def split(
     splits = static_value(num_or_size_splits, "num_or_size_splits")
     if splits.ndim == 0:
         count = int(splits)
-        if length is None:
-            raise ValueError(
-                f"Cannot split dimension {axis} of {tensor.name} into {count} parts:"
-                " its size is unknown. Give the sizes instead."
-            )
-        if count <= 0 or length % count:
+        if count <= 0 or (length is not None and length % count):
             raise ValueError(
                 f"Dimension {axis} of {tensor.name} has size {length}, which is not"
                 f" divisible by num_split = {count} (op: 'Split')."
+            )
+        if length is None:  # split when the run knows the size
+            return list(
+                build(_split_impl, tensor, num_split=count, axis=axis, name=name)
             )
         sizes = (length // count,) * count
     else:
         sizes = tuple(int(s) for s in splits)
         if sizes.count(-1) > 1:
             raise ValueError(f"Split sizes {list(sizes)} hold more than one -1.")
-        if -1 in sizes:
-            if length is None:
-                raise ValueError(
-                    f"Split sizes {list(sizes)} hold -1 but dimension {axis} of"
-                    f" {tensor.name} has unknown size."
-                )
+        if -1 in sizes and length is not None:
             known = sum(s for s in sizes if s != -1)
             sizes = tuple(length - known if s == -1 else s for s in sizes)
-        if any(s < 0 for s in sizes) or (length is not None and sum(sizes) != length):
+        if any(s < -1 for s in sizes) or (length is not None and sum(sizes) != length):
             raise ValueError(
                 f"Split sizes {list(sizes)} do not add up to dimension {axis} of"
                 f" {tensor.name}, of size {length}."
@@ -376,7 +451,32 @@ def split(
     return list(build(_split_impl, tensor, sizes=sizes, axis=axis, name=name))
 
 
-@op("Tile", same_dtype=False, static_inputs=("multiples",))
+def _tile_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
+    """TF1's Tile shape function: known sizes times known multiples."""
+    input, multiples = args
+    reps = partial_shape(multiples)
+    dims = _known_dims(input)
+    if reps is None:
+        return [(input.dtype, None if dims is None else (None,) * len(dims))]
+    if dims is None:
+        dims = [None] * len(reps)
+    if len(dims) != len(reps):
+        raise ValueError(
+            f"Shape must be rank {len(dims)} (one multiple per dimension), but"
+            f" multiples are {format_shape(reps)}"
+        )
+    return [
+        (
+            input.dtype,
+            tuple(
+                None if d is None or m is None else d * m
+                for d, m in zip(dims, reps, strict=True)
+            ),
+        )
+    ]
+
+
+@op("Tile", same_dtype=False, static_inputs=("multiples",), shape_rule=_tile_rule)
 def _tile_impl(input: Any, multiples: Any = None) -> Any:
     reps = tuple(int(m) for m in np.asarray(multiples).reshape(-1))
     if len(reps) != input.ndim:
@@ -415,11 +515,37 @@ def _pad_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     return [(_dtypes.as_dtype(spec.dtype), dims)]
 
 
+def _pad_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
+    """Paddings known only when the run is traced: the known sums (TF1)."""
+    tensor, paddings, _ = args
+    if "paddings" in attrs:
+        return None  # the shape function
+    pads = partial_value(paddings)
+    dims = _known_dims(tensor)
+    if pads is None or pads.ndim != 2 or pads.shape[1] != 2:
+        return [(tensor.dtype, None if dims is None else (None,) * len(dims))]
+    if dims is None:
+        dims = [None] * pads.shape[0]
+    if len(dims) != pads.shape[0]:
+        raise ValueError(
+            f"paddings must have shape [{len(dims)}, 2] (one [before, after] per"
+            f" dimension), got {pads.tolist()}"
+        )
+    out = []
+    for d, (before, after) in zip(dims, pads.tolist(), strict=True):
+        if d is None or before is None or after is None:
+            out.append(None)
+        else:
+            out.append(int(d) + int(before) + int(after))
+    return [(tensor.dtype, tuple(out))]
+
+
 @op(
     "PadV2",
     same_dtype=("tensor", "constant_values"),
     static_inputs=("paddings",),
     shape_fn=_pad_spec,
+    shape_rule=_pad_rule,
 )
 def _pad_impl(
     tensor: Any, paddings: Any, constant_values: Any, *, mode: str = "CONSTANT"
@@ -729,7 +855,8 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor
                 f"tf.slice with a begin known only at run time ({begin.name}) needs"
                 f" explicit sizes, got {list(sizes)}: the output shape must be static."
             )
-    return build(_slice_impl, input_, begin, size=sizes, name=name)
+    # A run-time begin sets no shape (a dynamic slice): no shape inputs.
+    return build(_slice_impl, input_, begin, size=sizes, _shape_inputs=(), name=name)
 
 
 class _TensorIndex:
@@ -785,13 +912,75 @@ def _decode_index(item: Any, values: Sequence[Any]) -> Any:
     if isinstance(item, _TensorIndex):
         return values[item.position]
     if isinstance(item, tuple) and item and item[0] == "slice":
-        return builtins.slice(*(_decode_index(x, values) for x in item[1:]))
+        # Tensor bounds are shape inputs: concrete when the run is traced.
+        bounds = (_decode_index(x, values) for x in item[1:])
+        return builtins.slice(*(_as_bound(b) for b in bounds))
     if item == "...":
         return Ellipsis
     return item
 
 
-@op("StridedSlice", list_input="indices", same_dtype=False)
+def _as_bound(bound: Any) -> Any:
+    if bound is None or isinstance(bound, int | jax_core.Tracer):
+        return bound
+    return int(np.asarray(bound))
+
+
+def _slice_bounds(spec: tuple[Any, ...]) -> tuple[int, ...]:
+    """The flat input slots (after the sliced tensor) of tensor slice bounds."""
+    return tuple(
+        1 + bound.position
+        for item in spec
+        if isinstance(item, tuple)
+        for bound in item[1:]
+        if isinstance(bound, _TensorIndex)
+    )
+
+
+def _strided_slice_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
+    """TF1's StridedSlice shape function for tensor slice bounds (known when the
+    run is traced): a slice with a tensor bound, or of an unknown size, is
+    unknown; a slice of a known size with static bounds has its length. Without
+    tensor bounds, the impl's own inference (and its index checks) answers."""
+    input, _ = args
+    dims = _known_dims(input)
+    if dims is None:
+        return [(input.dtype, None)]
+    spec = attrs["spec"]
+    if not _slice_bounds(spec):
+        return None
+    consumed = sum(1 for item in spec if item is not None and item != "...")
+    if consumed > len(dims) or sum(1 for item in spec if item == "...") > 1:
+        return None  # the impl reports it
+    out: list[int | None] = []
+    position = 0
+    for item in spec:
+        if item is None:
+            out.append(1)
+        elif item == "...":
+            count = len(dims) - consumed
+            out.extend(dims[position : position + count])
+            position += count
+        elif isinstance(item, tuple):
+            size = dims[position]
+            position += 1
+            bounds = item[1:]
+            if size is None or any(isinstance(b, _TensorIndex) for b in bounds):
+                out.append(None)
+            else:
+                out.append(len(builtins.range(*builtins.slice(*bounds).indices(size))))
+        else:
+            position += 1  # an index: the dimension goes
+    out.extend(dims[position:])
+    return [(input.dtype, tuple(out))]
+
+
+@op(
+    "StridedSlice",
+    list_input="indices",
+    same_dtype=False,
+    shape_rule=_strided_slice_rule,
+)
 def _strided_slice_impl(
     input: Any, indices: Sequence[Any], *, spec: tuple[Any, ...]
 ) -> Any:
@@ -833,13 +1022,21 @@ def strided_slice_index(tensor: Tensor, key: Any) -> Tensor:
     """``tensor[key]`` with Python basic indexing: ints (negative too), slices with
     steps, ``...``, ``tf.newaxis``; scalar int tensors as indices or slice bounds.
 
+    A tensor slice bound sets the output shape: it must be known when the run is
+    traced, so the run compiles once per value of the feeds it comes from
+    (``x[i:i + 1]`` with a fed ``i``; see ``Session.stats``).
+
     TF1 difference: a run-time tensor index out of range is clamped (XLA), where
     TF1 raises.
     """
     items = key if isinstance(key, tuple) else (key,)
     tensors: list[Tensor] = []
     spec = tuple(_encode_index(item, tensors) for item in items)
-    return build(_strided_slice_impl, tensor, tensors, spec=spec, name="strided_slice")
+    bounds = _slice_bounds(spec)
+    marks = {"_shape_inputs": bounds} if bounds else {}
+    return build(
+        _strided_slice_impl, tensor, tensors, spec=spec, name="strided_slice", **marks
+    )
 
 
 newaxis = None
@@ -902,7 +1099,19 @@ def _dims_tuple(dims: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in np.asarray(dims).reshape(-1))
 
 
-@op("Fill", same_dtype=False, static_inputs=("dims",), fold_value=_fill_fold)
+def _fill_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
+    """TF1's Fill shape function: the known sizes of ``dims``."""
+    dims, value = args
+    return [(value.dtype, partial_shape(dims))]
+
+
+@op(
+    "Fill",
+    same_dtype=False,
+    static_inputs=("dims",),
+    fold_value=_fill_fold,
+    shape_rule=_fill_rule,
+)
 def _fill_impl(dims: Any, value: Any) -> Any:
     if np.ndim(value) != 0:
         raise ValueError(f"value must be a scalar, got shape {list(np.shape(value))}")
@@ -1039,9 +1248,39 @@ def ones_like(
     return result
 
 
-@op("Range", same_dtype=False)
-def _range_impl(*, start: Any, limit: Any, delta: Any, dtype: Any) -> Any:
-    return jnp.arange(start, limit, delta, dtype=_dtypes.as_dtype(dtype).np)
+def _range_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
+    """Bounds known only when the run is traced: a vector of unknown length,
+    unless the graph says what they are (``tf.shape(x)[1]`` of a known dim)."""
+    known = [partial_value(v) for v in args]
+    length = None
+    if all(v is not None and v.size == 1 and None not in v.ravel() for v in known):
+        first, last, step = (v.ravel()[0] for v in known)  # type: ignore[union-attr]
+        if step != 0:  # numpy's (and TF1's) arange length
+            length = max(0, int(np.ceil((last - first) / step)))
+    return [(_dtypes.as_dtype(attrs["dtype"]), (length,))]
+
+
+@op(
+    "Range",
+    same_dtype=False,
+    static_inputs=("start", "limit", "delta"),
+    shape_rule=_range_rule,
+)
+def _range_impl(start: Any, limit: Any, delta: Any, *, dtype: Any) -> Any:
+    dtype = _dtypes.as_dtype(dtype)
+    first, last, step = (np.asarray(v).item() for v in (start, limit, delta))
+    _check_range(first, last, step)
+    return jnp.arange(first, last, step, dtype=dtype.np)
+
+
+def _check_range(first: Any, last: Any, step: Any) -> None:
+    if step == 0:
+        raise ValueError("Requires delta != 0 in tf.range.")
+    if (step > 0 and first > last) or (step < 0 and first < last):
+        raise ValueError(
+            f"Requires start <= limit when delta > 0 (start >= limit when delta < 0):"
+            f" got start {first}, limit {last}, delta {step}."
+        )
 
 
 _RANGE_TYPES = (_dtypes.int32, _dtypes.int64, _dtypes.float32, _dtypes.float64)
@@ -1059,32 +1298,27 @@ def range(
     Without ``dtype``, the widest of the arguments' types (int32 < int64 <
     float32 < float64) is used.
 
-    TF1 difference: the arguments must be known when the graph is built, since
-    XLA needs the length.
+    The arguments may be tensors known only when the run is traced
+    (``tf.range(tf.shape(x)[0])``, a fed ``n``): the length is a shape, so the
+    run compiles once per value of the feeds they come from (``Session.stats``).
     """
     if limit is None:
         start, limit = 0, start
     args = (start, limit, delta)
-    values = [float(static_value(v, "tf.range arguments")) for v in args]
     if dtype is None:
         kinds = [dtype_of(v) for v in args]
         dtype = max(
             kinds, key=lambda d: _RANGE_TYPES.index(d) if d in _RANGE_TYPES else 0
         )
     dtype = _dtypes.as_dtype(dtype)
-    first, last, step = values
-    if step == 0:
-        raise ValueError("Requires delta != 0 in tf.range.")
-    if (step > 0 and first > last) or (step < 0 and first < last):
-        raise ValueError(
-            f"Requires start <= limit when delta > 0 (start >= limit when delta < 0):"
-            f" got start {first}, limit {last}, delta {step}."
-        )
+    folded = [fold_static(v) for v in args]
+    if any(v is None for v in folded):
+        return build(_range_impl, *args, dtype=dtype, name=name)
+    first, last, step = (float(np.asarray(v)) for v in folded)
+    _check_range(first, last, step)
     if dtype.is_integer:
         first, last, step = int(first), int(last), int(step)
-    return build(
-        _range_impl, start=first, limit=last, delta=step, dtype=dtype, name=name
-    )
+    return build(_range_impl, first, last, step, dtype=dtype, name=name)
 
 
 @op("LinSpace")

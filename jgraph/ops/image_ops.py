@@ -104,7 +104,22 @@ def _check_resize_input(images: Any, size: tuple[int, ...]) -> None:
         raise ValueError(f"size must be 2 positive ints, got {list(size)}")
 
 
-@op("ResizeBilinear", dtypes=NUMBERS)
+def _resize_rule(float_output: bool) -> Any:
+    """Images of unknown height or width (TF1's resize shape function): batch and
+    channels kept, ``size`` the new height and width; the run resizes the fed size."""
+
+    def rule(args: list[Any], attrs: dict[str, Any]) -> Any:
+        (images,) = args
+        if images.dims is None or len(images.dims) != 4:
+            return None  # the impl reports it
+        dims = images.shape.as_list()
+        dtype = _dtypes.float32 if float_output else images.dtype
+        return [(dtype, (dims[0], *attrs["size"], dims[3]))]
+
+    return rule
+
+
+@op("ResizeBilinear", dtypes=NUMBERS, shape_rule=_resize_rule(float_output=True))
 def _resize_bilinear_impl(
     images: Any, *, size: tuple[int, int], align_corners: bool = False
 ) -> Any:
@@ -124,7 +139,11 @@ def _resize_bilinear_impl(
     return x
 
 
-@op("ResizeNearestNeighbor", dtypes=NUMBERS)
+@op(
+    "ResizeNearestNeighbor",
+    dtypes=NUMBERS,
+    shape_rule=_resize_rule(float_output=False),
+)
 def _resize_nearest_impl(
     images: Any, *, size: tuple[int, int], align_corners: bool = False
 ) -> Any:
@@ -157,7 +176,6 @@ def _resize(
 ) -> Tensor:
     images = convert_to_tensor(images)
     rank = _image_rank(images, "images")
-    _height_width(images)
     batched = images if rank == 4 else expand_dims(images, 0)
     result = build(
         impl, batched, size=_size(size), align_corners=align_corners, name=name

@@ -4,7 +4,11 @@ Where it sits: used by the builder (``conversion.add_op``) for every op it adds.
 The outputs come from running the op's implementation abstractly
 (``jax.eval_shape``). Unknown (``None``) dims are JAX symbolic dims; where JAX
 cannot unify independent unknown dims, or an input's rank is unknown, the
-inference retries with concrete stand-ins (see :func:`infer_outputs`).
+inference retries with stand-ins (see :func:`infer_outputs`). What
+``jax.eval_shape`` cannot see at all -- a shape given as a tensor known only when
+the run is traced (``tf.ones([tf.shape(x)[0], 10])``) -- an op's ``shape_rule``
+answers, TF1's shape function. Where nothing says more, the outputs have unknown
+dims or an unknown rank, as TF1's do, and the run checks the fed shapes.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Graph
 from jgraph.graph.shape import Shape, format_shape, is_known
 from jgraph.graph.tensor import Tensor
-from jgraph.ops.folding import constant_value
 from jgraph.ops.registry import KEY_SPEC, OpDef, OutputSpecs
 
 
@@ -55,13 +58,35 @@ def infer_outputs(
     graph: Graph,
     name: str | None,
 ) -> OutputSpecs:
-    """Output (dtype, dims) pairs of ``opdef`` applied to ``tensors``, via eval_shape."""
+    """Output (dtype, dims) pairs of ``opdef`` applied to ``tensors``.
+
+    Where a shape is not known when the graph is built (an unknown dim or rank, a
+    static input such as ``tf.shape(x)`` known only when the run is traced), the
+    op's ``shape_rule`` (TF1's shape function) answers first; then the generic
+    inference below. The run checks everything again with the fed shapes.
+    """
     specs = [spec_of(t) for t in tensors]
+    late = [n for n in opdef.static_inputs if n not in attrs and n in opdef.input_names]
+    # Late values (static inputs not folded, tensor slice bounds) and unknown sizes.
+    partial = (
+        bool(late)
+        or bool(opdef.shape_inputs(attrs))
+        or any(s is None or not all(is_known(d) for d in s.shape) for s in specs)
+    )
+    if partial and opdef.shape_rule is not None:
+        outputs = opdef.shape_rule(opdef.group_inputs(tensors, attrs), attrs)
+        if outputs is not None:
+            return [
+                (
+                    _dtypes.as_dtype(dtype),
+                    None if dims is None else with_unknown_dims(graph, dims),
+                )
+                for dtype, dims in outputs
+            ]
     if opdef.shape_fn is not None:
         return opdef.shape_fn(specs, attrs)
-    dynamic = [n for n in opdef.static_inputs if n not in attrs]
-    if dynamic:
-        return _infer_with_dynamic_shape(opdef, tensors, attrs, graph, dynamic[0])
+    if late:
+        return _infer_with_dynamic_shape(opdef, tensors, attrs, graph, late[0])
     known_specs = [s for s in specs if s is not None]
     if len(known_specs) < len(specs):
         return _infer_with_unknown_rank(opdef, tensors, attrs, graph, name)
@@ -143,6 +168,18 @@ def _retry_unknown_dims(
 
     outputs = attempt({})
     if outputs is not None:
+        # One shared dim can fix an output dim that really depends on the unknown
+        # ones ((s - s) // 2 + 1 = 1 for a VALID conv of an unknown kernel): a dim
+        # that changes when one unknown dim takes another size is unknown.
+        # Only a known output size that no input has can come from them.
+        sizes = {int(d) for s in specs for d in s.shape if is_known(d)}
+        if any(
+            is_known(d) and int(d) not in sizes
+            for _, dims in outputs
+            for d in dims or ()
+        ):
+            for other in _perturbed(opdef, specs, attrs, graph, positions):
+                outputs = _unknown_where_different(outputs, other)
         return forget_unknown(outputs)
     tries = 1
     for count in (1, 2):
@@ -161,6 +198,42 @@ def _retry_unknown_dims(
                         outputs = _unknown_where_different(outputs, other)
                 return forget_unknown(outputs)
     return None
+
+
+# Concrete sizes for the unknown dims when checking which outputs depend on them:
+# all take the first, then one at a time the second (not 1: broadcasting; apart
+# enough that strided and halved sizes change).
+_PROBE_BASE, _PROBE_OTHER = 16, 21
+
+
+def _perturbed(
+    opdef: OpDef,
+    specs: list[jax.ShapeDtypeStruct],
+    attrs: dict[str, Any],
+    graph: Graph,
+    positions: list[tuple[int, int]],
+) -> list[OutputSpecs]:
+    """The outputs with every unknown dim set to one size, then with each unknown
+    dim in turn set to another (the evaluations that succeed)."""
+    results = []
+    for changed in [None, *positions[:_MAX_SHAPE_RETRIES]]:
+        concrete = [
+            jax.ShapeDtypeStruct(
+                tuple(
+                    d
+                    if is_known(d)
+                    else (_PROBE_OTHER if (i, j) == changed else _PROBE_BASE)
+                    for j, d in enumerate(s.shape)
+                ),
+                s.dtype,
+            )
+            for i, s in enumerate(specs)
+        ]
+        try:
+            results.append(_eval_outputs(opdef, concrete, attrs, graph))
+        except Exception:
+            continue
+    return results
 
 
 def _fresh_unknown(dims: Shape, graph: Graph) -> tuple[Any, ...]:
@@ -197,36 +270,16 @@ def _infer_with_dynamic_shape(
     graph: Graph,
     input_name: str,
 ) -> OutputSpecs:
-    """Outputs when a static (shape) input is only known at run time, e.g.
-    ``reshape(x, tf.shape(y))``: the dims the shape tensor will hold, as far as the
-    graph shows them (as TF1's ``constant_value_as_shape``): ``tf.shape(y)`` gives
-    ``y``'s dims, a stack of scalars the ones that fold; other sizes are unknown."""
+    """Outputs when a static (shape) input is only known at run time and the op
+    gives no ``shape_rule``, e.g. ``reshape(x, tf.shape(y))``: that input's length
+    is the output rank, sizes unknown (unknown rank when the length is unknown)."""
     positions = opdef.input_positions(attrs)
     shape_input = tensors[positions.index(input_name)]
     data = next(t for n, t in zip(positions, tensors, strict=True) if n != input_name)
-    source = shape_input.op
-    if source.type == "Shape":
-        return [(data.dtype, source.inputs[0].dims)]
-    if (
-        shape_input.dims is None
-        or len(shape_input.dims) != 1
-        or not is_known(shape_input.dims[0])
-    ):
-        raise ValueError(
-            f"{opdef.type}: the length of '{input_name}' ({shape_input.name}) must be known"
-            " when the graph is built."
-        )
-    if source.type == "Pack" and all(t.dims == () for t in source.inputs):
-        folded = [constant_value(t) for t in source.inputs]
-        return [
-            (
-                data.dtype,
-                tuple(fresh_dim(graph) if v is None else int(v) for v in folded),
-            )
-        ]
-    return [
-        (data.dtype, tuple(fresh_dim(graph) for _ in range(int(shape_input.dims[0]))))
-    ]
+    length = shape_input.dims
+    if length is None or len(length) != 1 or not is_known(length[0]):
+        return [(data.dtype, None)]
+    return [(data.dtype, tuple(fresh_dim(graph) for _ in range(int(length[0]))))]
 
 
 def _infer_with_unknown_rank(
@@ -263,15 +316,53 @@ def _infer_with_unknown_rank(
                 for dtype, dims in outputs
             ]
         )
-    if not results:
-        op_name = display_name(graph, opdef, name)
-        raise ValueError(
-            f"Cannot infer the outputs of '{op_name}' (op: '{opdef.type}') from inputs of"
-            " unknown rank; give the placeholder a shape."
-        )
-    if all(r == results[0] for r in results):
+    if results and all(r == results[0] for r in results):
         return [(dtype, with_unknown_dims(graph, dims)) for dtype, dims in results[0]]
-    return [(dtype, None) for dtype, _ in results[0]]
+    if results:
+        return [(dtype, None) for dtype, _ in results[0]]
+    # No rank works with unknown sizes (``matmul(x, w)`` needs x's last dim to be
+    # w's first): the outputs have unknown rank, as TF1 says; the run checks them.
+    return [
+        (dtype, None) for dtype in _probe_dtypes(opdef, tensors, attrs, graph, name)
+    ]
+
+
+_PROBE_SIZE = 64
+
+
+def _probe_dtypes(
+    opdef: OpDef,
+    tensors: list[Tensor],
+    attrs: dict[str, Any],
+    graph: Graph,
+    name: str | None,
+) -> list[_dtypes.DType]:
+    """The output dtypes of an op with an input of unknown rank.
+
+    Output dtypes (and their number) never depend on input shapes, so the impl is
+    evaluated on inputs whose every size is one number (which meets the
+    constraints unknown sizes cannot: ``matmul``, ``concat``, ``top_k``), the
+    inputs of unknown rank tried at ranks 0..4; only the dtypes are kept.
+    """
+    first_error: Exception | None = None
+    for rank in range(5):
+        specs = [
+            jax.ShapeDtypeStruct(
+                (_PROBE_SIZE,) * (rank if t.dims is None else len(t.dims)),
+                t.dtype.np,
+            )
+            for t in tensors
+        ]
+        try:
+            return [dtype for dtype, _ in _eval_outputs(opdef, specs, attrs, graph)]
+        except Exception as err:
+            first_error = first_error or err
+    op_name = display_name(graph, opdef, name)
+    shapes = ", ".join(format_shape(t.dims) for t in tensors)
+    raise ValueError(
+        f"Cannot infer the outputs of '{op_name}' (op: '{opdef.type}') with input"
+        f" shapes: {shapes}: {str(first_error).splitlines()[0]}"
+    ) from first_error
 
 
 def _eval_outputs(

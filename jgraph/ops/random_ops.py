@@ -16,12 +16,14 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import get_default_graph
 from jgraph.graph.tensor import Tensor
-from jgraph.ops.array_ops import static_int, static_ints
+from jgraph.ops.array_ops import static_int
 from jgraph.ops.conversion import build, convert_to_tensor
+from jgraph.ops.folding import fold_static, partial_shape
 from jgraph.ops.math_ops import FLOATS, INTEGERS, check_dtype
 from jgraph.ops.registry import op
 
@@ -32,45 +34,68 @@ def set_random_seed(seed: int | None) -> None:
     get_default_graph().seed = None if seed is None else int(seed)
 
 
-def _shape(shape: Any) -> tuple[int, ...]:
-    dims = static_ints(shape, "The shape of a random op")
+def _shape(shape: Any) -> Any:
+    """The ``shape`` argument of a random op: a tuple of ints, or a 1-D int tensor
+    known when the run is traced (``tf.shape(x)``, ``[batch_size, 10]``)."""
+    folded = fold_static(shape)
+    if folded is None:
+        tensor = convert_to_tensor(shape, name="shape")
+        check_dtype(tensor, INTEGERS, "random op", "shape")
+        return tensor
+    dims = tuple(int(d) for d in np.asarray(folded).reshape(-1))
     if any(d < 0 for d in dims):
         raise ValueError(f"Random op shapes must not be negative, got {list(dims)}.")
     return dims
+
+
+def _dims(shape: Any) -> tuple[int, ...]:
+    return tuple(int(d) for d in np.asarray(shape).reshape(-1))
+
+
+def _random_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
+    """A shape known only when the run is traced: its known sizes (TF1)."""
+    shape, low, _ = args
+    return [(low.dtype, partial_shape(shape))]
+
+
+def _shaped(op_type: str) -> Any:
+    """``@op`` for a random op whose first input is its output shape."""
+    return op(
+        op_type,
+        random=True,
+        same_dtype=False,
+        static_inputs=("shape",),
+        shape_rule=_random_rule,
+    )
 
 
 def _scalar(value: Any, dtype: _dtypes.DType, name: str) -> Tensor:
     return convert_to_tensor(value, dtype, name=name)
 
 
-@op("RandomStandardNormal", random=True, same_dtype=False)
+@_shaped("RandomStandardNormal")
 def _normal_impl(
-    key: Any, mean: Any, stddev: Any, *, shape: tuple[int, ...], seed: int | None = None
+    key: Any, shape: Any, mean: Any, stddev: Any, *, seed: int | None = None
 ) -> Any:
-    return mean + stddev * jax.random.normal(key, shape, mean.dtype)
+    return mean + stddev * jax.random.normal(key, _dims(shape), mean.dtype)
 
 
-@op("RandomUniform", random=True, same_dtype=False)
+@_shaped("RandomUniform")
 def _uniform_impl(
-    key: Any,
-    minval: Any,
-    maxval: Any,
-    *,
-    shape: tuple[int, ...],
-    seed: int | None = None,
+    key: Any, shape: Any, minval: Any, maxval: Any, *, seed: int | None = None
 ) -> Any:
     if jnp.issubdtype(minval.dtype, jnp.integer):
-        return jax.random.randint(key, shape, minval, maxval, minval.dtype)
-    return jax.random.uniform(key, shape, minval.dtype, minval, maxval)
+        return jax.random.randint(key, _dims(shape), minval, maxval, minval.dtype)
+    return jax.random.uniform(key, _dims(shape), minval.dtype, minval, maxval)
 
 
-@op("TruncatedNormal", random=True, same_dtype=False)
+@_shaped("TruncatedNormal")
 def _truncated_normal_impl(
-    key: Any, mean: Any, stddev: Any, *, shape: tuple[int, ...], seed: int | None = None
+    key: Any, shape: Any, mean: Any, stddev: Any, *, seed: int | None = None
 ) -> Any:
     # TF1 redraws values more than two standard deviations from the mean.
     return mean + stddev * jax.random.truncated_normal(
-        key, -2.0, 2.0, shape, mean.dtype
+        key, -2.0, 2.0, _dims(shape), mean.dtype
     )
 
 
@@ -111,9 +136,9 @@ def random_normal(
     with graph.name_scope(name or "random_normal") as scope:
         return build(
             _normal_impl,
+            _shape(shape),
             _scalar(mean, dtype, "mean"),
             _scalar(stddev, dtype, "stddev"),
-            shape=_shape(shape),
             seed=seed,
             name=scope,
         )
@@ -140,9 +165,9 @@ def random_uniform(
     with graph.name_scope(name or "random_uniform") as scope:
         return build(
             _uniform_impl,
+            _shape(shape),
             _scalar(minval, dtype, "min"),
             _scalar(maxval, dtype, "max"),
-            shape=_shape(shape),
             seed=seed,
             name=scope,
         )
@@ -166,9 +191,9 @@ def truncated_normal(
     with graph.name_scope(name or "truncated_normal") as scope:
         return build(
             _truncated_normal_impl,
+            _shape(shape),
             _scalar(mean, dtype, "mean"),
             _scalar(stddev, dtype, "stddev"),
-            shape=_shape(shape),
             seed=seed,
             name=scope,
         )

@@ -52,6 +52,8 @@ KEY_SPEC = jax.ShapeDtypeStruct((2,), np.uint32)
 
 OutputSpecs = list[tuple[_dtypes.DType, Shape | None]]  # None: unknown rank
 ShapeFn = Callable[..., OutputSpecs]
+# (args, attrs) -> [(dtype, dims with None for unknown sizes, or None), ...], or None.
+ShapeRule = Callable[[list[Any], dict[str, Any]], list[tuple[Any, Any]] | None]
 ImplT = TypeVar("ImplT", bound=Callable[..., Any])
 
 
@@ -171,6 +173,7 @@ class OpDef:
     same_dtype: bool | tuple[str, ...] = True
     dtypes: frozenset[_dtypes.DType] | None = None
     shape_fn: ShapeFn | None = None
+    shape_rule: ShapeRule | None = None
     num_outputs: int | None = None
     attr_names: tuple[str, ...] = ()
     attr_defaults: dict[str, Any] = field(default_factory=dict)
@@ -274,6 +277,18 @@ class OpDef:
                 position += 1
         return args
 
+    def shape_inputs(self, attrs: dict[str, Any]) -> list[int]:
+        """The flat input slots whose *values* set output shapes, so the run needs
+        them as concrete values when it is traced: the slots the op's builder
+        listed in ``attrs["_shape_inputs"]`` (a slice's tensor bounds; none for a
+        run-time ``begin``, a dynamic slice), else the static inputs not folded
+        when the graph was built."""
+        marked = attrs.get("_shape_inputs")
+        if marked is not None:
+            return list(marked)
+        names = self.input_positions(attrs)
+        return [i for i, name in enumerate(names) if name in self.static_inputs]
+
     def input_positions(self, attrs: dict[str, Any]) -> list[str]:
         """The input name of each flat input slot (after static inputs were folded)."""
         names = []
@@ -312,6 +327,7 @@ def op(
     same_dtype: bool | tuple[str, ...] = True,
     dtypes: Collection[_dtypes.DType] | None = None,
     shape_fn: ShapeFn | None = None,
+    shape_rule: ShapeRule | None = None,
     num_outputs: int | None = None,
     random: bool = False,
     effects: Effects | None = None,
@@ -346,6 +362,12 @@ def op(
         checked when the graph is built; ``None`` allows any.
       shape_fn: ``(input_specs, attrs) -> [(dtype, dims), ...]`` for ops that
         ``jax.eval_shape`` cannot infer.
+      shape_rule: ``(args, attrs) -> [(dtype, dims), ...] | None``: TF1's shape
+        function for what ``jax.eval_shape`` cannot see: an input of unknown rank
+        or unknown dims, or a static input known only when the run is traced
+        (``args``: the impl's positional arguments as tensors, static inputs
+        folded to values where known; ``None`` for an unknown size or rank).
+        Returning ``None`` leaves it to the generic inference (``inference.py``).
       num_outputs: fixed output count; default is whatever the impl returns.
       random: the impl takes a PRNG key first (its ``seed`` attr, if any, is TF1's
         op seed).
@@ -407,6 +429,7 @@ def op(
             same_dtype=same_dtype,
             dtypes=None if dtypes is None else frozenset(dtypes),
             shape_fn=shape_fn,
+            shape_rule=shape_rule,
             num_outputs=num_outputs,
             attr_names=tuple(p.name for p in keyword_only),
             attr_defaults=attr_defaults,

@@ -27,6 +27,8 @@ from typing import Any
 
 import jax
 
+from jgraph.compile.shape_feeds import StaticFeed
+
 
 class Executables:
     """``fn`` jitted with ``donate_argnums``, one compiled executable per shapes of
@@ -83,11 +85,16 @@ class Executables:
 
 def _shapes(args: tuple) -> tuple:
     """The shapes of the arguments after the state (feeds, key, constants): the
-    state's own shapes never change (``State`` checks every value it stores)."""
+    state's own shapes never change (``State`` checks every value it stores). A
+    feed that sets shapes is static: its value is part of the key."""
     shapes: list[Any] = []
     for arg in args[2:]:
         if type(arg) is tuple:
-            shapes.extend([getattr(v, "shape", None) for v in arg])
+            shapes.extend([_signature(v) for v in arg])
         else:
-            shapes.append(getattr(arg, "shape", None))
+            shapes.append(_signature(arg))
     return tuple(shapes)
+
+
+def _signature(value: Any) -> Any:
+    return value if isinstance(value, StaticFeed) else getattr(value, "shape", None)

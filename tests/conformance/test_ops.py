@@ -1085,10 +1085,6 @@ def test_deliberate_cumprod_gradient_at_zero() -> None:
 # -- divergences left for the core (static shape inference lives in the registry) ----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: shape inference of reshape(-1) and split(n) on unknown dims raises",
-)
 @pytest.mark.parametrize(
     "build",
     [
@@ -1109,11 +1105,6 @@ def test_core_unknown_dims(build) -> None:
     assert_same(want, got)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ops: resize_bilinear/nearest need the input's height and width when the"
-    " graph is built",
-)
 def test_unknown_image_size() -> None:
     def program(tf):
         x = tf.placeholder(tf.float32, [None, None, None, 3])
@@ -1142,11 +1133,6 @@ def test_initialized_value_gradient_keeps_the_variable() -> None:
     assert_same(want, got)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: shape inference retries on unknown dims keep a dim that is only"
-    " known for the sizes tried (conv2d VALID/stride 2 of an unknown kernel gives 1)",
-)
 def test_core_conv_unknown_dims() -> None:
     def program(tf):
         x = tf.placeholder(tf.float32, [None, None, None, None])

@@ -240,10 +240,10 @@ BAD_INPUTS = [
         id="normal-int",
     ),
     pytest.param(
-        lambda: tf.random_normal(tf.placeholder(tf.int32, [1])),
-        ValueError,
-        "must be known when the graph is built",
-        id="fed-shape",
+        lambda: tf.random_normal(tf.placeholder(tf.float32, [1])),
+        TypeError,
+        "shape",
+        id="float-shape",
     ),
     pytest.param(
         lambda: tf.random_normal([-1]), ValueError, "negative", id="negative-shape"

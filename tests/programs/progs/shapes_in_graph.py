@@ -1,4 +1,3 @@
-# xfail: core: shapes computed in the graph (tf.zeros(tf.shape(x)), tf.range(tf.shape(x)[0]), reshape of a [None] input, tf.ones with a batch-size tensor)
 # expect: rtol=1e-6 atol=1e-6 -- no randomness
 # Shapes that come from tf.shape of a fed tensor.
 import numpy as np

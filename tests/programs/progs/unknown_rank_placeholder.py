@@ -1,4 +1,3 @@
-# xfail: core: placeholders of unknown rank (tf.matmul on tf.placeholder(tf.float32))
 # expect: rtol=1e-5 atol=1e-6 -- no randomness
 # Placeholders with no shape at all, multiplied as matrices: the shapes are known
 # only when the values are fed.
