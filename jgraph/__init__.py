@@ -7,6 +7,7 @@ jitted pure function of the session state.
 
 from jgraph import (
     _dtypes,
+    _malloc,  # noqa: F401 (sets malloc up on import, before JAX starts its CPU client)
     bitwise as bitwise,
     compat as compat,
     data as data,
