@@ -21,12 +21,15 @@ system: the work done, which the machine's other load disturbs less):
 - ``jax``: the same math hand-written as a ``jax.jit`` + optax step, with plain
   ``lax.conv_general_dilated`` / ``lax.reduce_window``, as a JAX user writes it;
 - ``tf1``: the same TF1 code run by TensorFlow (``tf.compat.v1``, graph mode),
-  when ``tensorflow`` is installed (``nox -s cnn`` installs it), else skipped.
+  when ``tensorflow`` is installed (``nox -s cnn`` installs it), else skipped;
+- with ``--malloc``, ``jgraph_keep`` and ``jax_keep``: ``jgraph`` and ``jax`` in
+  processes started with glibc told to keep freed memory (``GLIBC_TUNABLES``, see
+  :data:`KEEP_FREED_MEMORY`), which stops XLA:CPU's per-run buffers from being
+  page-faulted back in every step.
 
-``jax`` and ``tf1`` run in their own processes with glibc's default malloc, as
-they would without jgraph (``jgraph._malloc``); every mode feeds the same host
-batches. ``--ops`` also times each conv and pool piece (forward and gradients)
-under both jgraph lowerings.
+``jax``, ``tf1`` and the ``_keep`` modes run in their own processes; every mode
+feeds the same host batches. ``--ops`` also times each conv and pool piece (forward
+and gradients) under both jgraph lowerings.
 
     python experiments/cnn.py [--rounds 7] [--steps 20] [--ops] [--out results/]
 """
@@ -57,6 +60,11 @@ from jgraph.examples.tutorials.mnist import input_data
 
 BATCH = 128
 KERNELS_ENV = "JGRAPH_CPU_KERNELS"
+# glibc: one arena, no mmap for big blocks, no trimming: freed memory is reused.
+KEEP_FREED_MEMORY = (
+    "glibc.malloc.arena_max=1:glibc.malloc.mmap_max=0"
+    ":glibc.malloc.trim_threshold=2147483647"
+)
 
 
 @contextlib.contextmanager
@@ -320,20 +328,27 @@ def _serve(conn: Any, mode: str, model: str, data_dir: str) -> None:
     """A worker process: builds one mode, then trains on each list of batch
     indices it is sent, answering (wall, CPU) seconds, until it is sent None."""
     images, labels, _ = load_data(data_dir)
-    runner = (jax_runner if mode == "jax" else tf1_runner)(model, (images, labels))
+    data = (images, labels)
+    kind = mode.removesuffix("_keep")
+    if kind == "jgraph":
+        runner = jgraph_runner(model, data, xla=False)
+    else:
+        runner = (jax_runner if kind == "jax" else tf1_runner)(model, data)
     while (picks := conn.recv()) is not None:
         conn.send(runner(picks))
     conn.close()
 
 
 class Worker:
-    """A mode run in its own process (hand-written JAX, TF1), started with glibc's
-    default malloc (``JGRAPH_MALLOC=system``), as those programs run without jgraph."""
+    """A mode run in its own process (hand-written JAX, TF1; a ``_keep`` mode with
+    glibc keeping freed memory)."""
 
     def __init__(self, mode: str, model: str, data_dir: str) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        env = {"JGRAPH_MALLOC": "system", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        env = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+        if mode.endswith("_keep"):
+            env["GLIBC_TUNABLES"] = KEEP_FREED_MEMORY
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
@@ -400,6 +415,9 @@ def measure_model(model: str, data: tuple, args: Any) -> dict[str, Any]:
         modes["jgraph_xla"] = jgraph_runner(model, data, xla=True)
     if tf1_available():
         modes["tf1"] = Worker("tf1", model, args.data_dir)
+    if args.malloc:
+        for mode in ("jgraph_keep", "jax_keep"):
+            modes[mode] = Worker(mode, model, args.data_dir)
     workers = [mode for mode in modes.values() if isinstance(mode, Worker)]
     rng = np.random.default_rng(0)
 
@@ -418,9 +436,13 @@ def measure_model(model: str, data: tuple, args: Any) -> dict[str, Any]:
             [1000 * c / args.steps for _, c in values]
         )
     # Paired per-round ratios (both timed in the same round) resist load drift.
-    for other in [m for m in modes if m != "jgraph"]:
-        pairs = zip(seconds["jgraph"], seconds[other], strict=True)
-        result["ratios"][f"jgraph/{other}"] = summarize([a[0] / b[0] for a, b in pairs])
+    compared = [("jgraph", m) for m in modes if m != "jgraph"]
+    if args.malloc:
+        compared += [("jgraph_keep", "jax_keep")]
+        compared += [("jgraph_keep", "tf1")] if "tf1" in modes else []
+    for mode, other in compared:
+        pairs = zip(seconds[mode], seconds[other], strict=True)
+        result["ratios"][f"{mode}/{other}"] = summarize([a[0] / b[0] for a, b in pairs])
     return result
 
 
@@ -574,6 +596,11 @@ def main() -> None:
         dest="xla_lowering",
         action="store_false",
         help="skip the jgraph_xla mode",
+    )
+    parser.add_argument(
+        "--malloc",
+        action="store_true",
+        help="also jgraph and jax with glibc keeping freed memory",
     )
     parser.add_argument("--ops", action="store_true", help="per-op timings too")
     parser.add_argument("--op-rounds", type=int, default=5)

@@ -8,7 +8,6 @@ jitted pure function of the session state.
 import sys as _sys
 
 from jgraph import (
-    _malloc,  # noqa: F401 (sets malloc up on import, before JAX starts its CPU client)
     app as app,
     bitwise as bitwise,
     compat as compat,

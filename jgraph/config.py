@@ -7,7 +7,8 @@ Honoured: ``log_device_placement``, ``allow_soft_placement``, ``device_count``
 (hides devices: ``{"GPU": 0}`` runs everything on the CPU),
 ``gpu_options.visible_device_list`` (which GPUs exist, renumbered from 0, as TF1),
 ``operation_timeout_in_ms`` (how long a multi-task run waits for the other tasks)
-and, a jgraph extension, ``placement`` (e.g. ``jgraph.distribute.DataParallel()``).
+and, jgraph extensions, ``placement`` (e.g. ``jgraph.distribute.DataParallel()``) and
+``compilation_cache_dir`` (a persistent compilation cache).
 
 TF1 difference: the thread-pool and memory options (``intra_op_parallelism_threads``,
 ``inter_op_parallelism_threads``, ``gpu_options.allow_growth``,
@@ -72,6 +73,10 @@ class ConfigProto:
         that stops answering for this long is declared dead, and the others fail.
       placement: jgraph extension: the session's placement (see
         ``jgraph.distribute``), as ``Session(placement=...)``.
+      compilation_cache_dir: jgraph extension: a directory for JAX's persistent
+        compilation cache, so the next run of the program loads its compiled runs
+        instead of compiling them (``JGRAPH_COMPILATION_CACHE_DIR`` does the same;
+        see ``jgraph/runtime/compile_cache.py``).
 
     >>> ConfigProto(allow_soft_placement=True).allow_soft_placement
     True
@@ -92,6 +97,7 @@ class ConfigProto:
     cluster_def: Any = None
     experimental: Any = None
     placement: Any = None
+    compilation_cache_dir: str = ""
 
     def device_limit(self, device_type: str) -> int | None:
         """The ``device_count`` limit for ``"CPU"``/``"GPU"`` (``None``: no limit)."""
