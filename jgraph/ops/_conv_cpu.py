@@ -51,11 +51,17 @@ def on_cpu(fast: Callable[..., Any], default: Callable[..., Any], *args: Any) ->
     The choice is made when the traced program is compiled for its device
     (``lax.platform_dependent``), not when it is traced: a run whose ops are placed
     on ``/cpu:0`` of a GPU machine gets the CPU form, the same graph on the GPU gets
-    XLA's. Both forms are traced, and only one is compiled.
+    XLA's. Both forms are traced, and only one is compiled. Shapes with unknown
+    (symbolic) dims, which only shape inference traces, get XLA's form: the CPU
+    forms size their pieces from concrete shapes, and both give the same shapes.
     """
-    if not enabled():
+    if not enabled() or not all(_concrete(a) for a in args):
         return default(*args)
     return lax.platform_dependent(*args, cpu=fast, default=default)
+
+
+def _concrete(x: Any) -> bool:
+    return all(isinstance(d, int | np.integer) for d in np.shape(x))
 
 
 def _is_float(x: Any) -> bool:

@@ -316,3 +316,45 @@ def test_jgraph_ops_under_both_lowerings_agree(monkeypatch, data_format):
     xla = _train_values(data_format)
     for got, expected in zip(fast, xla, strict=True):
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3)
+
+
+def test_ops_on_unknown_shapes_build_and_run_the_cpu_lowering():
+    # Shape inference traces with symbolic dims, which the CPU forms cannot size
+    # their pieces from: it gets XLA's form; the run (concrete shapes) the CPU one.
+    rng = np.random.default_rng(2)
+    x_value = rng.standard_normal((2, 6, 6, 3)).astype(np.float32)
+    x3_value = rng.standard_normal((2, 4, 6, 6, 3)).astype(np.float32)
+    w_value = rng.standard_normal((3, 3, 3, 2)).astype(np.float32)
+    w3_value = rng.standard_normal((2, 2, 2, 3, 4)).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None] * 4)
+    x3 = tf.placeholder(tf.float32, [None] * 5)
+    w = tf.placeholder(tf.float32, [None] * 4)
+    w3 = tf.placeholder(tf.float32, [None] * 5)
+    outs = [
+        tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME"),
+        tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "SAME"),
+        tf.nn.conv3d(x3, w3, [1, 1, 1, 1, 1], "SAME"),
+        tf.nn.max_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME"),
+        tf.nn.avg_pool(x, [1, 2, 2, 1], [1, 2, 2, 1], "SAME"),
+    ]
+    assert all(o.shape.rank in (4, 5) for o in outs)
+    grads = tf.gradients([tf.reduce_sum(o * o) for o in outs], [x, w, x3, w3])
+    feed = {x: x_value, w: w_value, x3: x3_value, w3: w3_value}
+    with tf.Session() as sess:
+        fast = sess.run(outs + grads, feed)
+    known = {
+        "conv2d": lambda: lax.conv_general_dilated(
+            x_value, w_value, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
+        ),
+        "max_pool": lambda: cpu.max_pool_xla(
+            x_value, (1, 2, 2, 1), (1, 2, 2, 1), ((0, 0), (0, 0), (0, 0), (0, 0))
+        ),
+    }
+    _close(fast[0], known["conv2d"](), scale=10)
+    _close(fast[3], known["max_pool"]())
+    assert [g.shape for g in fast[5:]] == [
+        x_value.shape,
+        w_value.shape,
+        x3_value.shape,
+        w3_value.shape,
+    ]
