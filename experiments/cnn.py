@@ -538,12 +538,14 @@ def op_runner(
     return timed(run)
 
 
-def measure_ops(rounds: int, calls: int, only: str) -> dict[str, dict[str, float]]:
-    """Milliseconds per call of every piece (whose name contains ``only``), XLA's
-    lowering against jgraph's CPU one, interleaved."""
+def measure_ops(
+    rounds: int, calls: int, only: list[str]
+) -> dict[str, dict[str, float]]:
+    """Milliseconds per call of every piece (whose name contains one of ``only``;
+    all if empty), XLA's lowering against jgraph's CPU one, interleaved."""
     results = {}
     for name, (fn, shapes) in op_cases().items():
-        if only not in name:
+        if only and not any(part in name for part in only):
             continue
         parts = ["fwd", "dinput"] + (["dfilter"] if len(shapes) > 1 else [])
         for part in parts:
@@ -590,7 +592,7 @@ def main() -> None:
     parser.add_argument(
         "--steps", type=int, default=20, help="steps per mode per round"
     )
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    parser.add_argument("--models", nargs="*", default=list(MODELS), choices=MODELS)
     parser.add_argument(
         "--no-xla-lowering",
         dest="xla_lowering",
@@ -605,7 +607,9 @@ def main() -> None:
     parser.add_argument("--ops", action="store_true", help="per-op timings too")
     parser.add_argument("--op-rounds", type=int, default=5)
     parser.add_argument("--op-calls", type=int, default=5)
-    parser.add_argument("--op-filter", default="", help="only pieces named so")
+    parser.add_argument(
+        "--op-filter", nargs="*", default=[], help="only pieces whose name has one"
+    )
     parser.add_argument(
         "--data-dir", default=os.environ.get("JGRAPH_MNIST_DIR", "MNIST_data")
     )
