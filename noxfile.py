@@ -93,6 +93,13 @@ def fused(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def cnn(session: nox.Session) -> None:
+    """Conv nets: jgraph vs hand-written JAX vs TF1 (tensorflow-cpu, this venv only)."""
+    session.install("-e", ".[bench]", "tensorflow-cpu")
+    session.run("python", "experiments/cnn.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def checkpoint_bench(session: nox.Session) -> None:
     """Save/restore time: jgraph Saver vs plain orbax vs numpy, 10 MB to 1 GB."""
     session.install("-e", ".")

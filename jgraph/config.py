@@ -7,8 +7,8 @@ Honoured: ``log_device_placement``, ``allow_soft_placement``, ``device_count``
 (hides devices: ``{"GPU": 0}`` runs everything on the CPU),
 ``gpu_options.visible_device_list`` (which GPUs exist, renumbered from 0, as TF1),
 ``operation_timeout_in_ms`` (how long a multi-task run waits for the other tasks)
-and, jgraph extensions, ``placement`` (e.g. ``jgraph.distribute.DataParallel()``)
-and ``max_compiled_shapes``.
+and, jgraph extensions, ``placement`` (e.g. ``jgraph.distribute.DataParallel()``),
+``max_compiled_shapes`` and ``compilation_cache_dir`` (a persistent compilation cache).
 
 TF1 difference: the thread-pool and memory options (``intra_op_parallelism_threads``,
 ``inter_op_parallelism_threads``, ``gpu_options.allow_growth``,
@@ -79,6 +79,10 @@ class ConfigProto:
         per feed shapes) a fetch set keeps; the least recently used is dropped
         (and compiled again if its shapes come back). ``Session.stats()`` counts
         the evictions.
+      compilation_cache_dir: jgraph extension: a directory for JAX's persistent
+        compilation cache, so the next run of the program loads its compiled runs
+        instead of compiling them (``JGRAPH_COMPILATION_CACHE_DIR`` does the same;
+        see ``jgraph/runtime/compile_cache.py``).
 
     >>> ConfigProto(allow_soft_placement=True).allow_soft_placement
     True
@@ -100,6 +104,7 @@ class ConfigProto:
     experimental: Any = None
     placement: Any = None
     max_compiled_shapes: int = DEFAULT_MAX_COMPILED_SHAPES
+    compilation_cache_dir: str = ""
 
     def device_limit(self, device_type: str) -> int | None:
         """The ``device_count`` limit for ``"CPU"``/``"GPU"`` (``None``: no limit)."""

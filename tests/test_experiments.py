@@ -106,3 +106,22 @@ def test_soak(tmp_path):
     assert result["steady_steps"]["runs"] == 300
     assert result["new_shape_every_run"]["compiles"] >= 6
     assert "MiB per compiled shape" in out
+
+
+@pytest.mark.slow
+def test_cnn_benchmark(tmp_path):
+    out = _run(
+        "cnn.py",
+        *("--rounds", "1", "--steps", "1", "--models", "tutorial"),
+        "--no-xla-lowering",
+        *("--ops", "--op-rounds", "1", "--op-calls", "1"),
+        *("--op-filter", "max_pool 2x2/2 128x7x7"),
+        *("--out", str(tmp_path)),
+        timeout=600,
+    )
+    result = json.loads((tmp_path / "cnn.json").read_text())
+    modes = {"jgraph", "jax"} | ({"tf1"} if result["tf1"] else set())
+    assert set(result["tutorial"]["steps_per_s"]) == modes
+    assert "jgraph/jax" in result["tutorial"]["ratios"]
+    assert "max_pool 2x2/2 128x7x7x128 dinput" in result["ops"]
+    assert result["tf1"] or "TF1 skipped" in out

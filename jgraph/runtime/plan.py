@@ -11,8 +11,9 @@ are cached, so a repeated ``run`` is a few dict lookups.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ import jax
 import numpy as np
 
 from jgraph import errors
+from jgraph.compile.fingerprint import fingerprint
 from jgraph.compile.interpreter import uninitialized_error
 from jgraph.compile.lower import LoweredRun, host_constant
 from jgraph.compile.prune import prune
@@ -130,6 +132,8 @@ class Planner:
         self._placement = placement
         self._plans: dict[Any, Plan] = {}
         self._lowered: dict[Any, LoweredRun] = {}
+        # Structural fingerprint -> the first lowered run with it (its compiled fn).
+        self._by_structure: dict[Hashable, LoweredRun] = {}
         self._stats: dict[Any, RunStats] = {}
         self._constants: dict[Operation, jax.Array] = {}
 
@@ -186,6 +190,7 @@ class Planner:
     def clear(self) -> None:
         self._plans.clear()
         self._lowered.clear()
+        self._by_structure.clear()
         self._constants.clear()
 
     def _lower(
@@ -201,7 +206,21 @@ class Planner:
             fed = set(auto)
             ops = tuple(op for op in ops if not (op.outputs and set(op.outputs) <= fed))
         _check_fed(ops)
-        return self._placement.lower(ops, fetches, feeds + auto)
+        return self._shared(self._placement.lower(ops, fetches, feeds + auto))
+
+    def _shared(self, lowered: LoweredRun) -> LoweredRun:
+        """``lowered`` with the compiled function of an earlier run of the same
+        structure (ops rebuilt under new names), so it is not traced and compiled
+        again; its own ops, fetches and feeds stay (names in errors, host values)."""
+        key = fingerprint(lowered)
+        if key is None:
+            return lowered
+        first = self._by_structure.setdefault(key, lowered)
+        if first is lowered:
+            return lowered
+        return dataclasses.replace(
+            lowered, fn=first.fn, pure_fn=first.pure_fn, trace_count=first.trace_count
+        )
 
     def _constant(self, op: Operation) -> jax.Array:
         """The device copy of a big constant, made once per session."""

@@ -22,6 +22,7 @@ from jgraph.compile import rng as _rng
 from jgraph.graph.graph import Graph, get_default_graph
 from jgraph.graph.shape import format_shape
 from jgraph.graph.tensor import default_session
+from jgraph.runtime import compile_cache
 from jgraph.runtime.devices import list_local_devices
 from jgraph.runtime.host_feeds import HostFeeds
 from jgraph.runtime.placement import Placement, session_placement
@@ -66,6 +67,7 @@ class Session:
         self._graph = graph if graph is not None else get_default_graph()
         self._target = target
         self._config = config
+        compile_cache.configure(config)
         self._placement = session_placement(self._graph, target, config, placement)
         self._closed = False
         self._state = State(self._graph, self._placement)
