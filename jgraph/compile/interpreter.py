@@ -59,6 +59,7 @@ class Interpreter:
     After :meth:`execute`, ``env`` maps every computed tensor to its value,
     ``state`` holds the variables' new values and ``next_key`` the session's next
     key. Context ops (``needs_context``) receive the interpreter running them.
+    An ``on_host`` interpreter runs a host segment (``compile/segments.py``).
     """
 
     def __init__(
@@ -69,8 +70,13 @@ class Interpreter:
         feeds: tuple[Tensor, ...],
         feed_values: tuple,
         key: Any,
+        *,
+        on_host: bool = False,
     ) -> None:
         self.ops = ops
+        # A host segment's interpreter: ops that run on the host (``OpDef.host_step``)
+        # get numpy values here; anywhere else (compiled) they are an error.
+        self.on_host = on_host
         self.start_state = {**ro_vars, **rw_vars}
         self.state = dict(self.start_state)
         # Variables substituted by the recompute in progress (see ``recompute``):
@@ -140,6 +146,8 @@ class Interpreter:
     def _call(
         self, opdef: OpDef, op: Operation, inputs: list[Any], state: dict, write: bool
     ) -> Sequence[Any]:
+        if opdef.host_step and not self.on_host and opdef.runs_on_host(op):
+            raise _traced_host_step(op)
         if opdef.random:
             result = opdef.call(self._op_key(opdef, op), inputs, op.attrs)
         elif opdef.stateful:
@@ -278,12 +286,27 @@ class Interpreter:
             )
             if not touched or all(t in tensor_subs for t in op.outputs):
                 continue
+            if opdef.host_step:
+                continue  # computed in numpy or Python: a constant to the gradient
             env = _Overlay(local, self.env)
             outputs = self._run_op(op, state, env, write=False)
             for tensor, value in zip(op.outputs, outputs, strict=True):
                 if tensor not in tensor_subs:
                     local[tensor] = value
         return [local[t] if t in local else self.env[t] for t in targets]
+
+
+def _traced_host_step(op: Operation) -> errors.OpError:
+    return errors.UnimplementedError(
+        None,
+        op,
+        f"{op.type} '{op.name}' needs the values of its inputs on the host (a"
+        " data-dependent output shape or a Python function): a run computes it"
+        " between compiled segments, but here it sits inside a compiled function"
+        " (a tf.while_loop or tf.cond body, a Dataset.map function, run_steps,"
+        " as_function). Move it out of that function, or give a py_func's outputs"
+        f" static shapes (set_shape). ({op.describe()})",
+    )
 
 
 class _Overlay(dict):

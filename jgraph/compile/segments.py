@@ -8,12 +8,18 @@ state entries it reads and writes. Every segment interprets the same op list wit
 the same key (:func:`segment_fn`), so values, random numbers and state rules are
 those of one function. Running the segments (moving values between devices and
 tasks) is the runtime's: ``runtime/placement.py``.
+
+Ops that need their inputs' values on the host (``OpDef.runs_on_host``: a
+data-dependent output shape, the user's Python function) get the place
+:data:`HOST` whatever the placement says: the run is cut around them, the
+segments before and after are compiled (per shape of their inputs), and the host
+segment is interpreted in Python on numpy values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Final, NamedTuple
 
 from jgraph.compile.lower import Interpreter, LoweredRun
 from jgraph.graph.graph import Operation
@@ -21,10 +27,25 @@ from jgraph.graph.tensor import Tensor
 from jgraph.ops.registry import opdef_for
 
 
+class _Host:
+    """The place of ops that run in Python between compiled segments."""
+
+    def __repr__(self) -> str:
+        return "HOST"
+
+
+HOST: Final = _Host()
+
+
+def has_host_steps(ops: Iterable[Operation]) -> bool:
+    """Whether some op of ``ops`` runs on the host (the run must be cut)."""
+    return any(opdef_for(op).runs_on_host(op) for op in ops)
+
+
 class Segment(NamedTuple):
     """Ops ``run_ops[start:stop]`` of a lowered run, all in one place."""
 
-    device: Any  # where it runs: what the placement gave its ops
+    device: Any  # where it runs: what the placement gave its ops, or HOST
     start: int  # run_ops[start:stop] run here (lifted constants excepted)
     stop: int
     inputs: tuple[Tensor, ...]  # values it reads that other segments or feeds made
@@ -45,7 +66,7 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
     for position, op in enumerate(run_ops):
         if op.outputs and all(t in everywhere for t in op.outputs):
             continue  # a lifted constant: passed in, not computed
-        device = placed[op]
+        device = HOST if opdef_for(op).runs_on_host(op) else placed[op]
         if spans and spans[-1][0] == device:
             spans[-1][2] = position + 1
         else:
@@ -80,7 +101,9 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
         outputs = tuple(
             t for op in ops for t in op.outputs if t in made and t in needed_later
         )
-        pure = segment_fn(lowered, start, stop, inputs, outputs, writes)
+        pure = segment_fn(
+            lowered, start, stop, inputs, outputs, writes, traced=device is not HOST
+        )
         segments.append(
             Segment(device, start, stop, inputs, outputs, reads, writes, pure)
         )
@@ -102,14 +125,21 @@ def segment_fn(
     inputs: tuple[Tensor, ...],
     outputs: tuple[Tensor, ...],
     writes: tuple[str, ...],
+    *,
+    traced: bool = True,
 ) -> Callable[..., Any]:
     """The pure function of one segment: ``(start_vals, cur_vals, in_values, key)
-    -> (written, outputs)``, interpreting ``run_ops[start:stop]``."""
+    -> (written, outputs)``, interpreting ``run_ops[start:stop]``. A ``traced``
+    one counts its calls in ``lowered.trace_count`` (it is jitted: a call is a
+    trace); a host segment runs on every call."""
     run_ops, trace_count = lowered.run_ops, lowered.trace_count
 
     def pure(start_vals: dict, cur_vals: dict, in_values: tuple, key: Any) -> tuple:
-        trace_count[0] += 1
-        run = Interpreter(run_ops, start_vals, {}, inputs, in_values, key)
+        if traced:
+            trace_count[0] += 1
+        run = Interpreter(
+            run_ops, start_vals, {}, inputs, in_values, key, on_host=not traced
+        )
         run.state.update(cur_vals)
         run.execute(start, stop)
         written = {n: run.state[n] for n in writes if n in run.state}

@@ -50,7 +50,9 @@ class GraphKeys:
     ACTIVATIONS = "activations"
 
 
-_JGRAPH_DIR = os.path.dirname(os.path.abspath(__file__))
+# The jgraph package (this file is jgraph/graph/graph.py): frames there are not
+# the user's.
+_JGRAPH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _user_frame() -> str:

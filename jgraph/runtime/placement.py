@@ -48,7 +48,7 @@ import jax
 from jgraph import errors
 from jgraph.compile import rng as _rng
 from jgraph.compile.lower import LoweredRun, lower
-from jgraph.compile.segments import Segment, cut
+from jgraph.compile.segments import HOST, Segment, cut, has_host_steps
 from jgraph.config import operation_timeout_ms
 from jgraph.graph.device_spec import DeviceSpec
 from jgraph.graph.graph import Graph, Operation
@@ -86,8 +86,16 @@ class Placement:
         fetches: Sequence[Tensor],
         feeds: Sequence[Tensor],
     ) -> LoweredRun:
-        """The compiled run of the pruned, ordered ``ops`` (see ``compile.lower``)."""
-        return lower(ops, fetches, feeds, jit=self.jit)
+        """The compiled run of the pruned, ordered ``ops`` (see ``compile.lower``);
+        a run with host steps (``OpDef.runs_on_host``) is cut into segments."""
+        lowered = lower(ops, fetches, feeds, jit=self.jit)
+        if not has_host_steps(lowered.run_ops):
+            return lowered
+        devices = DeviceMap()
+        placed = dict.fromkeys(lowered.ops, devices.default)
+        return dataclasses.replace(
+            lowered, fn=SegmentedRun(lowered, placed, {}, devices)
+        )
 
     def jit(
         self, fn: Callable[..., Any], donate_argnums: Sequence[int]
@@ -193,6 +201,9 @@ class DevicePlacement(Placement):
         }
         used = {placed[op] for op in lowered.run_ops} | set(homes.values())
         several_tasks = jax.process_count() > 1
+        host_steps = has_host_steps(lowered.run_ops)
+        if several_tasks and host_steps:
+            raise host_steps_unsupported(lowered, "a session of several tasks")
         if several_tasks:
             details = "\n".join(
                 f"{op.name} {op.type} {placed[op].id}" for op in lowered.ops
@@ -200,7 +211,7 @@ class DevicePlacement(Placement):
             sync_tasks(
                 describe_run(lowered), details, operation_timeout_ms(self._config)
             )
-        if not several_tasks and used <= {self.devices.default}:
+        if not several_tasks and not host_steps and used <= {self.devices.default}:
             return lowered
         segmented = SegmentedRun(lowered, placed, homes, self.devices)
         return dataclasses.replace(lowered, fn=segmented)
@@ -230,12 +241,16 @@ class DevicePlacement(Placement):
 
 
 class SegmentedRun:
-    """A ``LoweredRun.fn`` whose ops sit on several devices (or another task's).
+    """A ``LoweredRun.fn`` whose ops sit on several devices (or another task's), or
+    that has host steps.
 
     The run is cut into segments (``compile/segments.py``); each segment on a
-    device of this process is jitted for it, and the values it needs are moved
-    there first (``jax.device_put`` inside a process, ``tasks.copy_across_tasks``
-    between processes). Written variables go back to their device at the end.
+    device of this process is jitted for it (compiled once per shape of what it
+    takes), and the values it needs are moved there first (``jax.device_put``
+    inside a process, ``tasks.copy_across_tasks`` between processes). A host
+    segment runs in Python on the numpy values of its inputs. Written variables
+    go back to their device at the end; an error in any segment leaves the
+    session's state as it was before the run (nothing is donated).
 
     Called like the one-jit function: ``(ro, rw, feeds, key, consts) -> (new_rw,
     outputs, next_key)``.
@@ -257,7 +272,7 @@ class SegmentedRun:
         self.segments = cut(lowered, placed)
         self._jitted = [
             jax.jit(s.pure, out_shardings=jax.sharding.SingleDeviceSharding(s.device))
-            if is_local(s.device)
+            if s.device is not HOST and is_local(s.device)
             else None
             for s in self.segments
         ]
@@ -286,6 +301,13 @@ class SegmentedRun:
         shared.update(zip(self._lifted, consts, strict=True))
         env: dict[Tensor, Any] = {}
         for segment, jitted in zip(self.segments, self._jitted, strict=True):
+            if segment.device is HOST:
+                in_values = jax.device_get(
+                    tuple(env[t] if t in env else shared[t] for t in segment.inputs)
+                )
+                _, outs = segment.pure({}, {}, in_values, None)
+                env.update(zip(segment.outputs, outs, strict=True))
+                continue
             start_vals = {n: start_state[n] for n in segment.reads if n in start_state}
             cur_vals = {n: state[n] for n in segment.reads if n in state}
             in_located = [t for t in segment.inputs if t not in shared]
@@ -403,6 +425,19 @@ class SegmentedRun:
                 for i, copy in zip(indices, copies, strict=True):
                     outputs[i] = copy
         return tuple(outputs)
+
+
+def host_steps_unsupported(lowered: LoweredRun, where: str) -> errors.OpError:
+    """``UnimplementedError``: a run with host steps under ``where``."""
+    op = next(op for op in lowered.run_ops if opdef_for(op).runs_on_host(op))
+    return errors.UnimplementedError(
+        None,
+        op,
+        f"{op.type} '{op.name}' needs the values of its inputs on the host (a"
+        " data-dependent output shape or a Python function), which jgraph runs"
+        f" between compiled segments; not supported in {where}. Compute it in"
+        f" numpy before or after the run. ({op.describe()})",
+    )
 
 
 @jax.jit
