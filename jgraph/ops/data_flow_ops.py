@@ -30,6 +30,10 @@ from jgraph.ops.math_ops import cumsum
 from jgraph.ops.registry import Fold, op
 
 _INDEX_TYPES = (_dtypes.int32, _dtypes.int64)
+_UNIQUE_NO_GRADIENT = (
+    "TF1 registers none for Unique; wrap its input in tf.stop_gradient if the"
+    " gradient need not flow there."
+)
 
 
 # -- unique ------------------------------------------------------------------------------
@@ -80,7 +84,7 @@ def _unique(x: Any, out_idx: _dtypes.DType, counts: bool) -> tuple[np.ndarray, .
     shape_fn=_unique_spec,
     num_outputs=2,
     host_step=True,
-    differentiable=False,
+    no_gradient=_UNIQUE_NO_GRADIENT,
     fold=Fold.VALUES,
 )
 def _unique_impl(
@@ -95,7 +99,7 @@ def _unique_impl(
     shape_fn=_unique_spec,
     num_outputs=3,
     host_step=True,
-    differentiable=False,
+    no_gradient=_UNIQUE_NO_GRADIENT,
     fold=Fold.VALUES,
 )
 def _unique_with_counts_impl(

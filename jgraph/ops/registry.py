@@ -189,6 +189,7 @@ class OpDef:
     host_step: bool | Callable[[Operation], bool] = False
     auto_feed: Callable[[Operation], AutoFeed] | None = None
     differentiable: bool = True
+    no_gradient: str | None = None
     jvp: JvpRule | None = None
     fold: Fold = Fold.NEVER
 
@@ -323,6 +324,7 @@ def op(
     host_step: bool | Callable[[Operation], bool] = False,
     auto_feed: Callable[[Operation], AutoFeed] | None = None,
     differentiable: bool = True,
+    no_gradient: str | None = None,
     jvp: JvpRule | None = None,
     fold: Fold | None = None,
 ) -> Callable[[ImplT], ImplT]:
@@ -377,6 +379,9 @@ def op(
       auto_feed: ``op -> AutoFeed``: inputs the session feeds itself every run.
       differentiable: gradients flow through the op's outputs (TF1's
         ``NotDifferentiable`` is ``False``).
+      no_gradient: TF1 has no gradient for the op: ``tf.gradients`` from an
+        output back to a tensor before it raises ``LookupError``, with this text
+        (why, and what to do instead).
       jvp: TF1's registered gradient where JAX's derivative differs, as a JVP
         rule ``jvp(primals, tangents, **attrs) -> (outputs, tangents)``.
       fold: whether constant folding may evaluate the op; default: from its
@@ -425,6 +430,7 @@ def op(
             host_step=host_step,
             auto_feed=auto_feed,
             differentiable=differentiable,
+            no_gradient=no_gradient,
             jvp=jvp,
             fold=fold if fold is not None else default_fold,
         )

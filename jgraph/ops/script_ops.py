@@ -124,32 +124,43 @@ def _python_error(op_: Operation, err: Exception) -> errors.OpError:
     )
 
 
-_PY_FUNC_OP = dict(
-    list_input="inp",
-    same_dtype=False,
-    needs_context=True,
-    host_step=True,
-    differentiable=False,
-    shape_fn=_py_func_spec,
-    num_outputs=-1,
-)
+def _python_op(op_type: str, no_gradient: str | None = None) -> Callable[[Any], Any]:
+    """Registers one of the three op types that call the user's Python: not
+    differentiable (TF1's ``NotDifferentiable``) unless it says why it has no
+    gradient."""
+    return op(
+        op_type,
+        list_input="inp",
+        same_dtype=False,
+        needs_context=True,
+        host_step=True,
+        differentiable=no_gradient is not None,
+        no_gradient=no_gradient,
+        shape_fn=_py_func_spec,
+        num_outputs=-1,
+    )
 
 
-@op("PyFunc", **_PY_FUNC_OP)
+@_python_op("PyFunc")
 def _py_func_impl(
     ctx: Interpreter, inp: Sequence[Any], *, Tout: tuple, token: str
 ) -> tuple:
     return _run_python(ctx, inp, eager=False)
 
 
-@op("PyFuncStateless", **_PY_FUNC_OP)
+@_python_op("PyFuncStateless")
 def _py_func_stateless_impl(
     ctx: Interpreter, inp: Sequence[Any], *, Tout: tuple, token: str
 ) -> tuple:
     return _run_python(ctx, inp, eager=False)
 
 
-@op("EagerPyFunc", **_PY_FUNC_OP)
+@_python_op(
+    "EagerPyFunc",
+    no_gradient="TF1 differentiates tf.py_function by running it eagerly under a"
+    " tape; jgraph has no eager mode. Write the function with jgraph ops instead,"
+    " or wrap its inputs in tf.stop_gradient.",
+)
 def _eager_py_func_impl(
     ctx: Interpreter, inp: Sequence[Any], *, Tout: tuple, token: str
 ) -> tuple:
