@@ -361,3 +361,37 @@ def test_data_parallel_refuses_host_steps_by_name() -> None:
     session = tf.Session(placement=tf.distribute.DataParallel())
     with pytest.raises(tf.errors.UnimplementedError, match=r"'prep'.*DataParallel"):
         session.run(y, {x: [1.0, 2.0]})
+
+
+def test_pure_ops_regroup_so_host_steps_share_one_segment() -> None:
+    x = tf.placeholder(tf.int32, [None])
+    mask = tf.placeholder(tf.bool, [None])
+    fetches = [tf.unique(x)[0], tf.where(x > 2), tf.boolean_mask(x, mask)]
+    with tf.Session() as sess:
+        plan = sess._plan(fetches, (x, mask))
+        places = [s.device is HOST for s in plan.lowered.fn.segments]
+        assert places == [False, True, False]  # in creation order: 6 segments
+        feed = {x: [4, 1, 4, 3], mask: [True, False, False, True]}
+        got = sess.run(fetches, feed)
+    np.testing.assert_array_equal(got[0], [4, 1, 3])
+    np.testing.assert_array_equal(got[1], [[0], [2], [3]])
+    np.testing.assert_array_equal(got[2], [4, 3])
+
+
+def test_python_side_effects_keep_the_graph_order() -> None:
+    calls = []
+
+    def note(tag):
+        def fn(a):
+            calls.append(tag)
+            return a
+
+        return fn
+
+    x = tf.placeholder(tf.float32, [None])
+    first = tf.py_func(note("first"), [x], tf.float32)
+    doubled = x * 2.0  # pure, may move
+    second = tf.py_func(note("second"), [doubled], tf.float32)
+    third = tf.py_func(note("third"), [x], tf.float32)
+    _run([third, second, first], {x: [1.0]})
+    assert calls == ["first", "second", "third"]
