@@ -146,7 +146,7 @@ class Interpreter:
     def _call(
         self, opdef: OpDef, op: Operation, inputs: list[Any], state: dict, write: bool
     ) -> Sequence[Any]:
-        if opdef.host_step and not self.on_host and opdef.runs_on_host(op):
+        if opdef.host_step and not self.on_host:
             raise _traced_host_step(op)
         if opdef.random:
             result = opdef.call(self._op_key(opdef, op), inputs, op.attrs)
@@ -304,8 +304,7 @@ def _traced_host_step(op: Operation) -> errors.OpError:
         " data-dependent output shape or a Python function): a run computes it"
         " between compiled segments, but here it sits inside a compiled function"
         " (a tf.while_loop or tf.cond body, a Dataset.map function, run_steps,"
-        " as_function). Move it out of that function, or give a py_func's outputs"
-        f" static shapes (set_shape). ({op.describe()})",
+        f" as_function). Move it out of that function. ({op.describe()})",
     )
 
 

@@ -9,7 +9,7 @@ the same key (:func:`segment_fn`), so values, random numbers and state rules are
 those of one function. Running the segments (moving values between devices and
 tasks) is the runtime's: ``runtime/placement.py``.
 
-Ops that need their inputs' values on the host (``OpDef.runs_on_host``: a
+Ops that need their inputs' values on the host (``OpDef.host_step``: a
 data-dependent output shape, the user's Python function) get the place
 :data:`HOST` whatever the placement says: the run is cut around them, the
 segments before and after are compiled (per shape of their inputs), and the host
@@ -40,7 +40,7 @@ HOST: Final = _Host()
 
 def has_host_steps(ops: Iterable[Operation]) -> bool:
     """Whether some op of ``ops`` runs on the host (the run must be cut)."""
-    return any(opdef_for(op).runs_on_host(op) for op in ops)
+    return any(opdef_for(op).host_step for op in ops)
 
 
 class Segment(NamedTuple):
@@ -67,7 +67,7 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
     def place(op: Operation) -> Hashable:
         if op.outputs and all(t in everywhere for t in op.outputs):
             return None  # a lifted constant: passed in, not computed
-        return HOST if opdef_for(op).runs_on_host(op) else placed[op]
+        return HOST if opdef_for(op).host_step else placed[op]
 
     run_ops = lowered.run_ops
     if has_host_steps(run_ops):

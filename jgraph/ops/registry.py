@@ -186,7 +186,7 @@ class OpDef:
     host_only: bool = False
     host_finalizer: Callable[[Operation, Any], Any] | None = None
     host_callback: bool = False
-    host_step: bool | Callable[[Operation], bool] = False
+    host_step: bool = False
     auto_feed: Callable[[Operation], AutoFeed] | None = None
     differentiable: bool = True
     no_gradient: str | None = None
@@ -229,12 +229,6 @@ class OpDef:
     def uses_rng(self, op: Operation) -> bool:
         """``op`` draws random numbers, itself or in a graph function it runs."""
         return self.random or any(f.uses_rng for f in self.functions(op))
-
-    def runs_on_host(self, op: Operation) -> bool:
-        """``op`` needs its inputs' values on the host (a data-dependent shape, a
-        Python function): the run is cut around it (see ``host_step``)."""
-        step = self.host_step
-        return step(op) if callable(step) else step
 
     def feeds(self, op: Operation) -> AutoFeed | None:
         """The inputs of ``op`` the session feeds itself, or ``None``."""
@@ -321,7 +315,7 @@ def op(
     host_only: bool = False,
     host_finalizer: Callable[[Operation, Any], Any] | None = None,
     host_callback: bool = False,
-    host_step: bool | Callable[[Operation], bool] = False,
+    host_step: bool = False,
     auto_feed: Callable[[Operation], AutoFeed] | None = None,
     differentiable: bool = True,
     no_gradient: str | None = None,
@@ -372,10 +366,9 @@ def op(
       host_step: the op needs the values of its inputs on the host (its output
         shape depends on them, or it calls the user's Python): the run is cut
         there, and the impl runs in Python on numpy values between the compiled
-        segments before and after it. A callable ``op -> bool`` decides per op
-        (a ``py_func`` whose output shapes are all known can run inside the
-        compiled call instead, through a JAX callback). Inside a compiled loop
-        body or ``run_steps`` such an op is an error naming it.
+        segments before and after it; a gradient never recomputes it (its
+        outputs are constants to it). Inside a compiled function (a loop body,
+        ``run_steps``) such an op is an error naming it.
       auto_feed: ``op -> AutoFeed``: inputs the session feeds itself every run.
       differentiable: gradients flow through the op's outputs (TF1's
         ``NotDifferentiable`` is ``False``).

@@ -6,7 +6,9 @@ the compiled segment before it hands over its inputs, the user's function runs
 in Python on numpy values, and the segment after it is compiled for the shapes
 the function returned (once per new shape). It runs every time a run needs it,
 stateful or not (TF1 may fold or dedupe a ``stateful=False`` one; jgraph never
-does), in the run's op order.
+does), in the run's op order. A ``jax.pure_callback`` inside one compiled call
+was measured as the alternative for outputs of static shape and was no faster
+on CPU (``experiments/host_steps.py``), so every Python function is a host step.
 
 TF1 behaviour kept: the returned values must have exactly the declared dtypes
 (``py_func``, ``numpy_function``; ``py_function`` converts them), a list or

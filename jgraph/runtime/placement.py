@@ -44,6 +44,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jax
+import numpy as np
 
 from jgraph import errors
 from jgraph.compile import rng as _rng
@@ -87,7 +88,7 @@ class Placement:
         feeds: Sequence[Tensor],
     ) -> LoweredRun:
         """The compiled run of the pruned, ordered ``ops`` (see ``compile.lower``);
-        a run with host steps (``OpDef.runs_on_host``) is cut into segments."""
+        a run with host steps (``OpDef.host_step``) is cut into segments."""
         lowered = lower(ops, fetches, feeds, jit=self.jit)
         if not has_host_steps(lowered.run_ops):
             return lowered
@@ -270,10 +271,21 @@ class SegmentedRun:
         self._written = tuple(sorted(lowered.written_vars))
         self._shapes: dict[Any, Any] = {}
         self.segments = cut(lowered, placed)
+        # One device for every compiled segment and variable (a run cut only for
+        # its host steps): nothing to move, arrays stay uncommitted like one-jit
+        # runs' (a committed one would make other fetch sets recompile).
+        used = {s.device for s in self.segments if s.device is not HOST}
+        self._one_device = jax.process_count() == 1 and (
+            used | set(homes.values()) <= {devices.default}
+        )
         self._jitted = [
-            jax.jit(s.pure, out_shardings=jax.sharding.SingleDeviceSharding(s.device))
-            if s.device is not HOST and is_local(s.device)
-            else None
+            None
+            if s.device is HOST or not is_local(s.device)
+            else jax.jit(s.pure)
+            if self._one_device
+            else jax.jit(
+                s.pure, out_shardings=jax.sharding.SingleDeviceSharding(s.device)
+            )
             for s in self.segments
         ]
 
@@ -281,6 +293,8 @@ class SegmentedRun:
     def __call__(
         self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple = ()
     ) -> tuple[dict, tuple, Any]:
+        if self._one_device:
+            return self._run_here(ro, rw, feed_values, key, consts)
         if jax.process_count() == 1:
             return self._run(ro, rw, feed_values, key, consts)
         try:
@@ -289,6 +303,35 @@ class SegmentedRun:
             if isinstance(err, errors.OpError) or not is_runtime_failure(err):
                 raise
             raise collective_error(err) from err
+
+    def _run_here(
+        self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple
+    ) -> tuple[dict, tuple, Any]:
+        """``_run`` when everything compiled sits on one device: no moves."""
+        lowered = self._lowered
+        start_state = {**ro, **rw}
+        state = dict(start_state)
+        env = dict(zip(lowered.feeds, feed_values, strict=True))
+        env.update(zip(self._lifted, consts, strict=True))
+        for segment, jitted in zip(self.segments, self._jitted, strict=True):
+            in_values = tuple(env[t] for t in segment.inputs)
+            if jitted is None:  # the host
+                _, outs = segment.pure({}, {}, _on_host(in_values), None)
+            else:
+                start_vals = {
+                    n: start_state[n] for n in segment.reads if n in start_state
+                }
+                cur_vals = {n: state[n] for n in segment.reads if n in state}
+                written, outs = jitted(start_vals, cur_vals, in_values, key)
+                state.update(written)
+            env.update(zip(segment.outputs, outs, strict=True))
+        new_rw = {n: state[n] for n in self._written if n in state}
+        outputs = tuple(
+            None if i in lowered.host_outputs else env[t]
+            for i, t in enumerate(lowered.fetches)
+        )
+        next_key = None if key is None else _next_key(key)
+        return new_rw, outputs, next_key
 
     def _run(
         self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple
@@ -302,10 +345,10 @@ class SegmentedRun:
         env: dict[Tensor, Any] = {}
         for segment, jitted in zip(self.segments, self._jitted, strict=True):
             if segment.device is HOST:
-                in_values = jax.device_get(
-                    tuple(env[t] if t in env else shared[t] for t in segment.inputs)
+                in_values = tuple(
+                    env[t] if t in env else shared[t] for t in segment.inputs
                 )
-                _, outs = segment.pure({}, {}, in_values, None)
+                _, outs = segment.pure({}, {}, _on_host(in_values), None)
                 env.update(zip(segment.outputs, outs, strict=True))
                 continue
             start_vals = {n: start_state[n] for n in segment.reads if n in start_state}
@@ -427,9 +470,15 @@ class SegmentedRun:
         return tuple(outputs)
 
 
+def _on_host(values: tuple) -> tuple:
+    """Numpy copies of a host segment's inputs (one transfer each; cheaper than
+    ``jax.device_get`` for a few arrays)."""
+    return tuple(np.asarray(v) for v in values)
+
+
 def host_steps_unsupported(lowered: LoweredRun, where: str) -> errors.OpError:
     """``UnimplementedError``: a run with host steps under ``where``."""
-    op = next(op for op in lowered.run_ops if opdef_for(op).runs_on_host(op))
+    op = next(op for op in lowered.run_ops if opdef_for(op).host_step)
     return errors.UnimplementedError(
         None,
         op,

@@ -186,7 +186,9 @@ class Session:
                 f"The fetch set {list(stats.fetches)} has been compiled"
                 f" {stats.compiles} times, once per new feed shape (last shapes:"
                 f" {[format_shape(np.shape(v)) for v in feed_values]}). XLA compiles per"
-                " shape; pad batches to a few fixed sizes to avoid recompiling.",
+                " shape (of the feeds, and of what data-dependent ops such as"
+                " tf.unique, tf.where or py_func return); pad batches to a few fixed"
+                " sizes to avoid recompiling.",
                 RetracingWarning,
                 stacklevel=4,
             )
