@@ -395,3 +395,21 @@ def test_python_side_effects_keep_the_graph_order() -> None:
     third = tf.py_func(note("third"), [x], tf.float32)
     _run([third, second, first], {x: [1.0]})
     assert calls == ["first", "second", "third"]
+
+
+def test_random_ops_draw_the_same_numbers_with_a_host_step_in_the_run() -> None:
+    def draws(with_host_step: bool) -> list[np.ndarray]:
+        graph = tf.Graph()
+        with graph.as_default():
+            tf.set_random_seed(7)
+            r = tf.random_normal([3])
+            fetches = [r]
+            if with_host_step:
+                fetches.append(tf.py_func(lambda a: a * 2, [r], tf.float32) + r)
+            with tf.Session() as sess:
+                return [sess.run(fetches)[0] for _ in range(2)]
+
+    plain, cut = draws(False), draws(True)
+    np.testing.assert_array_equal(plain[0], cut[0])
+    np.testing.assert_array_equal(plain[1], cut[1])  # the key advances alike
+    assert not np.array_equal(cut[0], cut[1])

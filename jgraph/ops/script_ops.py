@@ -32,17 +32,19 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from jgraph import errors
-from jgraph.compile.interpreter import Interpreter
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Operation, get_default_graph
 from jgraph.graph.tensor import Tensor
 from jgraph.ops.conversion import build, convert_to_tensor
 from jgraph.ops.registry import op
+
+if TYPE_CHECKING:
+    from jgraph.compile.interpreter import Interpreter
 
 _tokens = itertools.count()
 
