@@ -167,7 +167,6 @@ STAGES = {
     "jgraph.losses": 5,
     "jgraph.metrics": 5,
     "jgraph.initializers": 5,
-    "jgraph.python": 5,
     "jgraph.examples": 5,
 }
 PUBLIC_NAMESPACES = 6  # jgraph itself, tf.nn, tf.math, tf.compat, ...

@@ -5,8 +5,6 @@ gradients against finite differences, and bad input."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -492,7 +490,6 @@ def test_gradients_through_dynamic_rnn_match_finite_differences(sess):
 
 
 def test_an_lstm_learns_the_sum_of_a_short_sequence(sess):
-    start = time.perf_counter()
     x = tf.placeholder(tf.float32, [None, 4, 1])
     target = tf.reduce_sum(x, axis=[1, 2])
     _, state = tf.nn.dynamic_rnn(rnn_cell.LSTMCell(8), x, dtype=tf.float32)
@@ -506,7 +503,6 @@ def test_an_lstm_learns_the_sum_of_a_short_sequence(sess):
         sess.run(train, {x: data})
     last = sess.run(loss, {x: data})
     assert last < first / 20, (first, last)
-    assert time.perf_counter() - start < 20  # budget ~5 s, lenient on a busy machine
 
 
 # -- static_rnn and bidirectional_dynamic_rnn --------------------------------------------------

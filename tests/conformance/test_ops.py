@@ -82,6 +82,7 @@ MATH_ROWS = [
     binary("Minimum", lambda tf, x, y: tf.minimum(x, y), NUMBERS),
     binary("SquaredDifference", lambda tf, x, y: tf.squared_difference(x, y)),
     binary("Pow", lambda tf, x, y: tf.pow(x, y)),
+    binary("Xlogy", lambda tf, x, y: tf.math.xlogy(x, y)),
     binary(
         "FloorDiv",
         lambda tf, x, y: tf.floordiv(x, y),
@@ -983,6 +984,8 @@ NOT_COMPARED: dict[str, str] = {
     "RandomShuffle": _RANDOM,
     "RandomOrthogonal": _RANDOM,
     "Dropout": _RANDOM,
+    "CandidateSampler": _RANDOM + " (tests/ops/test_nn_impl.py checks the samplers'"
+    " distributions and TF1's expected counts)",
 }
 # Op types compared by a scenario outside the table (type -> where).
 COMPARED_ELSEWHERE: dict[str, str] = {

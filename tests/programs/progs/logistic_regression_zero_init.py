@@ -1,4 +1,3 @@
-# xfail: conformance (issue 13): the gradient of sigmoid_cross_entropy_with_logits at logits exactly 0
 # expect: rtol=1e-4 atol=1e-6 -- numpy data and zero initial values: the same math on both sides
 # Binary logistic regression started from zeros, as many tutorials do: every logit
 # of the first step is exactly 0.
