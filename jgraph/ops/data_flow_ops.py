@@ -15,6 +15,7 @@ positions and a ``gather``, so the gradient flows to ``data`` through the gather
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -78,30 +79,27 @@ def _unique(x: Any, out_idx: _dtypes.DType, counts: bool) -> tuple[np.ndarray, .
     return y, idx
 
 
-@op(
-    "Unique",
-    same_dtype=False,
-    shape_fn=_unique_spec,
-    num_outputs=2,
-    host_step=True,
-    no_gradient=_UNIQUE_NO_GRADIENT,
-    fold=Fold.VALUES,
-)
+def _unique_op(op_type: str, num_outputs: int) -> Callable[[Any], Any]:
+    """Registers ``Unique`` or ``UniqueWithCounts``: a host step, no gradient."""
+    return op(
+        op_type,
+        same_dtype=False,
+        shape_fn=_unique_spec,
+        num_outputs=num_outputs,
+        host_step=True,
+        no_gradient=_UNIQUE_NO_GRADIENT,
+        fold=Fold.VALUES,
+    )
+
+
+@_unique_op("Unique", 2)
 def _unique_impl(
     x: Any, *, out_idx: _dtypes.DType = _dtypes.int32
 ) -> tuple[np.ndarray, ...]:
     return _unique(x, out_idx, counts=False)
 
 
-@op(
-    "UniqueWithCounts",
-    same_dtype=False,
-    shape_fn=_unique_spec,
-    num_outputs=3,
-    host_step=True,
-    no_gradient=_UNIQUE_NO_GRADIENT,
-    fold=Fold.VALUES,
-)
+@_unique_op("UniqueWithCounts", 3)
 def _unique_with_counts_impl(
     x: Any, *, out_idx: _dtypes.DType = _dtypes.int32
 ) -> tuple[np.ndarray, ...]:

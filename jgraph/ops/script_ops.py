@@ -230,15 +230,8 @@ def py_func(
     return _build(impl, func, inp, Tout, name)
 
 
-def numpy_function(
-    func: Callable[..., Any],
-    inp: Any,
-    Tout: Any,
-    stateful: bool = True,
-    name: str | None = None,
-) -> Any:
-    """``tf.numpy_function``: the same op as :func:`py_func`."""
-    return py_func(func, inp, Tout, stateful=stateful, name=name)
+# ``tf.numpy_function``: the same op, the same arguments.
+numpy_function = py_func
 
 
 def py_function(
