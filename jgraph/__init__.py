@@ -129,6 +129,11 @@ from jgraph.ops.conversion import (
     constant as constant,
     convert_to_tensor as convert_to_tensor,
 )
+from jgraph.ops.data_flow_ops import (
+    dynamic_partition as dynamic_partition,
+    unique as unique,
+    unique_with_counts as unique_with_counts,
+)
 from jgraph.ops.init_ops import (
     constant_initializer as constant_initializer,
     glorot_normal_initializer as glorot_normal_initializer,
@@ -267,6 +272,11 @@ from jgraph.ops.random_ops import (
     random_uniform as random_uniform,
     set_random_seed as set_random_seed,
     truncated_normal as truncated_normal,
+)
+from jgraph.ops.script_ops import (
+    numpy_function as numpy_function,
+    py_func as py_func,
+    py_function as py_function,
 )
 from jgraph.ops.state_ops import (
     assign as assign,

@@ -20,6 +20,7 @@ import numpy as np
 import jgraph as tf
 from jgraph import distribute
 from jgraph.checkpoint import saver as saver_module
+from jgraph.compile.segments import HOST
 from jgraph.config import ConfigProto
 from jgraph.train.server import ClusterSpec, Server
 
@@ -280,6 +281,30 @@ def devices(args) -> None:
                 s = r * 2.0
             with tf.Session(graph=graph) as sess:
                 out[f"random{where}"] = sess.run(s).tolist()
+
+    # A host step between segments on other devices: values and state move.
+    graph = tf.Graph()
+    with graph.as_default():
+        with tf.device("/cpu:1"):
+            w = tf.Variable([1.0, -2.0, 3.0], name="w")
+        with tf.device("/cpu:2"):
+            doubled = w * 2.0
+        kept = tf.boolean_mask(doubled, doubled > 0)  # a host step (tf.where)
+        offset = tf.py_func(lambda a: a + 1.0, [kept], tf.float32)
+        with tf.device("/cpu:3"):
+            total = tf.reduce_sum(offset * kept)
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(total)
+        with tf.Session(graph=graph) as sess:
+            sess.run(w.initializer)
+            plan = sess._plan(total, ())
+            out["host_segments"] = [
+                "host" if s.device is HOST else s.device.id
+                for s in plan.lowered.fn.segments
+            ]
+            out["host_total"] = float(sess.run(total))
+            sess.run(train)
+            out["host_w"] = sess.run(w).tolist()
+            out["host_w_home"] = ids(sess.get_state(copy=False).variables["w"])
 
     # A device that does not exist, with and without soft placement.
     graph = tf.Graph()

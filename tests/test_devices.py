@@ -193,6 +193,16 @@ def test_ops_run_on_their_devices_and_values_move(four_devices):
     assert "w: (VariableV2): /job:localhost/replica:0/task:0/device:CPU:1" in stderr
 
 
+def test_host_steps_between_devices_move_values_and_state(four_devices):
+    out, _ = four_devices
+    places = out["host_segments"]
+    assert "host" in places and {1, 2, 3} <= set(places)
+    assert out["host_total"] == 48.0  # kept [2, 6], py_func gave [3, 7]
+    # The py_func's output is a constant to the gradient (TF1's NotDifferentiable).
+    np.testing.assert_allclose(out["host_w"], [0.4, -2.0, 1.6], rtol=1e-6)
+    assert out["host_w_home"] == [1]
+
+
 def test_training_across_devices_equals_training_on_one(four_devices):
     out, _ = four_devices
     np.testing.assert_allclose(out["w_after_bump"], np.full((3, 2), 2.0))

@@ -12,7 +12,9 @@ declares as its ``jvp``).
 
 Which ``xs`` are connected is decided when the graph is built, as TF1 does: walk
 back from ``ys`` through data inputs of floating-point tensors, not into ops
-declared not differentiable (``StopGradient``) nor into ``stop_gradients``. An unconnected ``x`` gets
+declared not differentiable (``StopGradient``) nor into ``stop_gradients``; a
+walk that must cross an op TF1 has no gradient for (``OpDef.no_gradient``)
+raises ``LookupError``, as TF1. An unconnected ``x`` gets
 ``None`` (or zeros with ``unconnected_gradients="zero"``). A ``Variable`` ``x``
 is substituted by its state name, so every read of it (``v``, ``v.value()``,
 ``v.read_value()``) is differentiated.
@@ -214,6 +216,7 @@ def gradients(
     stops = [convert_to_tensor(s) for s in _as_list(stop_gradients or [])]
     reached = reached_tensors(y_list, stops)
     reached_vars = variables_read(reached)
+    _check_gradients_defined(reached, x_list, stops)
 
     connected_tensors: list[Tensor] = []
     connected_vars: list[Variable] = []
@@ -263,6 +266,29 @@ def gradients(
             grad = array_ops.zeros_like(key)
         grads.append(grad)
     return grads
+
+
+def _check_gradients_defined(
+    reached: set[Tensor], xs: Sequence[Any], stops: Sequence[Tensor]
+) -> None:
+    """TF1's ``LookupError`` when the gradient must go back through an op that has
+    none (``OpDef.no_gradient``) to reach one of ``xs``."""
+    for op_ in {t.op for t in reached}:
+        reason = opdef_for(op_).no_gradient
+        if reason is None:
+            continue
+        behind = reached_tensors([t for t in op_.inputs if differentiable(t)], stops)
+        names = variables_read(behind)
+        for x in xs:
+            if isinstance(x, Variable):
+                hit = x.op.name in names
+            else:
+                hit = convert_to_tensor(x) in behind
+            if hit:
+                raise LookupError(
+                    f"No gradient defined for operation '{op_.name}' (op type:"
+                    f" {op_.type}), on the way from ys back to {x.name}. {reason}"
+                )
 
 
 def _check_grad_y(y: Tensor, grad_y: Any) -> Tensor:

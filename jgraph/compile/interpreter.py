@@ -82,6 +82,7 @@ class Interpreter:
     After :meth:`execute`, ``env`` maps every computed tensor to its value and
     ``state`` holds the variables' new values. Context ops (``needs_context``)
     receive the interpreter running them.
+    An ``on_host`` interpreter runs a host segment (``compile/segments.py``).
     """
 
     def __init__(
@@ -92,8 +93,13 @@ class Interpreter:
         feeds: tuple[Tensor, ...],
         feed_values: tuple,
         key: Any,
+        *,
+        on_host: bool = False,
     ) -> None:
         self.ops = ops
+        # A host segment's interpreter: ops that run on the host (``OpDef.host_step``)
+        # get numpy values here; anywhere else (compiled) they are an error.
+        self.on_host = on_host
         self.start_state = {**ro_vars, **rw_vars}
         self.state = dict(self.start_state)
         # Variables substituted by the recompute in progress (see ``recompute``):
@@ -187,6 +193,8 @@ class Interpreter:
     def _call(
         self, opdef: OpDef, op: Operation, inputs: list[Any], state: dict, write: bool
     ) -> Sequence[Any]:
+        if opdef.host_step and not self.on_host:
+            raise _traced_host_step(op)
         if opdef.random:
             result = opdef.call(self._op_key(opdef, op), inputs, op.attrs)
         elif opdef.stateful:
@@ -381,6 +389,8 @@ class Interpreter:
             )
             if not touched or all(t in tensor_subs for t in op.outputs):
                 continue
+            if opdef.host_step:
+                continue  # computed in numpy or Python: a constant to the gradient
             env = _Overlay(local, self.env)
             outputs = self._run_op(op, state, env, write=False)
             for tensor, value in zip(op.outputs, outputs, strict=True):
@@ -479,6 +489,18 @@ def _ref_effects(op: Operation) -> bool:
     """``op``'s output is a reference to a variable (``Effects.ref``)."""
     effects = opdef_for(op).effects
     return effects is not None and effects.ref
+
+
+def _traced_host_step(op: Operation) -> errors.OpError:
+    return errors.UnimplementedError(
+        None,
+        op,
+        f"{op.type} '{op.name}' needs the values of its inputs on the host (a"
+        " data-dependent output shape or a Python function): a run computes it"
+        " between compiled segments, but here it sits inside a compiled function"
+        " (a tf.while_loop or tf.cond body, a Dataset.map function, run_steps,"
+        f" as_function). Move it out of that function. ({op.describe()})",
+    )
 
 
 class _Overlay(dict):

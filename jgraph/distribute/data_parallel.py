@@ -67,11 +67,12 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from jgraph import errors
 from jgraph.compile.lower import LoweredRun, lower
+from jgraph.compile.segments import has_host_steps
 from jgraph.config import DEFAULT_OPERATION_TIMEOUT_MS
 from jgraph.graph.graph import Operation
 from jgraph.graph.shape import is_known
 from jgraph.graph.tensor import Tensor
-from jgraph.runtime.placement import Placement
+from jgraph.runtime.placement import Placement, host_steps_unsupported
 from jgraph.runtime.tasks import (
     RemoteValue as RemoteValue,
     collective_error,
@@ -155,6 +156,8 @@ class DataParallel(Placement):
         feeds: Sequence[Tensor],
     ) -> LoweredRun:
         lowered = lower(ops, fetches, feeds, jit=self.jit)
+        if has_host_steps(lowered.run_ops):
+            raise host_steps_unsupported(lowered, "a DataParallel placement")
         if jax.process_count() > 1:
             details = "\n".join(f"{op.name} {op.type}" for op in lowered.ops)
             sync_tasks(

@@ -51,7 +51,9 @@ class GraphKeys:
 
 
 DEFAULT_GRAPH_SEED = 87654321  # TF1's, for ops given an op seed alone
-_JGRAPH_DIR = os.path.dirname(os.path.abspath(__file__))
+# The jgraph package (this file is jgraph/graph/graph.py): frames there are not
+# the user's.
+_JGRAPH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _user_frame() -> str:

@@ -718,18 +718,18 @@ def boolean_mask(
     ``tensor``; in the result they become one dimension, as long as the number of
     true entries.
 
-    TF1 difference: that number sets the output shape, which XLA must know when it
-    compiles, so ``mask`` must be known when the graph is built (a constant, or ops
-    on constants); its true positions become the constant indices of a ``gather``
-    (``gather_nd`` for ``k > 1``). A mask known only at run time (fed, a variable)
-    raises ``NotImplementedError``: keep the shape instead, with
-    ``tf.where(mask, tensor, tf.zeros_like(tensor))`` or
-    ``tensor * tf.cast(mask, tensor.dtype)``.
+    That number sets the output shape. A mask known when the graph is built (a
+    constant, or ops on constants) becomes the constant indices of a ``gather``
+    (``gather_nd`` for ``k > 1``). A mask known only at run time (fed, computed)
+    is TF1's composite: the covered dimensions reshaped into one, the true
+    positions found on the host (``tf.where``, a host step between compiled
+    segments), and a ``gather`` along ``axis``; the gradient flows through the
+    ``gather`` as in TF1. A mask whose shape does not fit ``tensor`` at run time
+    raises ``InvalidArgumentError``.
 
     Raises:
       ValueError: ``mask`` is a scalar, has unknown rank, or does not fit ``tensor``.
       TypeError: ``mask`` is not bool.
-      NotImplementedError: ``mask`` is known only at run time.
     """
     graph = get_default_graph()
     with graph.name_scope(name or "boolean_mask"):
@@ -760,13 +760,7 @@ def boolean_mask(
             )
         value = constant_value(mask)
         if value is None:
-            raise NotImplementedError(
-                f"boolean_mask: mask {mask.name} is known only at run time, but the"
-                " number of true entries sets the output shape and XLA compiles"
-                " static shapes. Use a constant mask, or keep the shape:"
-                " tf.where(mask, tensor, tf.zeros_like(tensor)) or tensor *"
-                " tf.cast(mask, tensor.dtype)."
-            )
+            return _boolean_mask_at_run_time(tensor, mask, first, k)
         positions = np.argwhere(value)
         index_type = np.int32 if value.size < np.iinfo(np.int32).max else np.int64
         if k == 1:
@@ -785,6 +779,84 @@ def boolean_mask(
             *builtins.range(first + 1, len(rest) + 1),
         ]
         return transpose(picked, order)
+
+
+def _boolean_mask_at_run_time(
+    tensor: Tensor, mask: Tensor, first: int, k: int
+) -> Tensor:
+    """TF1's boolean_mask for a mask known at run time (see :func:`boolean_mask`)."""
+    dims = tensor.dims
+    assert dims is not None
+    covered = shape(tensor)[first : first + k]
+    indices = build(_boolean_mask_indices_impl, mask, covered, name="indices")
+    if k > 1:
+        flat_shape = concat(
+            [shape(tensor)[:first], [-1], shape(tensor)[first + k :]], 0
+        )
+        tensor = reshape(tensor, flat_shape)
+    return gather(tensor, indices, axis=first)
+
+
+# -- data-dependent shapes: host steps between compiled segments --------------------
+#
+# These ops' output shapes depend on their inputs' values, which XLA must know when
+# it compiles: they declare ``host_step`` and run in numpy between the compiled
+# segments of the run (``compile/segments.py``); the ops after them are compiled
+# per shape of what they receive.
+
+
+def _where_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
+    spec = specs[0]
+    graph = get_default_graph()
+    if spec is not None and not spec.shape:
+        raise ValueError(
+            "tf.where(condition) needs a condition of rank >= 1; got a scalar."
+        )
+    rank = fresh_dim(graph) if spec is None else len(spec.shape)
+    return [(_dtypes.int64, (fresh_dim(graph), rank))]
+
+
+@op("Where", same_dtype=False, shape_fn=_where_spec, host_step=True, fold=Fold.VALUES)
+def _where_impl(condition: Any) -> Any:
+    value = np.asarray(condition)
+    if value.ndim == 0:
+        raise ValueError(
+            "tf.where(condition) needs a condition of rank >= 1; got a scalar."
+        )
+    return np.argwhere(value).astype(np.int64)
+
+
+def where_indices(condition: Any, name: str | None = None) -> Tensor:
+    """The coordinates of the true (non-zero) entries of ``condition``, as TF1's
+    one-argument ``tf.where``: int64 of shape ``[number of true entries, rank]``,
+    in row-major order. Computed on the host (a host step: the number sets the
+    shape)."""
+    condition = convert_to_tensor(condition, name="condition")
+    return build(_where_impl, condition, name=name)
+
+
+def _mask_indices_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
+    return [(_dtypes.int64, (fresh_dim(get_default_graph()),))]
+
+
+@op(
+    "BooleanMaskIndices",
+    same_dtype=False,
+    shape_fn=_mask_indices_spec,
+    host_step=True,
+    fold=Fold.VALUES,
+)
+def _boolean_mask_indices_impl(mask: Any, covered: Any) -> Any:
+    """The flat positions of ``mask``'s true entries, after checking that ``mask``
+    has the shape ``covered`` of the dimensions it masks."""
+    value = np.asarray(mask)
+    wanted = tuple(int(d) for d in np.asarray(covered))
+    if value.shape != wanted:
+        raise ValueError(
+            f"boolean_mask: the mask has shape {format_shape(value.shape)} but the"
+            f" dimensions of the tensor it masks are {format_shape(wanted)}."
+        )
+    return np.flatnonzero(value).astype(np.int64)
 
 
 def _slice_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:

@@ -35,6 +35,7 @@ from jgraph.ops.array_ops import (
     static_ints,
     static_value,
     strided_slice_index,
+    where_indices,
 )
 from jgraph.ops.conversion import (
     build,
@@ -1207,11 +1208,7 @@ def _where(
     impl: Callable[..., Any], condition: Any, x: Any, y: Any, name: str | None
 ) -> Tensor:
     if x is None and y is None:
-        raise NotImplementedError(
-            "tf.where(condition) without x and y returns a data-dependent number of"
-            " indices, which jgraph (XLA) cannot compile. Use tf.where(cond, x, y) or"
-            " compute the indices in numpy after the run."
-        )
+        return where_indices(condition, name=name)
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     condition = convert_to_tensor(condition)
@@ -1230,9 +1227,8 @@ def where(
     ``x`` and ``y`` have one shape; ``condition`` has that shape too, or is a vector
     that picks whole rows (first dimension) of ``x`` or ``y``.
 
-    TF1 difference: ``tf.where(condition)`` alone (coordinates of true elements)
-    has a data-dependent shape, which XLA cannot compile; it raises
-    ``NotImplementedError``.
+    ``tf.where(condition)`` alone gives the coordinates of the true (non-zero)
+    entries (see ``array_ops.where_indices``: a host step).
     """
     return _where(_select_impl, condition, x, y, name)
 

@@ -29,6 +29,8 @@ never the op's type string. How the lowering calls ``impl`` follows from it:
   run's ``compile.interpreter.Interpreter`` (its effects, if any, are declared
   the same way; it reads and writes them through ``ctx``); such ops give
   ``shape_fn``.
+- ``host_step``: the same call, on numpy values, in Python between the compiled
+  segments of the run (``compile/segments.py``).
 """
 
 from __future__ import annotations
@@ -189,8 +191,10 @@ class OpDef:
     host_only: bool = False
     host_finalizer: Callable[[Operation, Any], Any] | None = None
     host_callback: bool = False
+    host_step: bool = False
     auto_feed: Callable[[Operation], AutoFeed] | None = None
     differentiable: bool = True
+    no_gradient: str | None = None
     jvp: JvpRule | None = None
     fold: Fold = Fold.NEVER
     fold_value: Callable[..., Any] | None = None
@@ -340,8 +344,10 @@ def op(
     host_only: bool = False,
     host_finalizer: Callable[[Operation, Any], Any] | None = None,
     host_callback: bool = False,
+    host_step: bool = False,
     auto_feed: Callable[[Operation], AutoFeed] | None = None,
     differentiable: bool = True,
+    no_gradient: str | None = None,
     jvp: JvpRule | None = None,
     fold: Fold | None = None,
     fold_value: Callable[..., Any] | None = None,
@@ -393,9 +399,18 @@ def op(
       host_callback: the op calls back into Python while the compiled run runs
         (``jax.debug.callback``: printing), so it is never folded nor evaluated
         while tracing.
+      host_step: the op needs the values of its inputs on the host (its output
+        shape depends on them, or it calls the user's Python): the run is cut
+        there, and the impl runs in Python on numpy values between the compiled
+        segments before and after it; a gradient never recomputes it (its
+        outputs are constants to it). Inside a compiled function (a loop body,
+        ``run_steps``) such an op is an error naming it.
       auto_feed: ``op -> AutoFeed``: inputs the session feeds itself every run.
       differentiable: gradients flow through the op's outputs (TF1's
         ``NotDifferentiable`` is ``False``).
+      no_gradient: TF1 has no gradient for the op: ``tf.gradients`` from an
+        output back to a tensor before it raises ``LookupError``, with this text
+        (why, and what to do instead).
       jvp: TF1's registered gradient where JAX's derivative differs, as a JVP
         rule ``jvp(primals, tangents, **attrs) -> (outputs, tangents)``.
       fold: whether constant folding may evaluate the op; default: from its
@@ -444,8 +459,10 @@ def op(
             host_only=host_only,
             host_finalizer=host_finalizer,
             host_callback=host_callback,
+            host_step=host_step,
             auto_feed=auto_feed,
             differentiable=differentiable,
+            no_gradient=no_gradient,
             jvp=jvp,
             fold=fold if fold is not None else default_fold,
             fold_value=fold_value,

@@ -45,11 +45,12 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jax
+import numpy as np
 
 from jgraph import errors
 from jgraph.compile import rng as _rng
 from jgraph.compile.lower import LoweredRun, lower
-from jgraph.compile.segments import Segment, cut
+from jgraph.compile.segments import HOST, Segment, cut, has_host_steps
 from jgraph.config import DEFAULT_MAX_COMPILED_SHAPES, operation_timeout_ms
 from jgraph.graph.device_spec import DeviceSpec
 from jgraph.graph.graph import Graph, Operation
@@ -91,8 +92,16 @@ class Placement:
         fetches: Sequence[Tensor],
         feeds: Sequence[Tensor],
     ) -> LoweredRun:
-        """The compiled run of the pruned, ordered ``ops`` (see ``compile.lower``)."""
-        return lower(ops, fetches, feeds, jit=self.jit)
+        """The compiled run of the pruned, ordered ``ops`` (see ``compile.lower``);
+        a run with host steps (``OpDef.host_step``) is cut into segments."""
+        lowered = lower(ops, fetches, feeds, jit=self.jit)
+        if not has_host_steps(lowered.run_ops):
+            return lowered
+        devices = DeviceMap()
+        placed = dict.fromkeys(lowered.ops, devices.default)
+        return dataclasses.replace(
+            lowered, fn=SegmentedRun(lowered, placed, {}, devices)
+        )
 
     def jit(
         self, fn: Callable[..., Any], donate_argnums: Sequence[int]
@@ -202,6 +211,9 @@ class DevicePlacement(Placement):
         }
         used = {placed[op] for op in lowered.run_ops} | set(homes.values())
         several_tasks = jax.process_count() > 1
+        host_steps = has_host_steps(lowered.run_ops)
+        if several_tasks and host_steps:
+            raise host_steps_unsupported(lowered, "a session of several tasks")
         if several_tasks:
             details = "\n".join(
                 f"{op.name} {op.type} {placed[op].id}" for op in lowered.ops
@@ -209,7 +221,7 @@ class DevicePlacement(Placement):
             sync_tasks(
                 describe_run(lowered), details, operation_timeout_ms(self._config)
             )
-        if not several_tasks and used <= {self.devices.default}:
+        if not several_tasks and not host_steps and used <= {self.devices.default}:
             return lowered
         segmented = SegmentedRun(lowered, placed, homes, self.devices)
         return dataclasses.replace(lowered, fn=segmented)
@@ -239,12 +251,16 @@ class DevicePlacement(Placement):
 
 
 class SegmentedRun:
-    """A ``LoweredRun.fn`` whose ops sit on several devices (or another task's).
+    """A ``LoweredRun.fn`` whose ops sit on several devices (or another task's), or
+    that has host steps.
 
     The run is cut into segments (``compile/segments.py``); each segment on a
-    device of this process is jitted for it, and the values it needs are moved
-    there first (``jax.device_put`` inside a process, ``tasks.copy_across_tasks``
-    between processes). Written variables go back to their device at the end.
+    device of this process is jitted for it (compiled once per shape of what it
+    takes), and the values it needs are moved there first (``jax.device_put``
+    inside a process, ``tasks.copy_across_tasks`` between processes). A host
+    segment runs in Python on the numpy values of its inputs. Written variables
+    go back to their device at the end; an error in any segment leaves the
+    session's state as it was before the run (nothing is donated).
 
     Called like the one-jit function: ``(ro, rw, feeds, key, consts) -> (new_rw,
     outputs, next_key)``.
@@ -264,10 +280,21 @@ class SegmentedRun:
         self._written = tuple(sorted(lowered.written_vars))
         self._shapes: dict[Any, Any] = {}
         self.segments = cut(lowered, placed)
+        # One device for every compiled segment and variable (a run cut only for
+        # its host steps): nothing to move, arrays stay uncommitted like one-jit
+        # runs' (a committed one would make other fetch sets recompile).
+        used = {s.device for s in self.segments if s.device is not HOST}
+        self._one_device = jax.process_count() == 1 and (
+            used | set(homes.values()) <= {devices.default}
+        )
         self._jitted = [
-            jax.jit(s.pure, out_shardings=jax.sharding.SingleDeviceSharding(s.device))
-            if is_local(s.device)
-            else None
+            None
+            if s.device is HOST or not is_local(s.device)
+            else jax.jit(s.pure)
+            if self._one_device
+            else jax.jit(
+                s.pure, out_shardings=jax.sharding.SingleDeviceSharding(s.device)
+            )
             for s in self.segments
         ]
 
@@ -275,6 +302,8 @@ class SegmentedRun:
     def __call__(
         self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple = ()
     ) -> tuple[dict, tuple, Any]:
+        if self._one_device:
+            return self._run_here(ro, rw, feed_values, key, consts)
         if jax.process_count() == 1:
             return self._run(ro, rw, feed_values, key, consts)
         try:
@@ -283,6 +312,35 @@ class SegmentedRun:
             if isinstance(err, errors.OpError) or not is_runtime_failure(err):
                 raise
             raise collective_error(err) from err
+
+    def _run_here(
+        self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple
+    ) -> tuple[dict, tuple, Any]:
+        """``_run`` when everything compiled sits on one device: no moves."""
+        lowered = self._lowered
+        start_state = {**ro, **rw}
+        state = dict(start_state)
+        env = dict(zip(lowered.feeds, feed_values, strict=True))
+        env.update(zip(self._lifted, consts, strict=True))
+        for segment, jitted in zip(self.segments, self._jitted, strict=True):
+            in_values = tuple(env[t] for t in segment.inputs)
+            if jitted is None:  # the host
+                _, outs = segment.pure({}, {}, _on_host(in_values), None)
+            else:
+                start_vals = {
+                    n: start_state[n] for n in segment.reads if n in start_state
+                }
+                cur_vals = {n: state[n] for n in segment.reads if n in state}
+                written, outs = jitted(start_vals, cur_vals, in_values, key)
+                state.update(written)
+            env.update(zip(segment.outputs, outs, strict=True))
+        new_rw = {n: state[n] for n in self._written if n in state}
+        outputs = tuple(
+            None if i in lowered.host_outputs else env[t]
+            for i, t in enumerate(lowered.fetches)
+        )
+        next_key = None if key is None else _next_key(key, self._lowered.rng_slots)
+        return new_rw, outputs, next_key
 
     def _run(
         self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple
@@ -295,6 +353,13 @@ class SegmentedRun:
         shared.update(zip(self._lifted, consts, strict=True))
         env: dict[Tensor, Any] = {}
         for segment, jitted in zip(self.segments, self._jitted, strict=True):
+            if segment.device is HOST:
+                in_values = tuple(
+                    env[t] if t in env else shared[t] for t in segment.inputs
+                )
+                _, outs = segment.pure({}, {}, _on_host(in_values), None)
+                env.update(zip(segment.outputs, outs, strict=True))
+                continue
             start_vals = {n: start_state[n] for n in segment.reads if n in start_state}
             cur_vals = {n: state[n] for n in segment.reads if n in state}
             in_located = [t for t in segment.inputs if t not in shared]
@@ -413,6 +478,25 @@ class SegmentedRun:
                 for i, copy in zip(indices, copies, strict=True):
                     outputs[i] = copy
         return tuple(outputs)
+
+
+def _on_host(values: tuple) -> tuple:
+    """Numpy copies of a host segment's inputs (one transfer each; cheaper than
+    ``jax.device_get`` for a few arrays)."""
+    return tuple(np.asarray(v) for v in values)
+
+
+def host_steps_unsupported(lowered: LoweredRun, where: str) -> errors.OpError:
+    """``UnimplementedError``: a run with host steps under ``where``."""
+    op = next(op for op in lowered.run_ops if opdef_for(op).host_step)
+    return errors.UnimplementedError(
+        None,
+        op,
+        f"{op.type} '{op.name}' needs the values of its inputs on the host (a"
+        " data-dependent output shape or a Python function), which jgraph runs"
+        f" between compiled segments; not supported in {where}. Compute it in"
+        f" numpy before or after the run. ({op.describe()})",
+    )
 
 
 @functools.partial(jax.jit, static_argnums=1)

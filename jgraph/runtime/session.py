@@ -217,7 +217,9 @@ class Session:
             )
             warnings.warn(
                 f"The fetch set {list(stats.fetches)} has been compiled {compiles}"
-                f" times, once per new feed shape; the changing feeds: {names or '?'}."
+                f" times, once per new feed shape (of the feeds, and of what"
+                " data-dependent ops such as tf.unique, tf.where or py_func return);"
+                f" the changing feeds: {names or '?'}."
                 " XLA compiles per shape: pad batches to a few fixed sizes to avoid"
                 f" recompiling. The session keeps the last {self._max_compiled()}"
                 " compiled shapes per fetch set (ConfigProto(max_compiled_shapes=...));"

@@ -19,6 +19,7 @@ from ._check import (
     indices,
     normal,
     params,
+    small,
 )
 
 ANY = (tf.float32, tf.int64, tf.bool)
@@ -51,6 +52,16 @@ def _sequence_mask_ref(maxlen, dtype=bool):
         return (np.arange(maxlen) < lengths[..., None]).astype(dtype)
 
     return ref
+
+
+def _unique_ref(x):
+    """TF1's unique_with_counts, the plain way: values in order of first appearance."""
+    seen: dict = {}
+    for value in x.tolist():
+        seen.setdefault(value, len(seen))
+    y = np.array(list(seen), x.dtype)
+    idx = np.array([seen[v] for v in x.tolist()])
+    return y, idx, np.bincount(idx, minlength=len(y))
 
 
 ARRAY_CASES = [
@@ -706,6 +717,77 @@ ARRAY_CASES = [
         ((3, 1),),
         ANY,
     ),
+    # Data-dependent shapes: host steps between compiled segments.
+    Case(
+        "Where",
+        tf.where,
+        np.argwhere,
+        ((3, 4),),
+        (tf.bool, tf.int32, tf.float32),
+        out_dtype=tf.int64,
+        data_dependent=True,
+    ),
+    Case(
+        "Where",
+        tf.where,
+        np.argwhere,
+        ((2, 3, 2),),
+        (tf.bool,),
+        out_dtype=tf.int64,
+        id="rank-3",
+        data_dependent=True,
+    ),
+    Case(
+        "BooleanMaskIndices",
+        tf.boolean_mask,
+        lambda x, m: x[m],
+        ((5, 3), (5,)),
+        ANY,
+        (normal, normal),
+        input_dtypes=(None, tf.bool),
+        data_dependent=True,
+    ),
+    Case(
+        "BooleanMaskIndices",
+        lambda x, m: tf.boolean_mask(x, m, axis=1),
+        lambda x, m: x[:, m],
+        ((2, 3, 4), (3, 4)),
+        (tf.float32,),
+        (normal, normal),
+        input_dtypes=(None, tf.bool),
+        id="2d-axis",
+        data_dependent=True,
+    ),
+    Case(
+        "Unique",
+        tf.unique,
+        lambda x: _unique_ref(x)[:2],
+        ((12,),),
+        (tf.int32, tf.int64, tf.float32),
+        small,
+        out_dtype=(None, tf.int32),
+        data_dependent=True,
+    ),
+    Case(
+        "UniqueWithCounts",
+        lambda x: tf.unique_with_counts(x, out_idx=tf.int64),
+        _unique_ref,
+        ((12,),),
+        (tf.int32,),
+        small,
+        out_dtype=(None, tf.int64, tf.int64),
+        data_dependent=True,
+    ),
+    Case(
+        "DynamicPartition",
+        lambda d, p: tf.dynamic_partition(d, p, 4),
+        lambda d, p: [d[p == i] for i in range(4)],
+        ((7, 2), (7,)),
+        NUMBERS,
+        (normal, indices(4)),
+        input_dtypes=(None, tf.int32),
+        data_dependent=True,
+    ),
 ]
 
 
@@ -904,12 +986,6 @@ BAD_INPUTS = [
         TypeError,
         "float32",
         id="index-float-tensor",
-    ),
-    pytest.param(
-        lambda: tf.boolean_mask(tf.ones([3]), tf.placeholder(tf.bool, [3])),
-        NotImplementedError,
-        r"mask Placeholder:0 is known only at run time.*tf\.where",
-        id="boolean-mask-fed",
     ),
     pytest.param(
         lambda: tf.boolean_mask(tf.ones([3]), True),

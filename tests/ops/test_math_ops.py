@@ -871,6 +871,9 @@ TESTS = Path(__file__).resolve().parent.parent
 # come from session state, a Python print or a graph function): op type -> the
 # test that checks them (``file::function``, checked to exist).
 TESTED_ELSEWHERE: dict[str, str] = {
+    "PyFunc": "test_host_steps.py::test_py_func_runs_numpy_between_compiled_segments",
+    "PyFuncStateless": "test_host_steps.py::test_py_func_outputs_tout_lists_and_no_outputs_as_tf1",
+    "EagerPyFunc": "test_host_steps.py::test_py_function_passes_arrays_with_numpy_and_converts_results",
     "PrintV2": "ops/test_logging_ops.py::test_tf_print_formats_strings_values_and_structures",
     "CandidateSampler": "ops/test_nn_impl.py::test_log_uniform_sampler_unique_classes_and_tf1_expected_counts",
     "VariableV2": "test_session.py::test_assign_returns_new_value_and_variable_reads_start_value",
@@ -1119,11 +1122,6 @@ def test_unsorted_segment_ids_out_of_range_at_run_time_are_dropped() -> None:
     ids = tf.placeholder(tf.int32, [3])
     total = tf.unsorted_segment_sum(tf.constant([1.0, 2.0, 4.0]), ids, 2)
     np.testing.assert_array_equal(_run(total, {ids: [1, 2, -1]}), [0.0, 1.0])
-
-
-def test_where_with_condition_only_is_honest() -> None:
-    with pytest.raises(NotImplementedError, match="data-dependent"):
-        tf.where(tf.constant([True, False]))
 
 
 # -- bad inputs -------------------------------------------------------------------------------------

@@ -1,4 +1,3 @@
-# xfail: core: data-dependent shapes and Python inside the graph (tf.py_func via host segments)
 # expect: rtol=1e-6 atol=1e-6 -- no randomness
 # tf.py_func wrapping a numpy function inside the graph.
 import numpy as np

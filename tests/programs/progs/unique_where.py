@@ -1,4 +1,3 @@
-# xfail: core: data-dependent shapes (tf.unique, tf.where with one argument, boolean_mask with a fed mask)
 # expect: rtol=1e-6 atol=1e-6 -- no randomness
 # Ops whose output size depends on the values: tf.unique, tf.where(cond), boolean_mask.
 import numpy as np
