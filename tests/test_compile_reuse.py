@@ -117,15 +117,16 @@ def test_a_rebuilt_random_op_draws_its_own_stream() -> None:
     assert not np.allclose(rebuilt, first_again)
 
 
-def test_seeded_rebuilt_random_ops_share_one_executable() -> None:
-    # With an op seed the stream is the seed's, wherever the op sits: the rebuilt
-    # op shares the executable and draws what the first op draws in that run.
+def test_a_rebuilt_seeded_random_op_starts_its_own_stream_as_tf1() -> None:
+    # TF1: each op has its own stream; two ops with the same op seed draw the same
+    # numbers, each advancing only when it runs. So the rebuilt op's first draw is
+    # the first op's first draw, not its second. (Each stream is a slot of the
+    # session's random state, so the rebuilt op compiles a run of its own.)
     first_op = tf.random_normal([3], seed=7)
     rebuilt_op = tf.random_normal([3], seed=7)
     with tf.Session() as sess:
-        sess.run(first_op)
+        drawn = sess.run(first_op)
+        second = sess.run(first_op)
         rebuilt = sess.run(rebuilt_op)
-        assert compiles(sess) == 1
-    with tf.Session() as sess:
-        sess.run(first_op)
-        np.testing.assert_array_equal(sess.run(first_op), rebuilt)
+    np.testing.assert_array_equal(rebuilt, drawn)
+    assert not np.array_equal(second, drawn)

@@ -92,7 +92,8 @@ def fingerprint(lowered: LoweredRun) -> Hashable | None:
         for index, op in enumerate(lowered.ops):
             opdef = opdef_for(op)
             attrs = value(dict(op.attrs), op in lifted)
-            random_index = op.index if opdef.random and opdef.seed(op) is None else None
+            # A random op's stream: its slot and seed pair (``OpDef.rng``).
+            random_index = opdef.rng(op) if opdef.random else None
             parts.append(
                 (
                     id(opdef),
