@@ -270,6 +270,21 @@ def devices(args) -> None:
                 sess.run(train, {x: xs})
             out["ref_w_trained"] = sess.run(w).tolist()
 
+    # The read rule across devices: a read under control_dependencies of an update
+    # made on another device sees it; a read with no update upstream, the start.
+    graph = tf.Graph()
+    with graph.as_default():
+        with tf.device("/cpu:1"):
+            v = tf.Variable(1.0, name="v")
+            inc = tf.assign_add(v, 1.0)
+        with tf.device("/cpu:2"):
+            with tf.control_dependencies([inc]):
+                after = tf.identity(v)
+            before = v * 1.0
+        with tf.Session(graph=graph) as sess:
+            sess.run(v.initializer)
+            out["reads"] = [float(x) for x in sess.run([after, before, v])]
+
     # Random ops draw the same numbers wherever they run.
     for where in ("", "/cpu:3"):
         graph = tf.Graph()

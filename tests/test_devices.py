@@ -209,6 +209,11 @@ def test_training_across_devices_equals_training_on_one(four_devices):
     np.testing.assert_allclose(out["w_trained"], out["ref_w_trained"], rtol=1e-6)
 
 
+def test_variable_reads_across_devices_follow_the_read_rule(four_devices):
+    out, _ = four_devices
+    assert out["reads"] == [2.0, 1.0, 2.0]  # after the update, before it, fetched
+
+
 def test_random_numbers_do_not_depend_on_the_device(four_devices):
     out, _ = four_devices
     assert out["random"] == out["random/cpu:3"]

@@ -157,12 +157,14 @@ def test_run_steps_draws_what_separate_runs_draw():
     np.testing.assert_array_equal(np.stack([s[1] for s in separate]), fused[1])
 
 
-def test_many_random_ops_grow_the_state():
+def test_a_random_op_built_after_the_session_started_gets_its_own_stream():
     tf.set_random_seed(4)
-    ops = [tf.random_uniform([1]) for _ in range(150)]
+    ops = [tf.random_uniform([1]) for _ in range(64)]  # the session's first counters
     with tf.Session() as sess:
-        first = sess.run(ops)
-        extra = tf.random_uniform([1])  # built after the session started
-        second = sess.run([*ops, extra])
-    assert len({float(x[0]) for x in first}) == 150
-    assert not any(_equal(x, y) for x, y in zip(first, second, strict=False))
+        first = sess.run([ops[0], ops[63]])
+        extra = tf.random_uniform([1])  # slot 64: the counters grow for it
+        second = sess.run([ops[0], ops[63], extra])
+        third = sess.run([ops[0], extra])
+    assert not _equal(first[0], second[0]) and not _equal(first[1], second[1])
+    assert not _equal(second[2], third[1])
+    assert len({float(x[0]) for x in (*first, *second)}) == 5
