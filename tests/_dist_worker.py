@@ -269,6 +269,33 @@ def devices(args) -> None:
                 sess.run(train, {x: xs})
             out["ref_w_trained"] = sess.run(w).tolist()
 
+    # A graph wholly on one non-default device: one program there, state there.
+    from jgraph.runtime.placement import OneDeviceRun, SegmentedRun
+
+    for where in ("", "/cpu:3"):
+        graph = tf.Graph()
+        with graph.as_default(), tf.device(where):
+            tf.set_random_seed(3)
+            x, y, w, _, loss, train_op = build_model()
+            noise = tf.random_uniform([2], seed=1)
+            with tf.Session(graph=graph) as sess:
+                sess.run(tf.global_variables_initializer())
+                fn = sess._plan([train_op, loss], (x, y)).lowered.fn
+                drawn = []
+                for xs, ys in batches(3):
+                    sess.run(train_op, {x: xs, y: ys})
+                    drawn.append(sess.run(noise).tolist())  # interleaved fetch sets
+                stats = {tuple(s.fetches): s.compiles for s in sess.stats()}
+                out[f"one{where}"] = {
+                    "w": sess.run(w).tolist(),
+                    "drawn": drawn,
+                    "run": type(fn).__name__,
+                    "segmented": isinstance(fn, SegmentedRun),
+                    "one_device": isinstance(fn, OneDeviceRun),
+                    "w_home": ids(sess.get_state(copy=False).variables["w"]),
+                    "compiles": sorted(stats.values()),
+                }
+
     # Random ops draw the same numbers wherever they run.
     for where in ("", "/cpu:3"):
         graph = tf.Graph()
