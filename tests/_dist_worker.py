@@ -21,6 +21,7 @@ import jgraph as tf
 from jgraph import distribute
 from jgraph.checkpoint import saver as saver_module
 from jgraph.config import ConfigProto
+from jgraph.runtime.serving import task_info
 from jgraph.train.server import ClusterSpec, Server
 
 BATCH = 8  # rows per step, all tasks together
@@ -75,32 +76,15 @@ def result(**values) -> None:
 # -- multi-task scenarios ----------------------------------------------------------------
 
 
-def tutorial(args) -> None:
-    """The TF1 tutorial's two-task example, as every task runs it."""
-    cluster, config = _cluster(args, lambda a: {"my_job": a})
-    server = Server(cluster, job_name="my_job", task_index=args.task, config=config)
-    a = tf.Variable(5)
-    with tf.device("/job:my_job/task:0"):
-        b = tf.multiply(a, 10)
-    with tf.device("/job:my_job/task:1"):
-        c = tf.add(b, a)
-    with tf.Session(server.target) as sess:
-        sess.run(tf.global_variables_initializer())
-        print(sess.run(c), flush=True)
-        state = sess.get_state(copy=False).variables
-        result(
-            c=int(sess.run(c)),
-            a_is_here=not isinstance(state["Variable"], distribute.RemoteValue),
-            target=server.target,
-        )
-    server.join()
-
-
 def placed(args) -> None:
-    """Explicit placement over two tasks: w on task 1, the matmul on task 0, the
-    update where minimize runs (task 0), written back to task 1, three times."""
+    """TF1's in-graph placement over two tasks: task 1 serves (join), task 0's
+    session places w on task 1, the matmul on task 0, and trains three times (the
+    gradient where minimize runs, task 0; the update where w lives, task 1)."""
     cluster, config = _cluster(args)
     server = Server(cluster, job_name="worker", task_index=args.task, config=config)
+    if args.task == 1:
+        server.join()
+        return
     x = tf.placeholder(tf.float32, [None, 3])
     with tf.device("/job:worker/task:1"):
         w = tf.Variable(np.ones((3, 2), np.float32), name="w")
@@ -113,12 +97,13 @@ def placed(args) -> None:
         sess.run(tf.global_variables_initializer())
         losses = [float(sess.run([train_op, loss], {x: xs})[1]) for _ in range(3)]
         state = sess.get_state(copy=False).variables["w"]
+        info = task_info(server._member.jobs, ("worker", 1))
         result(
             losses=losses,
             w=sess.run(w).tolist(),
-            w_is_here=not isinstance(state, distribute.RemoteValue),
+            w_held_by=getattr(state, "task", "here"),
+            ran_on_task1=sorted(info["ran"]),
         )
-    server.join()
 
 
 def train(args) -> None:
@@ -151,7 +136,6 @@ def train(args) -> None:
             out["restored_w"] = sess.run(w).tolist()
             out["latest"] = os.path.basename(saver_module.latest_checkpoint(args.out))
         result(**out)
-    server.join()
 
 
 def kill(args) -> None:
@@ -355,7 +339,6 @@ def devices(args) -> None:
 
 
 SCENARIOS = {
-    "tutorial": tutorial,
     "placed": placed,
     "train": train,
     "kill": kill,

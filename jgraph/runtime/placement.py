@@ -63,7 +63,6 @@ from jgraph.runtime.devices import (
 from jgraph.runtime.tasks import (
     RemoteValue,
     aval_of,
-    check_target,
     collective_error,
     copy_across_tasks,
     describe_run,
@@ -452,21 +451,3 @@ class SegmentedRun:
 def _next_key(key: Any) -> Any:
     # The same split the one-jit run makes (``Interpreter``): its second half.
     return _rng.split(key)[1]
-
-
-# -- choosing a session's placement -----------------------------------------------
-
-
-def session_placement(
-    graph: Graph, target: str, config: Any, placement: Placement | None
-) -> Placement:
-    """The placement of ``Session(target, graph, config, placement)``.
-
-    ``placement`` wins, then ``config.placement``; else a :class:`DevicePlacement`.
-    A non-empty ``target`` must name a task of the ``tf.train.Server`` started in
-    this process.
-    """
-    check_target(target)
-    if placement is None:
-        placement = getattr(config, "placement", None)
-    return placement if placement is not None else DevicePlacement(graph, config)

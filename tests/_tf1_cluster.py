@@ -1,0 +1,63 @@
+"""The TF1 tutorial's cluster example, as its users wrote it (tests/test_serving.py).
+
+``python tests/_tf1_cluster.py ROLE PORT0 PORT1``: ``worker N`` is the tutorial's
+worker script (task N: start, join); ``client`` its client in a process outside
+the cluster; ``client_task1`` its client as written, which is task 1 itself. The
+cluster is ``{"my_job": ["localhost:PORT0", "localhost:PORT1"]}``. The clients
+print the value of ``c`` and then ``INFO <json>``: each task's pid and the ops
+that ran in its process.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import jgraph as tf
+from jgraph.runtime.serving import task_info
+
+
+def worker(task_number: int, cluster) -> None:
+    server = tf.train.Server(cluster, job_name="my_job", task_index=task_number)
+    print("Worker #{}".format(task_number), flush=True)  # noqa: UP032 -- as written
+    server.start()
+    server.join()
+
+
+def client(target: str, initialize: bool) -> None:
+    a = tf.Variable(5)
+    with tf.device("/job:my_job/task:0"):
+        b = tf.multiply(a, 10)
+    with tf.device("/job:my_job/task:1"):
+        c = tf.add(b, a)
+    with tf.Session(target) as sess:
+        if initialize:
+            sess.run(tf.global_variables_initializer())
+        try:
+            res = sess.run(c)
+        except tf.errors.OpError as err:
+            print(f"ERROR {type(err).__name__}: {err}", flush=True)
+            return
+        print(res, flush=True)
+        print("AGAIN", sess.run(c + 0), flush=True)
+
+
+def main() -> None:
+    role, port0, port1 = sys.argv[1], sys.argv[2], sys.argv[3]
+    flags = sys.argv[4:]
+    addresses = [f"localhost:{port0}", f"localhost:{port1}"]
+    cluster = tf.train.ClusterSpec({"my_job": addresses})
+    if role == "worker":
+        worker(int(flags[0]), cluster)
+        return
+    if role == "client_task1":
+        server = tf.train.Server(cluster, job_name="my_job", task_index=1)
+        del server
+    client(f"grpc://localhost:{port0}", "--no-init" not in flags)
+    jobs = {"my_job": dict(enumerate(addresses))}
+    info = [task_info(jobs, ("my_job", i)) for i in range(2)]
+    print("INFO " + json.dumps(info), flush=True)
+
+
+if __name__ == "__main__":
+    main()
