@@ -138,6 +138,31 @@ def train(args) -> None:
         result(**out)
 
 
+def early(args) -> None:
+    """Task 1 finishes its program after initializing; task 0 goes on training and
+    must get an error naming task 1 at once, not after the timeout."""
+    cluster, config = _cluster(args)
+    server = Server(cluster, job_name="worker", task_index=args.task, config=config)
+    x, y, _, _, loss, train_op = build_model()
+    ((xs, ys),) = batches(1)
+    rows = slice(args.task * 4, args.task * 4 + 4)
+    with tf.Session(server.target, placement=distribute.DataParallel()) as sess:
+        sess.run(tf.global_variables_initializer())
+        if args.task == 1:
+            print("FINISHING", flush=True)
+            return
+        import time
+
+        time.sleep(2.0)  # task 1 is gone by now
+        start = time.monotonic()
+        try:
+            sess.run([train_op, loss], {x: xs[rows], y: ys[rows]})
+        except tf.errors.OpError as err:
+            print(f"AFTER {time.monotonic() - start:.1f}", flush=True)
+            print(f"ERROR {type(err).__name__}: {err}", flush=True)
+            sys.exit(3)
+
+
 def kill(args) -> None:
     """Trains until killed; a dead peer must end this task with a clear error."""
     cluster, config = _cluster(args)
@@ -342,6 +367,7 @@ SCENARIOS = {
     "placed": placed,
     "train": train,
     "kill": kill,
+    "early": early,
     "ps": parameter_server,
     "devices": devices,
 }

@@ -5,13 +5,15 @@ worker script (task N: start, join); ``client`` its client in a process outside
 the cluster; ``client_task1`` its client as written, which is task 1 itself. The
 cluster is ``{"my_job": ["localhost:PORT0", "localhost:PORT1"]}``. The clients
 print the value of ``c`` and then ``INFO <json>``: each task's pid and the ops
-that ran in its process.
+that ran in its process. ``task N --timeout-ms T`` and ``client_loop`` are the
+failure cases' tasks and client.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 
 import jgraph as tf
 from jgraph.runtime.serving import task_info
@@ -42,6 +44,48 @@ def client(target: str, initialize: bool) -> None:
         print("AGAIN", sess.run(c + 0), flush=True)
 
 
+def task(index: int, addresses: list[str], flags: list[str]) -> None:
+    """A task started with ``--timeout-ms T`` (and ``--spec3``: a ClusterSpec with
+    a third task) that reports how its start ended: ``ERROR <class>: <message>``
+    and exit code 3, or ``STARTED`` and serving."""
+    if "--spec3" in flags:
+        addresses = [*addresses, "localhost:1"]
+    timeout_ms = int(flags[flags.index("--timeout-ms") + 1])
+    config = tf.ConfigProto(operation_timeout_in_ms=timeout_ms)
+    cluster = tf.train.ClusterSpec({"my_job": addresses})
+    start = time.monotonic()
+    try:
+        server = tf.train.Server(
+            cluster, job_name="my_job", task_index=index, config=config
+        )
+    except tf.errors.OpError as err:
+        print(f"AFTER {time.monotonic() - start:.1f}", flush=True)
+        print(f"ERROR {type(err).__name__}: {err.message}", flush=True)
+        sys.exit(3)
+    print("STARTED", flush=True)
+    server.join()
+
+
+def client_loop(target: str) -> None:
+    """The tutorial's client, running ``c`` again for every line on stdin."""
+    a = tf.Variable(5)
+    with tf.device("/job:my_job/task:0"):
+        b = tf.multiply(a, 10)
+    with tf.device("/job:my_job/task:1"):
+        c = tf.add(b, a)
+    with tf.Session(target) as sess:
+        sess.run(tf.global_variables_initializer())
+        print("RAN", sess.run(c), flush=True)
+        for _ in sys.stdin:
+            start = time.monotonic()
+            try:
+                print("RAN", sess.run(c), flush=True)
+            except tf.errors.OpError as err:
+                print(f"AFTER {time.monotonic() - start:.1f}", flush=True)
+                print(f"ERROR {type(err).__name__}: {err.message}", flush=True)
+                return
+
+
 def main() -> None:
     role, port0, port1 = sys.argv[1], sys.argv[2], sys.argv[3]
     flags = sys.argv[4:]
@@ -49,6 +93,12 @@ def main() -> None:
     cluster = tf.train.ClusterSpec({"my_job": addresses})
     if role == "worker":
         worker(int(flags[0]), cluster)
+        return
+    if role == "task":
+        task(int(flags[0]), addresses, flags[1:])
+        return
+    if role == "client_loop":
+        client_loop(f"grpc://localhost:{port0}")
         return
     if role == "client_task1":
         server = tf.train.Server(cluster, job_name="my_job", task_index=1)

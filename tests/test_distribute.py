@@ -328,6 +328,21 @@ def test_killed_task_gives_the_other_a_clear_error_quickly(cluster):
     ), output[-3000:]
 
 
+def test_a_task_finishing_early_is_an_error_naming_it_at_once(cluster):
+    tasks = cluster("early", 2, "--timeout-ms", "60000")
+    assert tasks.wait(90) == [3, 0], tasks.output(0)[-2000:] + tasks.output(1)[-2000:]
+    output = tasks.output(0)
+    assert (
+        "ERROR UnavailableError: Task /job:worker/task:1 finished its program while"
+        " this task (/job:worker/task:0) still runs Session.run calls that need it"
+        in output
+    ), output[-2000:]
+    (after,) = [
+        float(x.split()[1]) for x in output.splitlines() if x.startswith("AFTER")
+    ]
+    assert after < 10  # not the 60 s timeout
+
+
 def test_parameter_server_task_is_an_error_not_a_hang(cluster):
     tasks = cluster("ps", 2, "--timeout-ms", "2000")
     assert tasks.wait(50) == [0, 3], tasks.output(1)[-2000:]

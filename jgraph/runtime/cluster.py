@@ -18,7 +18,8 @@ Where it sits: under ``tf.train.Server`` (``train/server.py``), which makes one
   Each task then connects its own ``jaxlib`` client (the wait bounded here, in
   Python, with progress lines) and hands it to JAX for its collectives, as
   ``jax.distributed.initialize`` would.
-- **Peers.** A task has left when its doorway refuses connections.
+- **Peers.** A task that finishes its program says so in the service's key-value
+  store (``jgraph/done/<node>``) as it leaves; a task that was killed does not.
 """
 
 from __future__ import annotations
@@ -431,11 +432,20 @@ class Member:
             connected.set()
 
         threading.Thread(target=connect, daemon=True, name="jgraph-connect").start()
-        while not connected.wait(
-            min(PROGRESS_S, max(0.1, deadline - time.monotonic()))
-        ):
+        every = min(PROGRESS_S, max(1.0, self.startup_s / 4))
+        while not connected.wait(min(every, max(0.1, deadline - time.monotonic()))):
             if self.rejected:
                 raise self.rejected[0]
+            coordinator = getattr(self, "_coordinator", None)
+            if coordinator is not None and coordinator.poll() is not None:
+                raise errors.UnavailableError(
+                    None,
+                    None,
+                    f"{task_name(self.task)}: the coordination service it started on"
+                    f" {self.service_address} exited (code {coordinator.returncode})"
+                    " before the cluster assembled; its port may have been taken."
+                    " Start the cluster again.",
+                )
             missing = self._missing()
             if time.monotonic() > deadline:
                 raise errors.UnavailableError(
@@ -538,18 +548,17 @@ class Member:
         jax.config.update("jax_cpu_collectives_implementation", "gloo")
 
     # -- peers and leaving ------------------------------------------------------------------
-    def others_gone(self) -> bool:
-        """Whether every other task has left (its doorway refuses connections)."""
-        for node in range(len(self.order)):
-            if node == self.node:
-                continue
-            host, port = split_address(self.address_of(node))
-            try:
-                with socket.create_connection((host, port), timeout=1.0):
-                    return False
-            except OSError:
-                continue
-        return True
+    def others_done(self) -> bool:
+        """Whether every other task has finished its program (left the cluster
+        cleanly: a task that was killed has not)."""
+        if self.client is None:
+            return False
+        try:
+            entries = self.client.key_value_dir_get("jgraph/done/")
+        except Exception:  # the service is gone: nobody is left
+            return True
+        done = {int(key.rsplit("/", 1)[-1]) for key, _ in entries}
+        return done >= set(range(len(self.order))) - {self.node}
 
     def leave(self) -> None:
         """Leaves the coordination service, then closes the doorway (at exit)."""
@@ -561,6 +570,7 @@ class Member:
 
             def shutdown() -> None:
                 with contextlib.suppress(Exception):
+                    client.key_value_set(f"jgraph/done/{self.node}", "done")
                     client.shutdown()
                 done.set()
 

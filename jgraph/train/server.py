@@ -282,8 +282,9 @@ class Server:
 
     def join(self) -> None:
         """Serves until this process is stopped (SIGTERM or SIGINT end ``join``
-        cleanly), or until every other task of the cluster has exited (a TF1
-        ``ps`` returns when its workers are done)."""
+        cleanly), or until every other task of the cluster has finished its
+        program (a TF1 ``ps`` returns when its workers are done; a task that was
+        killed has not finished: the others keep serving)."""
         if not self._started:
             raise RuntimeError("Server.join() before Server.start().")
         member = self._member
@@ -294,7 +295,7 @@ class Server:
                 signal.signal(sig, lambda *_: stop.set())
         several = len(self._order) > 1
         while not stop.wait(0.5):
-            if several and member.others_gone():
+            if several and member.others_done():
                 break
         member.leave()
 
