@@ -163,6 +163,33 @@ def early(args) -> None:
             sys.exit(3)
 
 
+def mismatch(args) -> None:
+    """After one synchronized run of A (train) and B (loss), the tasks run them in
+    opposite orders: every such run must raise on both tasks and update nothing."""
+    cluster, config = _cluster(args)
+    server = Server(cluster, job_name="worker", task_index=args.task, config=config)
+    x, y, w, _, loss, train_op = build_model()
+    ((xs, ys),) = batches(1)
+    feed = {
+        x: xs[args.task * 4 : args.task * 4 + 4],
+        y: ys[args.task * 4 : args.task * 4 + 4],
+    }
+    with tf.Session(server.target, placement=distribute.DataParallel()) as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train_op, feed)
+        sess.run(loss, feed)
+        before = sess.run(w).tolist()
+        order = [train_op, loss] if args.task == 0 else [loss, train_op]
+        errors_seen = []
+        for fetch in order:
+            try:
+                sess.run(fetch, feed)
+                errors_seen.append(None)
+            except tf.errors.InvalidArgumentError as err:
+                errors_seen.append(str(err))
+        result(before=before, after=sess.run(w).tolist(), errors=errors_seen)
+
+
 def kill(args) -> None:
     """Trains until killed; a dead peer must end this task with a clear error."""
     cluster, config = _cluster(args)
@@ -368,6 +395,7 @@ SCENARIOS = {
     "train": train,
     "kill": kill,
     "early": early,
+    "mismatch": mismatch,
     "ps": parameter_server,
     "devices": devices,
 }

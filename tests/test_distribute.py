@@ -343,6 +343,21 @@ def test_a_task_finishing_early_is_an_error_naming_it_at_once(cluster):
     assert after < 10  # not the 60 s timeout
 
 
+def test_tasks_running_different_steps_together_raise_on_both(cluster):
+    tasks = cluster("mismatch", 2)
+    assert tasks.wait(120) == [0, 0], tasks.output(0)[-2000:] + tasks.output(1)[-2000:]
+    for i in range(2):
+        (got,) = tasks.results(i)
+        assert got["after"] == got["before"]  # nothing was updated
+        assert all(e is not None for e in got["errors"]), got
+        for error in got["errors"]:
+            assert error.startswith(
+                "The tasks ran different steps together; nothing was updated:"
+            )
+            assert "/job:worker/task:0: " in error and "/job:worker/task:1: " in error
+            assert "with 4 rows" in error
+
+
 def test_parameter_server_task_is_an_error_not_a_hang(cluster):
     tasks = cluster("ps", 2, "--timeout-ms", "2000")
     assert tasks.wait(50) == [0, 3], tasks.output(1)[-2000:]
