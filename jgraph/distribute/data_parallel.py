@@ -44,8 +44,12 @@ TF1 difference -- what TF1 programs did, and what to write instead:
   chief-only work (``if is_chief: saver.save(...)``) is done by every task
   (``Saver`` writes once, from task 0). A new fetch set is checked against the
   other tasks' first: a mismatch is ``FailedPreconditionError``, a task that does
-  not come ``DeadlineExceededError``; a task that dies makes the others' runs
-  fail with ``UnavailableError`` (or JAX ends them after its heartbeat timeout).
+  not come ``DeadlineExceededError``, a task that finished its program
+  ``UnavailableError`` at once; a task that dies makes the others' runs fail with
+  ``UnavailableError``. Every later run checks inside its compiled program that
+  all tasks run the same fetch set with the same batch rows (:func:`checked_step`):
+  otherwise nothing is updated and every task raises ``InvalidArgumentError``
+  naming both sides.
 - With explicit ``tf.device("/job:J/task:K")`` placement (no :class:`DataParallel`)
   a task holds only the variables placed on its devices; ``get_state()`` shows
   :class:`RemoteValue` (shape only) for the others, and ``Saver`` needs
