@@ -295,7 +295,7 @@ def test_two_tasks_train_data_parallel_like_one_on_the_whole_batch(cluster, tmp_
             for xs, ys in _dist_worker.batches(steps)
         ]
         want_w, want_b = sess.run([w, b])
-    assert tasks.wait(55) == [0, 0], tasks.output(0)[-2000:] + tasks.output(1)[-2000:]
+    assert tasks.wait(120) == [0, 0], tasks.output(0)[-2000:] + tasks.output(1)[-2000:]
     for i in range(2):
         (got,) = tasks.results(i)
         np.testing.assert_allclose(got["w"], want_w, atol=1e-6)
@@ -310,7 +310,7 @@ def test_two_tasks_train_data_parallel_like_one_on_the_whole_batch(cluster, tmp_
 
 def test_killed_task_gives_the_other_a_clear_error_quickly(cluster):
     tasks = cluster("kill", 2, "--heartbeat-ms", "3000")
-    deadline = time.monotonic() + 40
+    deadline = time.monotonic() + 90
     while "STEP" not in tasks.output(1):
         assert time.monotonic() < deadline, tasks.output(1)[-2000:]
         assert tasks.procs[0].poll() is None, tasks.output(0)[-2000:]
@@ -360,7 +360,7 @@ def test_tasks_running_different_steps_together_raise_on_both(cluster):
 
 def test_parameter_server_task_is_an_error_not_a_hang(cluster):
     tasks = cluster("ps", 2, "--timeout-ms", "2000")
-    assert tasks.wait(50) == [0, 3], tasks.output(1)[-2000:]
+    assert tasks.wait(120) == [0, 3], tasks.output(1)[-2000:]
     assert "PS JOINED" in tasks.output(0)
     worker = tasks.output(1)
     assert "SETTER UnimplementedError" in worker
@@ -373,7 +373,7 @@ def test_parameter_server_task_is_an_error_not_a_hang(cluster):
 def test_tasks_listen_only_on_their_cluster_addresses(cluster):
     psutil = pytest.importorskip("psutil")
     tasks = cluster("kill", 2)  # trains until killed
-    deadline = time.monotonic() + 40
+    deadline = time.monotonic() + 90
     while "STEP" not in tasks.output(0) or "STEP" not in tasks.output(1):
         assert time.monotonic() < deadline, tasks.output(0)[-2000:]
         time.sleep(0.1)

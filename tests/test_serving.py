@@ -262,7 +262,7 @@ def test_a_duplicate_task_and_a_second_cluster_leave_the_running_one_alone(procs
     assert "another cluster runs on these ports" in error
     # The running cluster still answers.
     procs.start("client2", "client", p0, p1)
-    assert procs.wait("client2", 120) == 0, procs.dump()
+    assert procs.wait("client2", 180) == 0, procs.dump()
     assert "55" in procs.output("client2").splitlines()
 
 
