@@ -136,3 +136,10 @@ def wheel(session: nox.Session) -> None:
         " s.run(tf.global_variables_initializer()); assert s.run(c) == 12;"
         " print('wheel ok:', c)",
     )
+
+
+@nox.session(python=PYTHON)
+def dist_latency(session: nox.Session) -> None:
+    """Cross-task run latency vs a bare jax.distributed collective; one-device placement."""
+    session.install("-e", ".")
+    session.run("python", "experiments/dist_latency.py", *session.posargs)

@@ -22,6 +22,7 @@ from jgraph import distribute
 from jgraph.checkpoint import saver as saver_module
 from jgraph.compile.segments import HOST
 from jgraph.config import ConfigProto
+from jgraph.runtime.serving import task_info
 from jgraph.train.server import ClusterSpec, Server
 
 BATCH = 8  # rows per step, all tasks together
@@ -76,32 +77,15 @@ def result(**values) -> None:
 # -- multi-task scenarios ----------------------------------------------------------------
 
 
-def tutorial(args) -> None:
-    """The TF1 tutorial's two-task example, as every task runs it."""
-    cluster, config = _cluster(args, lambda a: {"my_job": a})
-    server = Server(cluster, job_name="my_job", task_index=args.task, config=config)
-    a = tf.Variable(5)
-    with tf.device("/job:my_job/task:0"):
-        b = tf.multiply(a, 10)
-    with tf.device("/job:my_job/task:1"):
-        c = tf.add(b, a)
-    with tf.Session(server.target) as sess:
-        sess.run(tf.global_variables_initializer())
-        print(sess.run(c), flush=True)
-        state = sess.get_state(copy=False).variables
-        result(
-            c=int(sess.run(c)),
-            a_is_here=not isinstance(state["Variable"], distribute.RemoteValue),
-            target=server.target,
-        )
-    server.join()
-
-
 def placed(args) -> None:
-    """Explicit placement over two tasks: w on task 1, the matmul on task 0, the
-    update where minimize runs (task 0), written back to task 1, three times."""
+    """TF1's in-graph placement over two tasks: task 1 serves (join), task 0's
+    session places w on task 1, the matmul on task 0, and trains three times (the
+    gradient where minimize runs, task 0; the update where w lives, task 1)."""
     cluster, config = _cluster(args)
     server = Server(cluster, job_name="worker", task_index=args.task, config=config)
+    if args.task == 1:
+        server.join()
+        return
     x = tf.placeholder(tf.float32, [None, 3])
     with tf.device("/job:worker/task:1"):
         w = tf.Variable(np.ones((3, 2), np.float32), name="w")
@@ -114,12 +98,13 @@ def placed(args) -> None:
         sess.run(tf.global_variables_initializer())
         losses = [float(sess.run([train_op, loss], {x: xs})[1]) for _ in range(3)]
         state = sess.get_state(copy=False).variables["w"]
+        info = task_info(server._member.jobs, ("worker", 1))
         result(
             losses=losses,
             w=sess.run(w).tolist(),
-            w_is_here=not isinstance(state, distribute.RemoteValue),
+            w_held_by=getattr(state, "task", "here"),
+            ran_on_task1=sorted(info["ran"]),
         )
-    server.join()
 
 
 def train(args) -> None:
@@ -152,7 +137,58 @@ def train(args) -> None:
             out["restored_w"] = sess.run(w).tolist()
             out["latest"] = os.path.basename(saver_module.latest_checkpoint(args.out))
         result(**out)
-    server.join()
+
+
+def early(args) -> None:
+    """Task 1 finishes its program after initializing; task 0 goes on training and
+    must get an error naming task 1 at once, not after the timeout."""
+    cluster, config = _cluster(args)
+    server = Server(cluster, job_name="worker", task_index=args.task, config=config)
+    x, y, _, _, loss, train_op = build_model()
+    ((xs, ys),) = batches(1)
+    rows = slice(args.task * 4, args.task * 4 + 4)
+    with tf.Session(server.target, placement=distribute.DataParallel()) as sess:
+        sess.run(tf.global_variables_initializer())
+        if args.task == 1:
+            print("FINISHING", flush=True)
+            return
+        import time
+
+        time.sleep(2.0)  # task 1 is gone by now
+        start = time.monotonic()
+        try:
+            sess.run([train_op, loss], {x: xs[rows], y: ys[rows]})
+        except tf.errors.OpError as err:
+            print(f"AFTER {time.monotonic() - start:.1f}", flush=True)
+            print(f"ERROR {type(err).__name__}: {err}", flush=True)
+            sys.exit(3)
+
+
+def mismatch(args) -> None:
+    """After one synchronized run of A (train) and B (loss), the tasks run them in
+    opposite orders: every such run must raise on both tasks and update nothing."""
+    cluster, config = _cluster(args)
+    server = Server(cluster, job_name="worker", task_index=args.task, config=config)
+    x, y, w, _, loss, train_op = build_model()
+    ((xs, ys),) = batches(1)
+    feed = {
+        x: xs[args.task * 4 : args.task * 4 + 4],
+        y: ys[args.task * 4 : args.task * 4 + 4],
+    }
+    with tf.Session(server.target, placement=distribute.DataParallel()) as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train_op, feed)
+        sess.run(loss, feed)
+        before = sess.run(w).tolist()
+        order = [train_op, loss] if args.task == 0 else [loss, train_op]
+        errors_seen = []
+        for fetch in order:
+            try:
+                sess.run(fetch, feed)
+                errors_seen.append(None)
+            except tf.errors.InvalidArgumentError as err:
+                errors_seen.append(str(err))
+        result(before=before, after=sess.run(w).tolist(), errors=errors_seen)
 
 
 def kill(args) -> None:
@@ -285,6 +321,33 @@ def devices(args) -> None:
             sess.run(v.initializer)
             out["reads"] = [float(x) for x in sess.run([after, before, v])]
 
+    # A graph wholly on one non-default device: one program there, state there.
+    from jgraph.runtime.placement import OneDeviceRun, SegmentedRun
+
+    for where in ("", "/cpu:3"):
+        graph = tf.Graph()
+        with graph.as_default(), tf.device(where):
+            tf.set_random_seed(3)
+            x, y, w, _, loss, train_op = build_model()
+            noise = tf.random_uniform([2], seed=1)
+            with tf.Session(graph=graph) as sess:
+                sess.run(tf.global_variables_initializer())
+                fn = sess._plan([train_op, loss], (x, y)).lowered.fn
+                drawn = []
+                for xs, ys in batches(3):
+                    sess.run(train_op, {x: xs, y: ys})
+                    drawn.append(sess.run(noise).tolist())  # interleaved fetch sets
+                stats = {tuple(s.fetches): s.compiles for s in sess.stats()}
+                out[f"one{where}"] = {
+                    "w": sess.run(w).tolist(),
+                    "drawn": drawn,
+                    "run": type(fn).__name__,
+                    "segmented": isinstance(fn, SegmentedRun),
+                    "one_device": isinstance(fn, OneDeviceRun),
+                    "w_home": ids(sess.get_state(copy=False).variables["w"]),
+                    "compiles": sorted(stats.values()),
+                }
+
     # Random ops draw the same numbers wherever they run.
     for where in ("", "/cpu:3"):
         graph = tf.Graph()
@@ -368,10 +431,11 @@ def devices(args) -> None:
 
 
 SCENARIOS = {
-    "tutorial": tutorial,
     "placed": placed,
     "train": train,
     "kill": kill,
+    "early": early,
+    "mismatch": mismatch,
     "ps": parameter_server,
     "devices": devices,
 }

@@ -241,3 +241,14 @@ def test_data_parallel_on_four_devices_equals_one_device(four_devices):
         in dp["data_parallel_uneven"]
     )
     assert "plain_uneven" not in dp
+
+
+def test_a_graph_wholly_on_one_device_runs_as_one_program_there(four_devices):
+    out, _ = four_devices
+    here, there = out["one"], out["one/cpu:3"]
+    assert there["one_device"] and not there["segmented"]  # no per-segment path
+    assert not here["one_device"] and not here["segmented"]  # the default: plain jit
+    assert there["w_home"] == [3]  # the state stays on the device between runs
+    np.testing.assert_allclose(there["w"], here["w"], rtol=1e-6)
+    assert there["drawn"] == here["drawn"]  # the same random stream
+    assert there["compiles"] == here["compiles"]  # interleaving never recompiles

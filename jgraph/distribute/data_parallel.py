@@ -44,8 +44,12 @@ TF1 difference -- what TF1 programs did, and what to write instead:
   chief-only work (``if is_chief: saver.save(...)``) is done by every task
   (``Saver`` writes once, from task 0). A new fetch set is checked against the
   other tasks' first: a mismatch is ``FailedPreconditionError``, a task that does
-  not come ``DeadlineExceededError``; a task that dies makes the others' runs
-  fail with ``UnavailableError`` (or JAX ends them after its heartbeat timeout).
+  not come ``DeadlineExceededError``, a task that finished its program
+  ``UnavailableError`` at once; a task that dies makes the others' runs fail with
+  ``UnavailableError``. Every later run checks inside its compiled program that
+  all tasks run the same fetch set with the same batch rows (:func:`checked_step`):
+  otherwise nothing is updated and every task raises ``InvalidArgumentError``
+  naming both sides.
 - With explicit ``tf.device("/job:J/task:K")`` placement (no :class:`DataParallel`)
   a task holds only the variables placed on its devices; ``get_state()`` shows
   :class:`RemoteValue` (shape only) for the others, and ``Saver`` needs
@@ -58,10 +62,12 @@ TF1 difference -- what TF1 programs did, and what to write instead:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
@@ -125,6 +131,8 @@ class DataParallel(Placement):
         self._batch_feeds = frozenset(batch_feeds) if batch_feeds is not None else None
         self._timeout_ms = operation_timeout_in_ms or DEFAULT_OPERATION_TIMEOUT_MS
         self._mesh: Mesh | None = None
+        self._naming: dict[str, Any] = {}
+        self._rows = -1
 
     # -- the mesh (built on first use: after tf.train.Server has started JAX) ------
     @property
@@ -155,6 +163,7 @@ class DataParallel(Placement):
         fetches: Sequence[Tensor],
         feeds: Sequence[Tensor],
     ) -> LoweredRun:
+        self._naming: dict[str, Any] = {}
         lowered = lower(ops, fetches, feeds, jit=self.jit)
         if has_host_steps(lowered.run_ops):
             raise host_steps_unsupported(lowered, "a DataParallel placement")
@@ -163,29 +172,58 @@ class DataParallel(Placement):
             sync_tasks(
                 describe_run(lowered), f"data-parallel\n{details}", self._timeout_ms
             )
+            # Every later run checks inside its program that all tasks run it.
+            digest = hashlib.sha256(details.encode()).digest()
+            self._naming.update(
+                words=np.frombuffer(digest[:8], np.int32).copy(),
+                text=describe_run(lowered),
+            )
         return lowered
 
     def jit(
         self, fn: Callable[..., Any], donate_argnums: Sequence[int]
     ) -> Callable[..., Any]:
-        """``fn`` jitted over the mesh; every output replicated (fetches are global)."""
-        jitted = jax.jit(
-            fn, donate_argnums=tuple(donate_argnums), out_shardings=self.replicated
-        )
-        several_tasks = jax.process_count() > 1
+        """``fn`` jitted over the mesh; every output replicated (fetches are global).
 
-        def call(*args: Any) -> Any:
+        Over several tasks the program first compares every task's run descriptor
+        (see :func:`checked_step`) and runs the step only when they agree.
+        """
+        several_tasks = jax.process_count() > 1
+        if not several_tasks:
+            jitted = jax.jit(
+                fn, donate_argnums=tuple(donate_argnums), out_shardings=self.replicated
+            )
+
+            def call(*args: Any) -> Any:
+                return jitted(*jax.tree_util.tree_map(self._on_mesh, args))
+
+            return call
+        # Not donated: a refused step must leave the state as it was.
+        checked = jax.jit(
+            checked_step(fn, self.replicated), out_shardings=self.replicated
+        )
+        naming = self._naming  # filled by lower() once the run is lowered
+        runs = iter(range(1, 1 << 30))
+
+        def call_checked(*args: Any) -> Any:
             args = jax.tree_util.tree_map(self._on_mesh, args)
-            if not several_tasks:
-                return jitted(*args)
+            mine = np.array(
+                [*naming.get("words", (0, 0)), self._rows, next(runs)], np.int32
+            )
+            descriptor = _global_array(
+                self.batched, np.tile(mine, (self.local_device_count, 1))
+            )
             try:
-                return jax.block_until_ready(jitted(*args))
+                ok, seen, out = jax.block_until_ready(checked(descriptor, *args))
             except (RuntimeError, ValueError) as err:
                 if isinstance(err, errors.OpError) or not is_runtime_failure(err):
                     raise
                 raise collective_error(err) from err
+            if not bool(_host_value(ok)):
+                raise _mismatch(naming, mine, _host_value(seen), self.mesh)
+            return out
 
-        return call
+        return call_checked
 
     def put_state(self, name: str, value: Any) -> jax.Array:
         if _on(value, self.mesh):
@@ -193,6 +231,15 @@ class DataParallel(Placement):
         return _global_array(self.replicated, _host_value(value))
 
     def put_feeds(self, feeds: Sequence[Any], values: tuple) -> tuple:
+        # This task's batch rows, for the run descriptor (uneven batches refused).
+        self._rows = next(
+            (
+                int(np.shape(v)[0])
+                for t, v in zip(feeds, values, strict=True)
+                if self.is_batch(t) and np.ndim(v)
+            ),
+            -1,
+        )
         return tuple(
             self._put_feed(tensor, value)
             for tensor, value in zip(feeds, values, strict=True)
@@ -241,6 +288,61 @@ class DataParallel(Placement):
 
             host = np.asarray(multihost_utils.broadcast_one_to_all(host))
         return _global_array(self.replicated, host)
+
+
+def checked_step(
+    fn: Callable[..., Any], replicated: NamedSharding
+) -> Callable[..., Any]:
+    """``fn`` behind an agreement check: ``(descriptor, *args) -> (ok, seen, out)``.
+
+    ``descriptor`` holds one int32[4] row per device, its task's (fetch-set digest
+    (2 words), batch rows, run number). The rows are compared inside the program
+    (one small all-gather, the first collective of every checked program, so it
+    always pairs); the step runs under ``lax.cond`` only when all agree, so
+    differing programs never run differing collectives. Else ``out`` is ``fn``'s
+    arguments' state unchanged and zeros, and the caller raises.
+    """
+
+    def checked(descriptor: Any, *args: Any) -> tuple:
+        seen = jax.lax.with_sharding_constraint(descriptor, replicated)
+        ok = jnp.all(seen == seen[0])
+        shapes = jax.eval_shape(fn, *args)
+
+        def refused(*args: Any) -> Any:
+            out = jax.tree_util.tree_map(lambda a: jnp.zeros(a.shape, a.dtype), shapes)
+            new_rw = {n: args[1].get(n, out[0][n]) for n in out[0]}
+            return (new_rw, *out[1:])
+
+        return ok, seen, jax.lax.cond(ok, fn, refused, *args)
+
+    return checked
+
+
+def _mismatch(
+    naming: dict, mine: np.ndarray, seen: np.ndarray, mesh: Mesh
+) -> errors.OpError:
+    """The error every task raises when the tasks ran different steps together."""
+    from jgraph.runtime.tasks import current_cluster
+
+    layout = current_cluster()
+    tasks = [d.process_index for d in mesh.devices.flat]
+    sides = []
+    for row, process in dict(
+        zip(map(tuple, seen.tolist()), tasks, strict=False)
+    ).items():
+        name = layout.task_name(process) if layout is not None else f"task {process}"
+        rows = "no batch" if row[2] < 0 else f"{row[2]} rows"
+        same = row[:2] == tuple(mine[:2].tolist())
+        what = naming.get("text", "?") if same else "another fetch set"
+        sides.append(f"{name}: {what} with {rows} (run #{row[3]})")
+    return errors.InvalidArgumentError(
+        None,
+        None,
+        "The tasks ran different steps together; nothing was updated: "
+        + "; ".join(sides)
+        + ". Every task must make the same Session.run calls, in the same order,"
+        " with the same batch rows (see jgraph.distribute).",
+    )
 
 
 def _on(value: Any, mesh: Mesh) -> bool:

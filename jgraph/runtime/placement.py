@@ -66,7 +66,6 @@ from jgraph.runtime.executables import Executables
 from jgraph.runtime.tasks import (
     RemoteValue,
     aval_of,
-    check_target,
     collective_error,
     copy_across_tasks,
     describe_run,
@@ -223,6 +222,9 @@ class DevicePlacement(Placement):
             )
         if not several_tasks and not host_steps and used <= {self.devices.default}:
             return lowered
+        if not several_tasks and len(used) == 1:
+            (device,) = used
+            return dataclasses.replace(lowered, fn=OneDeviceRun(lowered, device))
         segmented = SegmentedRun(lowered, placed, homes, self.devices)
         return dataclasses.replace(lowered, fn=segmented)
 
@@ -245,6 +247,48 @@ class DevicePlacement(Placement):
             f"{op.name}: ({op.type}): {self.devices.name(placed[op])}" for op in ops
         ]
         print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+# -- a run wholly on one non-default device -----------------------------------------
+
+
+class OneDeviceRun:
+    """A ``LoweredRun.fn`` whose ops and variables all sit on one non-default device.
+
+    One ``jax.jit`` pinned to that device, as the default device's run: no
+    segments, no per-step copies. The state lives there (``put_state``) and feeds
+    follow it; only the session's key (and lifted constants, once) move, because
+    they are kept on the default device for every other fetch set.
+    """
+
+    def __init__(self, lowered: LoweredRun, device: Device) -> None:
+        self.device = device
+        self._jitted = jax.jit(
+            lowered.pure_fn,
+            donate_argnums=(1,),
+            out_shardings=jax.sharding.SingleDeviceSharding(device),
+        )
+        self._consts: tuple[tuple, tuple] = ((), ())  # (given, moved), by identity
+
+    def __call__(
+        self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple = ()
+    ) -> tuple[dict, tuple, Any]:
+        given, moved = self._consts
+        if len(given) != len(consts) or any(
+            a is not b for a, b in zip(given, consts, strict=True)
+        ):
+            moved = jax.device_put(consts, self.device)
+            self._consts = (consts, moved)
+        if key is not None:
+            key = jax.device_put(key, self.device)
+        new_rw, outputs, next_key = self._jitted(ro, rw, feed_values, key, moved)
+        if next_key is not None:
+            # Back where the session keeps its key (uncommitted, as one-jit runs
+            # leave it), so that default-device fetch sets do not recompile.
+            next_key = jax.tree.map(
+                lambda a: jax.numpy.asarray(jax.device_get(a)), next_key
+            )
+        return new_rw, outputs, next_key
 
 
 # -- running a segmented run ---------------------------------------------------------
@@ -503,21 +547,3 @@ def host_steps_unsupported(lowered: LoweredRun, where: str) -> errors.OpError:
 def _next_key(key: Any, slots: tuple[int, ...]) -> Any:
     # The same advance the one-jit run makes (``lower``).
     return _rng.advance(key, slots)
-
-
-# -- choosing a session's placement -----------------------------------------------
-
-
-def session_placement(
-    graph: Graph, target: str, config: Any, placement: Placement | None
-) -> Placement:
-    """The placement of ``Session(target, graph, config, placement)``.
-
-    ``placement`` wins, then ``config.placement``; else a :class:`DevicePlacement`.
-    A non-empty ``target`` must name a task of the ``tf.train.Server`` started in
-    this process.
-    """
-    check_target(target)
-    if placement is None:
-        placement = getattr(config, "placement", None)
-    return placement if placement is not None else DevicePlacement(graph, config)

@@ -25,9 +25,10 @@ from jgraph.graph.tensor import default_session
 from jgraph.runtime import compile_cache
 from jgraph.runtime.devices import list_local_devices
 from jgraph.runtime.host_feeds import HostFeeds
-from jgraph.runtime.placement import Placement, session_placement
+from jgraph.runtime.placement import Placement
 from jgraph.runtime.plan import Plan, Planner, RunStats, checked_feed
 from jgraph.runtime.scan import StepRuns, step_results
+from jgraph.runtime.serving import session_placement
 from jgraph.runtime.state import SessionState, State
 
 RETRACE_WARNING_THRESHOLD = 8

@@ -240,9 +240,11 @@ def sync_tasks(description: str, details: str, timeout_ms: int) -> None:
         if process == me:
             continue
         try:
-            theirs = client.blocking_key_value_get(
-                f"jgraph/run/{number}/{process}", timeout_ms
+            theirs = _wait_for_task(
+                client, f"jgraph/run/{number}/{process}", process, timeout_ms
             )
+        except errors.OpError:
+            raise
         except Exception as err:
             task = layout.task_name(process)
             if "DEADLINE_EXCEEDED" in str(err) or "imed out" in str(err):
@@ -267,6 +269,39 @@ def sync_tasks(description: str, details: str, timeout_ms: int) -> None:
                 "  In jgraph every task runs the same program (SPMD), with the same"
                 " Session.run calls in the same order.",
             )
+
+
+def _wait_for_task(client: Any, key: str, process: int, timeout_ms: int) -> str:
+    """``key``'s value, posted by task ``process``: waits up to ``timeout_ms`` in
+    short slices, and raises ``UnavailableError`` at once if that task finished
+    its program meanwhile (it said so as it left: ``cluster.Member.leave``)."""
+    layout = current_cluster()
+    assert layout is not None
+    slice_ms = 500
+    waited = 0
+    while True:
+        try:
+            return client.blocking_key_value_get(
+                key, min(slice_ms, timeout_ms - waited)
+            )
+        except Exception as err:
+            if "DEADLINE_EXCEEDED" not in str(err) and "imed out" not in str(err):
+                raise
+        waited += slice_ms
+        done = {
+            k.rsplit("/", 1)[-1] for k, _ in client.key_value_dir_get("jgraph/done/")
+        }
+        if str(process) in done:
+            raise errors.UnavailableError(
+                None,
+                None,
+                f"Task {layout.task_name(process)} finished its program while this task"
+                f" ({layout.task_name(layout.process_index)}) still runs Session.run"
+                " calls that need it: every task runs the same Session.run calls"
+                " (SPMD, see jgraph.distribute).",
+            )
+        if waited >= timeout_ms:
+            raise TimeoutError("DEADLINE_EXCEEDED")  # named by the caller
 
 
 def describe_run(lowered: LoweredRun) -> str:

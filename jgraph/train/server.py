@@ -1,28 +1,31 @@
-"""``tf.train.ClusterSpec`` and ``tf.train.Server`` on JAX's multi-process runtime.
+"""``tf.train.ClusterSpec`` and ``tf.train.Server``: tasks that serve, as in TF1.
 
 Where it sits: before everything else in a multi-process program. ``Server.start()``
-calls ``jax.distributed.initialize`` -- task 0 of the cluster (jobs in name order,
-tasks in index order) hosts the coordinator, bound to the address the cluster
-gives it -- and tells the session's placement (``runtime.tasks.set_cluster``) which
-JAX process each ``/job:NAME/task:K`` is, so device strings name the devices of
-that process. On CPU the tasks exchange values with gloo collectives bound to each
-task's host. There is no jgraph RPC layer.
+binds the task's address (``runtime/cluster.py``'s doorway: the port check), joins
+the cluster through JAX's coordination service (task 0 starts it in a process of
+its own), hands that to JAX for its collectives, and serves: sessions anywhere
+ship computations to the task (``runtime/serving.py``) and the task runs them on
+its variables. ``join()`` serves until the process is stopped.
 
-TF1 difference: TF1 had one client driving remote workers over gRPC; jgraph runs
-*the same program in every task* (SPMD, as JAX does). Each task builds the graph
-and calls ``Session.run`` with the same fetches in the same order; ops run on the
-task their device names, values move between tasks inside the runs, and every
-task's ``run`` returns the fetched values. A task that stops running the program
-(a TF1 parameter server in ``server.join()``) makes the others fail with
-``DeadlineExceededError`` at their next new fetch set; see ``jgraph.distribute``.
+Two ways to use a cluster:
+
+- TF1's: a client ``Session(server.target)`` (in a task, or in a process outside
+  the cluster with ``Session("grpc://host:port")``) places ops with
+  ``tf.device("/job:J/task:K")``; each runs in its task's process, and variables
+  live where they are placed, across sessions.
+- Data parallel (``jgraph.distribute.DataParallel``): every task runs the same
+  program (SPMD), each feeding its part of the batch; see ``jgraph.distribute``.
+
 ``Server`` must be created before anything runs JAX computations (including
-creating a ``Session``), because ``jax.distributed.initialize`` must come first.
+creating a ``Session``) when the cluster has several tasks: joining the cluster
+comes first in the process.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import signal
 import socket
 import threading
 from collections.abc import Mapping, Sequence
@@ -31,7 +34,7 @@ from typing import Any
 import jax
 
 from jgraph.config import heartbeat_timeout_ms, operation_timeout_ms
-from jgraph.runtime import tasks as _tasks
+from jgraph.runtime import cluster as _cluster, serving as _serving, tasks as _tasks
 
 
 class ClusterSpec:
@@ -189,6 +192,7 @@ class Server:
         self._order = cluster.process_order()
         self._process_id = self._order.index((job_name, task_index))
         self._started = False
+        self._member: _cluster.Member | None = None
         if start:
             self.start()
 
@@ -215,14 +219,21 @@ class Server:
         return self._process_id
 
     def start(self) -> None:
-        """Joins the cluster: ``jax.distributed.initialize`` (once; idempotent).
+        """Joins the cluster (once; idempotent) and starts serving.
 
-        Blocks until every task has started (at most
-        ``config.operation_timeout_in_ms``).
+        First binds this task's address (the port check: a port held by another
+        process is an ``UnavailableError`` naming it, and nothing else is done);
+        then, in a cluster of several tasks, waits until every task has started (at
+        most ``config.operation_timeout_in_ms``, saying what it waits for every few
+        seconds). From then on the task serves the computations that sessions ship
+        to it (``runtime/serving.py``), as TF1's servers did.
 
         Raises:
           RuntimeError: JAX already ran something in this process, or another
             ``Server`` already started here.
+          UnavailableError: the port is in use, or the other tasks did not come.
+          InvalidArgumentError: the tasks were given different ClusterSpecs.
+          AlreadyExistsError: another process is this task already.
         """
         if self._started:
             return
@@ -232,57 +243,61 @@ class Server:
                 "A tf.train.Server already started in this process (as"
                 f" {current.task_name(current.process_index)}); a process is one task."
             )
+        several = len(self._order) > 1
+        if several:
+            from jax._src import xla_bridge
+
+            if xla_bridge.backends_are_initialized():
+                raise RuntimeError(
+                    "tf.train.Server must be created before anything runs JAX (a"
+                    " Session, jax.devices(), an array...): joining the cluster has"
+                    " to come first in the process."
+                )
+        jobs = {
+            job: {
+                i: self._cluster.task_address(job, i)
+                for i in self._cluster.task_indices(job)
+            }
+            for job in self._cluster.jobs
+        }
+        member = _cluster.Member(
+            jobs,
+            (self._job_name, self._task_index),
+            operation_timeout_ms(self._config) / 1000,
+        )
+        if several:
+            member.join_cluster(math.ceil(heartbeat_timeout_ms(self._config) / 1000))
+            _bind_cpu_collectives(self._address.rpartition(":")[0])
+            # Starting the backends is itself a meeting of all tasks (they exchange
+            # their device lists): do it now, while every task is starting.
+            jax.devices()
+        self._member = member
+        _cluster.set_member(member)
+        _serving.serve(member)
         addresses = tuple(self._cluster.task_address(j, t) for j, t in self._order)
-        if len(self._order) > 1:
-            self._initialize_jax(addresses[0])
         _tasks.set_cluster(
             _tasks.ClusterLayout(tuple(self._order), addresses, self._process_id)
         )
         self._started = True
 
-    def _initialize_jax(self, coordinator: str) -> None:
-        from jax._src import xla_bridge
-
-        if xla_bridge.backends_are_initialized():
-            raise RuntimeError(
-                "tf.train.Server must be created before anything runs JAX (a"
-                " Session, jax.devices(), an array...): jax.distributed.initialize"
-                " has to come first in the process."
-            )
-        seconds = math.ceil(operation_timeout_ms(self._config) / 1000)
-        heartbeat = math.ceil(heartbeat_timeout_ms(self._config) / 1000)
-        jax.config.update("jax_cpu_collectives_implementation", "gloo")
-        jax.distributed.initialize(
-            coordinator_address=coordinator,
-            num_processes=len(self._order),
-            process_id=self._process_id,
-            # The coordinator listens on the address the cluster gives task 0
-            # (JAX's default would be every interface).
-            coordinator_bind_address=coordinator,
-            initialization_timeout=seconds,
-            heartbeat_timeout_seconds=heartbeat,
-            shutdown_timeout_seconds=seconds,
-            cluster_detection_method="deactivate",
-        )
-        _bind_cpu_collectives(self._address.rpartition(":")[0])
-        # Starting the backends is itself a meeting of all tasks (they exchange
-        # their device lists): do it now, while every task is starting, so that a
-        # task that then only joins (a TF1 'ps') does not stall the others.
-        jax.devices()
-
     def join(self) -> None:
-        """Blocks until every task of the cluster has finished, then leaves it.
-
-        TF1's ``join`` served requests forever; a jgraph task serves nothing (every
-        task runs the program), so ``join`` is where a finished task waits for the
-        others (``jax.distributed.shutdown``). A one-task cluster has no one to wait
-        for and blocks forever, as TF1.
-        """
+        """Serves until this process is stopped (SIGTERM or SIGINT end ``join``
+        cleanly), or until every other task of the cluster has finished its
+        program (a TF1 ``ps`` returns when its workers are done; a task that was
+        killed has not finished: the others keep serving)."""
         if not self._started:
             raise RuntimeError("Server.join() before Server.start().")
-        if len(self._order) == 1:
-            threading.Event().wait()
-        jax.distributed.shutdown()
+        member = self._member
+        assert member is not None
+        stop = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: stop.set())
+        several = len(self._order) > 1
+        while not stop.wait(0.5):
+            if several and member.others_done():
+                break
+        member.leave()
 
     @staticmethod
     def create_local_server(config: Any = None, start: bool = True) -> Server:
