@@ -222,7 +222,7 @@ class DevicePlacement(Placement):
             )
         if not several_tasks and not host_steps and used <= {self.devices.default}:
             return lowered
-        if not several_tasks and len(used) == 1:
+        if not several_tasks and not host_steps and len(used) == 1:
             (device,) = used
             return dataclasses.replace(lowered, fn=OneDeviceRun(lowered, device))
         segmented = SegmentedRun(lowered, placed, homes, self.devices)
