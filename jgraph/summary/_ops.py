@@ -644,6 +644,8 @@ def _tensor_summary(
             dtype=tensor.dtype,
             serialized_summary_metadata=metadata.SerializeToString(),
             _tags=(tag,),
+            # A fed tensor is summarised as it is: its value sets no shape.
+            _shape_inputs=(),
             name=scope,
         )
     _collect(graph, summary, collections, [GraphKeys.SUMMARIES])

@@ -984,6 +984,11 @@ NOT_COMPARED: dict[str, str] = {
     "CandidateSampler": _RANDOM + " (tests/ops/test_nn_impl.py checks the samplers'"
     " distributions and TF1's expected counts)",
 }
+_HOST_STEPS = (
+    "host steps: tests/programs (unique_where, py_func_numpy, masked_loss_partitions"
+    " print what TF1 printed) and tests/test_host_steps.py (TF1's values, gradients"
+    " and error classes)"
+)
 # Op types compared by a scenario outside the table (type -> where).
 COMPARED_ELSEWHERE: dict[str, str] = {
     "SymbolicGradient": "every row's gradients (tf.gradients is this one op)",
@@ -995,6 +1000,14 @@ COMPARED_ELSEWHERE: dict[str, str] = {
     "TensorSummaryV2": "test_semantics.py::test_summary_tags",
     "MergeSummary": "test_semantics.py::test_summary_tags",
     "IteratorGetNext": "test_semantics.py::test_dataset_iterator",
+    "Where": _HOST_STEPS,
+    "BooleanMaskIndices": _HOST_STEPS,
+    "Unique": _HOST_STEPS,
+    "UniqueWithCounts": _HOST_STEPS,
+    "DynamicPartition": _HOST_STEPS,
+    "PyFunc": _HOST_STEPS,
+    "PyFuncStateless": _HOST_STEPS,
+    "EagerPyFunc": _HOST_STEPS,
 }
 
 
