@@ -197,7 +197,9 @@ def test_imports_go_from_later_stages_to_earlier_ones() -> None:
 PIPELINE = ("graph", "compile", "runtime")
 
 # Underscore names that are other libraries' public API (NamedTuple, sys).
-_LIBRARY_NAMES = frozenset({"_asdict", "_replace", "_fields", "_make", "_getframe"})
+_LIBRARY_NAMES = frozenset(
+    {"_asdict", "_replace", "_fields", "_make", "_getframe", "_exit"}
+)
 # TF1's conversion protocol: a Variable stands for its tensor in graph elements.
 _TF1_PROTOCOL = frozenset({"_as_graph_element", "_as_tensor"})
 

@@ -95,8 +95,9 @@ def test_stop_at_step_hook_stops_at_the_last_step():
             sess.run(train)
             runs += 1
     assert runs == 7
-    # The step a hook fetches is the one before the run's train op, as TF1.
-    assert hook.results == list(range(7))
+    # A fetched variable is its end-of-run value: the step after the run's train
+    # op, as TF1 (a ref variable fetched beside the op that updates it).
+    assert hook.results == list(range(1, 8))
     assert hook.calls[:2] == ["begin", "after_create_session"]
     assert hook.calls[-1] == "end" and hook.calls.count("after_run") == 7
     assert not tf.get_default_graph().finalized
@@ -110,7 +111,7 @@ def test_stop_at_step_hook_num_steps_counts_from_the_start_and_validates():
     ) as sess:
         sess.raw_session().run(jump)
         # num_steps was resolved when the session was created (at step 0).
-        assert sess.run([train, step])[1] == 10
+        assert sess.run([train, step])[1] == 11  # the end-of-run value, as TF1
         assert sess.should_stop()
     with pytest.raises(ValueError, match="One of num_steps or last_step"):
         tf.train.StopAtStepHook()
@@ -183,7 +184,7 @@ def test_hook_fetches_and_feeds_join_the_callers_single_run():
         np.testing.assert_allclose(user["shifted"], user["loss"] + 1.0, rtol=1e-6)
         np.testing.assert_allclose(hook_values["scaled"], 3 * user["loss"], rtol=1e-6)
         assert hook_values["pair"][0] is None
-    assert [h["pair"][1] for h in hook.results] == [0, 1, 2]
+    assert [h["pair"][1] for h in hook.results] == [1, 2, 3]  # end-of-run values
     # The hook's train op ran once per run: three gradient steps.
     expected_losses = [
         np.mean((X @ np_train(np.zeros((2, 1)), i) - Y) ** 2) for i in range(3)
@@ -254,8 +255,11 @@ def test_checkpoints_every_n_steps_and_a_second_session_resumes(tmp_path):
     ) as sess:
         while not sess.should_stop():
             sess.run(train)
-    assert [r[0] for r in hook.results] == [7, 8, 9]
-    np.testing.assert_allclose(hook.results[0][1], saved)
+    # Fetched variables are end-of-run values (TF1): the restored step 7, trained.
+    assert [r[0] for r in hook.results] == [8, 9, 10]
+    np.testing.assert_allclose(
+        hook.results[0][1], np_train(np.zeros((2, 1)), 8), rtol=1e-5
+    )
     # The restored step 7 is saved again at the start, then every 3 steps.
     assert checkpoint_steps(tmp_path) == [0, 3, 6, 7, 10]
     np.testing.assert_allclose(

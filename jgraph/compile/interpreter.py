@@ -337,7 +337,13 @@ class Interpreter:
         run = self._run
         # Outer ops the function's ops wait for (control inputs) ran already.
         outer = run._outer | frozenset(run.ops)
-        ops = tuple(op for op in prune(targets, [], feeds) if op not in outer)
+        # (A variable's own op is the exception: reading it has no effect, and a
+        # body that uses a variable it did not capture reads it here.)
+        ops = tuple(
+            op
+            for op in prune(targets, [], feeds)
+            if op not in outer or (_ref_effects(op) and not _writes(op))
+        )
         sub = Interpreter(ops, {}, {}, tuple(feeds), tuple(feeds.values()), None)
         sub._outer = outer
         # A captured reference to a variable is read inside, where the function's

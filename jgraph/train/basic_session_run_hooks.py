@@ -110,11 +110,24 @@ class NeverTriggerTimer(SecondOrStepTimer):
         return False
 
 
+_GLOBAL_STEP_READ = "global_step_read_op_cache"
+
+
 def _global_step_tensor(hook: str) -> Any:
+    """A read of the global step that no update precedes, so it gives the step at
+    the start of the run it is fetched in (TF1's ``global_step_read_op_cache``),
+    made once per graph."""
     step = get_global_step()
     if step is None:
         raise RuntimeError(f"Global step should be created to use {hook}.")
-    return step
+    graph = get_default_graph()
+    cached = graph.get_collection(_GLOBAL_STEP_READ)
+    if cached:
+        return cached[0]
+    with graph.control_dependencies(None), graph.name_scope(None):
+        read = step.read_value()
+    graph.add_to_collection(_GLOBAL_STEP_READ, read)
+    return read
 
 
 def _as_graph_element(obj: Any) -> Any:
@@ -314,7 +327,7 @@ class StepCounterHook(SessionRunHook):
         if self._summary_writer is None and self._output_dir:
             self._summary_writer = FileWriterCache.get(self._output_dir)
         self._global_step_tensor = _global_step_tensor("StepCounterHook")
-        self._summary_tag = f"{self._global_step_tensor.op.name}/sec"
+        self._summary_tag = f"{get_global_step().op.name}/sec"
         self._warnings = 0
 
     def after_create_session(self, session: Any, coord: Any) -> None:
