@@ -69,8 +69,15 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
         inputs = tuple(
             dict.fromkeys(t for op in scope for t in op.inputs if t not in made)
         )
+        # Its ops' variables, and those its ops read through a reference (``v``)
+        # made in another segment: the read rule may need their start values.
         reads = tuple(
-            dict.fromkeys(n for op in scope for n in opdef_for(op).variables(op))
+            dict.fromkeys(
+                n
+                for op in scope
+                for source in (op, *(t.op for t in op.inputs if _is_ref(t)))
+                for n in opdef_for(source).variables(source)
+            )
         )
         writes = tuple(dict.fromkeys(n for op in ops for n in _written(op)))
         plans.append((device, start, stop, ops, made, inputs, reads, writes))
@@ -86,6 +93,12 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
         )
         needed_later.update(inputs)
     return tuple(reversed(segments))
+
+
+def _is_ref(tensor: Tensor) -> bool:
+    """``tensor`` is a reference to a variable (``Effects.ref``)."""
+    effects = opdef_for(tensor.op).effects
+    return effects is not None and effects.ref
 
 
 def _written(op: Operation) -> tuple[str, ...]:
@@ -106,10 +119,13 @@ def segment_fn(
     """The pure function of one segment: ``(start_vals, cur_vals, in_values, key)
     -> (written, outputs)``, interpreting ``run_ops[start:stop]``."""
     run_ops, trace_count = lowered.run_ops, lowered.trace_count
+    feeds = frozenset(lowered.feeds)
 
     def pure(start_vals: dict, cur_vals: dict, in_values: tuple, key: Any) -> tuple:
         trace_count[0] += 1
         run = Interpreter(run_ops, start_vals, {}, inputs, in_values, key)
+        # A reference from another segment is read here by the read rule.
+        run.fed = frozenset(t for t in inputs if t in feeds or not _is_ref(t))
         run.state.update(cur_vals)
         run.execute(start, stop)
         written = {n: run.state[n] for n in writes if n in run.state}
