@@ -300,8 +300,8 @@ def test_a_failing_run_leaves_the_session_state_as_it_was() -> None:
 
 
 def test_state_rules_hold_across_a_host_step() -> None:
-    # The variable's own tensor reads the value at the start of the run in every
-    # segment; read_value() sees the write made before the host step.
+    # The read rule holds across a host step: both reads wait (through the host
+    # step) for the write, so both see it; the host step gets what the write gave.
     v = tf.Variable(10.0)
     write = tf.assign(v, 5.0)
     host = tf.py_func(lambda a: a * 2, [write], tf.float32)
@@ -311,7 +311,7 @@ def test_state_rules_hold_across_a_host_step() -> None:
     with tf.Session() as sess:
         sess.run(v.initializer)
         got = sess.run([host, start, current])
-    assert got == [10.0, 10.0, 5.0]
+    assert got == [10.0, 5.0, 5.0]
 
 
 def test_py_func_gradients_are_tf1s() -> None:

@@ -101,8 +101,15 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
         inputs = tuple(
             dict.fromkeys(t for op in scope for t in op.inputs if t not in made)
         )
+        # Its ops' variables, and those its ops read through a reference (``v``)
+        # made in another segment: the read rule may need their start values.
         reads = tuple(
-            dict.fromkeys(n for op in scope for n in opdef_for(op).variables(op))
+            dict.fromkeys(
+                n
+                for op in scope
+                for source in (op, *(t.op for t in op.inputs if _is_ref(t)))
+                for n in opdef_for(source).variables(source)
+            )
         )
         writes = tuple(dict.fromkeys(n for op in ops for n in _written(op)))
         plans.append((device, start, stop, ops, made, inputs, reads, writes))
@@ -185,6 +192,12 @@ def _at_or_before(stage: int, host: bool) -> int:
     return stage if stage % 2 == int(host) else stage - 1
 
 
+def _is_ref(tensor: Tensor) -> bool:
+    """``tensor`` is a reference to a variable (``Effects.ref``)."""
+    effects = opdef_for(tensor.op).effects
+    return effects is not None and effects.ref
+
+
 def _written(op: Operation) -> tuple[str, ...]:
     """The variables ``op`` may write."""
     opdef = opdef_for(op)
@@ -209,6 +222,7 @@ def segment_fn(
     ``lowered.trace_count`` (it is jitted: a call is a trace); a host segment runs
     on every call."""
     trace_count = lowered.trace_count
+    feeds = frozenset(lowered.feeds)
 
     def pure(start_vals: dict, cur_vals: dict, in_values: tuple, key: Any) -> tuple:
         if traced:
@@ -222,6 +236,10 @@ def segment_fn(
             key,
             on_host=not traced,
         )
+        # A reference from another segment is read here by the read rule (a host
+        # segment holds no state: it takes the value its producer gave).
+        if traced:
+            run.fed = frozenset(t for t in inputs if t in feeds or not _is_ref(t))
         run.state.update(cur_vals)
         run.execute(start, stop)
         written = {n: run.state[n] for n in writes if n in run.state}
