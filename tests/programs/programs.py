@@ -17,12 +17,17 @@ Comment lines at its top tell the harness how to treat it:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROGRAMS_DIR = Path(__file__).resolve().parent / "progs"
 EXPECTED_FILE = Path(__file__).resolve().parent / "expected.json"
+
+# Outputs are stored and compared with the MNIST directory written as this token,
+# so expectations recorded on one machine hold on another.
+MNIST_DIR_TOKEN = "$JGRAPH_MNIST_DIR"
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:inf|nan)\b")
 
@@ -73,6 +78,13 @@ def load(path: Path) -> Program:
 
 def all_programs() -> list[Program]:
     return [load(p) for p in sorted(PROGRAMS_DIR.glob("*.py"))]
+
+
+def portable(output: str, mnist_dir: str | None) -> str:
+    """``output`` with the MNIST directory it names replaced by ``MNIST_DIR_TOKEN``."""
+    if not mnist_dir:
+        return output
+    return output.replace(os.path.abspath(mnist_dir), MNIST_DIR_TOKEN)
 
 
 def _split(text: str) -> tuple[list[str], list[float]]:

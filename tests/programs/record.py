@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 
-from programs import EXPECTED_FILE, Program, all_programs
+from programs import EXPECTED_FILE, Program, all_programs, portable
 
 RUNNER = str(EXPECTED_FILE.parent / "tf1_runner.py")
 
@@ -80,7 +80,8 @@ def record(names: list[str], workers: int = 2) -> None:
             if isinstance(outputs, dict):
                 print(f"FAILED {name}:\n{outputs['error']}")
                 continue
-            expected[name] = {"tensorflow": version.VERSION, "runs": outputs}
+            runs = [portable(o, os.environ.get("JGRAPH_MNIST_DIR")) for o in outputs]
+            expected[name] = {"tensorflow": version.VERSION, "runs": runs}
             print(f"recorded {name}")
     EXPECTED_FILE.write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
 

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from programs import EXPECTED_FILE, Program, all_programs, compare
+from programs import EXPECTED_FILE, Program, all_programs, compare, portable
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
@@ -103,7 +103,9 @@ def test_program_prints_what_tf1_printed(program: Program, tmp_path: Path) -> No
     expected_runs = EXPECTED[program.name]["runs"]
     assert len(expected_runs) == len(program.runs)
     for args, expected in zip(program.runs, expected_runs, strict=True):
-        actual = _Launcher.run([str(program.path), *args], tmp_path)
+        actual = portable(
+            _Launcher.run([str(program.path), *args], tmp_path), MNIST_DIR
+        )
         problems = compare(expected, actual, program.rtol, program.atol)
         assert not problems, (
             f"{program.name} {args} ({program.why}):\n"
