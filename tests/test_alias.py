@@ -200,3 +200,10 @@ def test_python_framework_ops_path():
 def test_dtype_str_and_repr_are_tf1s():
     assert str(tf.float32) == "<dtype: 'float32'>"
     assert repr(tf.float32) == "tf.float32"
+
+
+def test_collecting_the_suite_leaves_tensorflow_unaliased():
+    # Doctest collection imports every jgraph module; the alias package would
+    # install itself process-wide (TensorBoard's reader would then take jgraph
+    # for TensorFlow), so pytest must not collect it.
+    assert "tensorflow" not in sys.modules

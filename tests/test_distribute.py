@@ -27,6 +27,10 @@ WORKER = Path(__file__).with_name("_dist_worker.py")
 sys.path.insert(0, str(WORKER.parent))
 import _dist_worker  # noqa: E402
 
+# Clusters run one at a time (one xdist worker, --dist loadgroup): two at once on
+# two cores starve each other's start-up and heartbeats.
+pytestmark = pytest.mark.xdist_group("clusters")
+
 # -- ClusterSpec, Server, targets: in process --------------------------------------------
 
 

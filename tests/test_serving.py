@@ -22,6 +22,10 @@ SCRIPT = Path(__file__).with_name("_tf1_cluster.py")
 sys.path.insert(0, str(SCRIPT.parent))
 from test_distribute import free_ports  # noqa: E402
 
+# Clusters run one at a time (one xdist worker, --dist loadgroup): two at once on
+# two cores starve each other's start-up and heartbeats.
+pytestmark = pytest.mark.xdist_group("clusters")
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -68,6 +72,8 @@ class Procs:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            if proc.stdin is not None:
+                proc.stdin.close()
 
 
 @pytest.fixture

@@ -155,7 +155,7 @@ class Interpreter:
             for tensor, value in zip(op.outputs, outputs, strict=True):
                 if tensor not in self.fed:
                     self.env[tensor] = value
-            written = _written(op)
+            written = opdef_for(op).written(op)
             if written:
                 self._versions[position] = {
                     n: self.state[n] for n in written if n in self.state
@@ -175,7 +175,7 @@ class Interpreter:
         opdef = opdef_for(op)
         inputs = [env[t] for t in op.inputs]
         for index, tensor in enumerate(op.inputs):
-            if tensor not in self.fed and _ref_effects(tensor.op):
+            if tensor not in self.fed and opdef_for(tensor.op).returns_ref:
                 inputs[index] = self._read_ref(op, tensor)
         try:
             return self._call(opdef, op, inputs, state, write)
@@ -342,13 +342,13 @@ class Interpreter:
         ops = tuple(
             op
             for op in prune(targets, [], feeds)
-            if op not in outer or (_ref_effects(op) and not _writes(op))
+            if op not in outer or (opdef_for(op).returns_ref and not _writes(op))
         )
         sub = Interpreter(ops, {}, {}, tuple(feeds), tuple(feeds.values()), None)
         sub._outer = outer
         # A captured reference to a variable is read inside, where the function's
         # own writes may come first; else it is the value the caller read.
-        refs = {t: v for t, v in feeds.items() if _ref_effects(t.op)}
+        refs = {t: v for t, v in feeds.items() if opdef_for(t.op).returns_ref}
         sub.fed = frozenset(t for t in feeds if t not in refs)
         read = {opdef_for(t.op).variables(t.op)[0]: v for t, v in refs.items()}
         sub.start_state = {**read, **state, **run._substituted}
@@ -429,7 +429,7 @@ class _Reads:
         self._writers: dict[str, list[int]] = {}
         own: list[dict[str, int]] = []
         for position, op in enumerate(ops):
-            written = _written(op)
+            written = opdef_for(op).written(op)
             own.append(dict.fromkeys(written, position))
             for name in written:
                 self._writers.setdefault(name, []).append(position)
@@ -484,17 +484,6 @@ def _predecessors(op: Operation, fed: Collection[Tensor]) -> list[Operation]:
 def _writes(op: Operation) -> bool:
     effects = opdef_for(op).effects
     return effects is not None and effects.writes
-
-
-def _written(op: Operation) -> tuple[str, ...]:
-    """The variables ``op`` may write."""
-    return opdef_for(op).variables(op) if _writes(op) else ()
-
-
-def _ref_effects(op: Operation) -> bool:
-    """``op``'s output is a reference to a variable (``Effects.ref``)."""
-    effects = opdef_for(op).effects
-    return effects is not None and effects.ref
 
 
 def _traced_host_step(op: Operation) -> errors.OpError:

@@ -107,11 +107,16 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
             dict.fromkeys(
                 n
                 for op in scope
-                for source in (op, *(t.op for t in op.inputs if _is_ref(t)))
+                for source in (
+                    op,
+                    *(t.op for t in op.inputs if opdef_for(t.op).returns_ref),
+                )
                 for n in opdef_for(source).variables(source)
             )
         )
-        writes = tuple(dict.fromkeys(n for op in ops for n in _written(op)))
+        writes = tuple(
+            dict.fromkeys(n for op in ops for n in opdef_for(op).written(op))
+        )
         plans.append((device, start, stop, ops, made, inputs, reads, writes))
     segments: list[Segment] = []
     needed_later = set(fetched)
@@ -192,19 +197,6 @@ def _at_or_before(stage: int, host: bool) -> int:
     return stage if stage % 2 == int(host) else stage - 1
 
 
-def _is_ref(tensor: Tensor) -> bool:
-    """``tensor`` is a reference to a variable (``Effects.ref``)."""
-    effects = opdef_for(tensor.op).effects
-    return effects is not None and effects.ref
-
-
-def _written(op: Operation) -> tuple[str, ...]:
-    """The variables ``op`` may write."""
-    opdef = opdef_for(op)
-    writes = opdef.effects is not None and opdef.effects.writes
-    return opdef.variables(op) if writes else ()
-
-
 def segment_fn(
     lowered: LoweredRun,
     run_ops: tuple[Operation, ...],
@@ -239,7 +231,9 @@ def segment_fn(
         # A reference from another segment is read here by the read rule (a host
         # segment holds no state: it takes the value its producer gave).
         if traced:
-            run.fed = frozenset(t for t in inputs if t in feeds or not _is_ref(t))
+            run.fed = frozenset(
+                t for t in inputs if t in feeds or not opdef_for(t.op).returns_ref
+            )
         run.state.update(cur_vals)
         run.execute(start, stop)
         written = {n: run.state[n] for n in writes if n in run.state}

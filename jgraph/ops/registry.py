@@ -219,6 +219,16 @@ class OpDef:
             return ()
         return tuple(op.attrs.get("var_names", ()))
 
+    def written(self, op: Operation) -> tuple[str, ...]:
+        """The variables ``op`` may write."""
+        writes = self.effects is not None and self.effects.writes
+        return self.variables(op) if writes else ()
+
+    @property
+    def returns_ref(self) -> bool:
+        """Its output is a reference to a variable (``Effects.ref``)."""
+        return self.effects is not None and self.effects.ref
+
     def initializes(self, op: Operation) -> bool:
         """``op`` is its variable's initializer (``v.initializer``): a run that
         reads the variable runs it first."""

@@ -30,6 +30,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -387,6 +388,8 @@ class Member:
             )
             return {"error": "AlreadyExistsError", "message": text}
         self.joined[node] = message
+        if not self.service_address:  # task 0 is still starting its service
+            return {"retry": True}
         return {"service": self.service_address}
 
     def _hello_of(self) -> dict:
@@ -409,7 +412,7 @@ class Member:
         tasks = len(self.order)
         deadline = time.monotonic() + self.startup_s
         if self.node == 0:
-            self.service_address = self._start_coordinator()
+            self.service_address = self._start_coordinator(deadline, heartbeat_s)
         else:
             self.service_address = self._say_hello(deadline)
         client = xj.get_distributed_runtime_client(
@@ -471,56 +474,77 @@ class Member:
         self._hand_to_jax(client, tasks)
         atexit.register(self.leave)
 
-    def _start_coordinator(self) -> str:
+    def _start_coordinator(self, deadline: float, heartbeat_s: int) -> str:
+        """Starts the coordinator process; the address its service listens on."""
         host = split_address(self.address)[0]
-        with socket.socket() as probe:
-            probe.bind((host, 0))
-            port = probe.getsockname()[1]
-        address = f"{host}:{port}"
         script = Path(__file__).with_name("coordinator.py")
         self._coordinator = subprocess.Popen(
             [
                 sys.executable,
                 str(script),
-                address,
+                host,
                 str(len(self.order)),
+                str(heartbeat_s),
                 *(self.address_of(n) for n in range(len(self.order))),
             ],
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
             start_new_session=True,  # outlives this task, and its Ctrl-C
         )
-        return address
+        out = self._coordinator.stdout
+        assert out is not None
+        with out:
+            ready, _, _ = select.select(
+                [out], [], [], max(1.0, deadline - time.monotonic())
+            )
+            line = out.readline().strip() if ready else ""
+        if not line:
+            self._coordinator.kill()
+            raise errors.UnavailableError(
+                None,
+                None,
+                f"{task_name(self.task)}: the coordination service of its cluster did"
+                f" not start within {self.startup_s:g} s (exit code"
+                f" {self._coordinator.poll()}). (ConfigProto.operation_timeout_in_ms"
+                " sets this wait.)",
+            )
+        return line
 
     def _say_hello(self, deadline: float) -> str:
+        """Says hello to task 0 until it answers with its service's address."""
         zero = self.address_of(0)
         message = self._hello_of()
         next_note = time.monotonic() + PROGRESS_S
         while True:
             try:
                 _, reply = hello(zero, message)
-                break
+                if "error" in reply:
+                    raise _error(reply)
+                if not reply.get("retry"):
+                    return reply["service"]
+                waiting_for, why = "its coordination service", "starting"
+                problem: OSError | None = None
             except OSError as err:
-                now = time.monotonic()
-                if now > deadline:
-                    raise errors.UnavailableError(
-                        None,
-                        None,
-                        f"{task_name(self.task)}: task 0 of the cluster ({self.name(0)}"
-                        f" at {zero}) never answered within {self.startup_s:g} s"
-                        f" ({err}): it was not started, or not on that address."
-                        " (ConfigProto.operation_timeout_in_ms sets this wait.)",
-                    ) from err
-                if now > next_note:
-                    _log(
-                        f"{task_name(self.task)} waits for {self.name(0)} at {zero}"
-                        " (not listening yet)"
-                    )
-                    next_note = now + PROGRESS_S
-                time.sleep(0.1)
-        if "error" in reply:
-            raise _error(reply)
-        return reply["service"]
+                waiting_for, why, problem = zero, "not listening yet", err
+            now = time.monotonic()
+            if now > deadline:
+                raise errors.UnavailableError(
+                    None,
+                    None,
+                    f"{task_name(self.task)}: task 0 of the cluster ({self.name(0)}"
+                    f" at {zero}) did not give the address of {waiting_for} within"
+                    f" {self.startup_s:g} s ({problem or why}): it was not started, or"
+                    " not on that address. (ConfigProto.operation_timeout_in_ms sets"
+                    " this wait.)",
+                ) from problem
+            if now > next_note:
+                _log(
+                    f"{task_name(self.task)} waits for {self.name(0)}"
+                    f" ({waiting_for}: {why})"
+                )
+                next_note = now + PROGRESS_S
+            time.sleep(0.1)
 
     def _missing(self) -> list[str]:
         """The tasks that have not said hello to task 0."""

@@ -25,7 +25,7 @@ from jgraph import errors
 from jgraph.graph.graph import GraphKeys, get_default_graph
 from jgraph.graph.tensor import Tensor
 from jgraph.summary import FileWriterCache, SessionLog, Summary
-from jgraph.train.global_step import get_global_step
+from jgraph.train.global_step import get_global_step, global_step_read
 from jgraph.train.session_run_hook import (
     SessionRunArgs,
     SessionRunContext,
@@ -110,23 +110,11 @@ class NeverTriggerTimer(SecondOrStepTimer):
         return False
 
 
-_GLOBAL_STEP_READ = "global_step_read_op_cache"
-
-
-def _global_step_tensor(hook: str) -> Any:
-    """A read of the global step that no update precedes, so it gives the step at
-    the start of the run it is fetched in (TF1's ``global_step_read_op_cache``),
-    made once per graph."""
-    step = get_global_step()
-    if step is None:
+def _global_step_tensor(hook: str) -> Tensor:
+    """The global step as ``hook`` reads it: its value at the start of the run."""
+    read = global_step_read()
+    if read is None:
         raise RuntimeError(f"Global step should be created to use {hook}.")
-    graph = get_default_graph()
-    cached = graph.get_collection(_GLOBAL_STEP_READ)
-    if cached:
-        return cached[0]
-    with graph.control_dependencies(None), graph.name_scope(None):
-        read = step.read_value()
-    graph.add_to_collection(_GLOBAL_STEP_READ, read)
     return read
 
 

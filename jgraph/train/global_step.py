@@ -106,6 +106,27 @@ def get_or_create_global_step(graph: Graph | None = None) -> Variable | Tensor:
     return step if step is not None else create_global_step(graph)
 
 
+GLOBAL_STEP_READ_KEY = "global_step_read_op_cache"
+
+
+def global_step_read(graph: Graph | None = None) -> Tensor | None:
+    """A read of the global step that no update precedes, made once per graph
+    (TF1's ``global_step_read_op_cache``): fetched beside a train op it gives the
+    step at the start of the run, which is what TF1's hooks see. ``None`` when
+    the graph has no global step."""
+    graph = graph if graph is not None else get_default_graph()
+    step = get_global_step(graph)
+    if step is None:
+        return None
+    cached = graph.get_collection(GLOBAL_STEP_READ_KEY)
+    if cached:
+        return cached[0]
+    with graph.control_dependencies(None), graph.name_scope(None):
+        read = step.read_value()
+    graph.add_to_collection(GLOBAL_STEP_READ_KEY, read)
+    return read
+
+
 def global_step(sess: Any, global_step_tensor: Any) -> int:
     """The current value of the global step, as a Python int."""
     return int(sess.run(global_step_tensor))
