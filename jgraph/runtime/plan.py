@@ -25,6 +25,7 @@ from jgraph.compile.fingerprint import fingerprint
 from jgraph.compile.interpreter import uninitialized_error
 from jgraph.compile.lower import LoweredRun, host_constant
 from jgraph.compile.prune import prune
+from jgraph.compile.segments import has_host_steps
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Graph, Operation
 from jgraph.graph.shape import format_shape, is_known
@@ -61,6 +62,7 @@ class Plan:
         "auto_feeds",
         "constants",
         "feed_checks",
+        "host_steps",
         "lowered",
         "rebuild",
         "sources",
@@ -84,6 +86,8 @@ class Plan:
         self.auto_feeds = auto_feeds  # in the order of their feeds, after the user's
         self.sources = frozenset(f.source for f in auto_feeds)
         self.constants = constants
+        # Cut around host steps: the session runs it with ``run_with_host``.
+        self.host_steps = has_host_steps(lowered.run_ops)
         written = lowered.written_vars
         self.state_call = StateCall(
             fn=lowered.fn,
