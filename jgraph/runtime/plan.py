@@ -62,7 +62,7 @@ class Plan:
         "auto_feeds",
         "constants",
         "feed_checks",
-        "host_steps",
+        "host_run",
         "lowered",
         "rebuild",
         "sources",
@@ -86,8 +86,14 @@ class Plan:
         self.auto_feeds = auto_feeds  # in the order of their feeds, after the user's
         self.sources = frozenset(f.source for f in auto_feeds)
         self.constants = constants
-        # Cut around host steps: the session runs it with ``run_with_host``.
-        self.host_steps = has_host_steps(lowered.run_ops)
+        # A run cut around host steps, run segment by segment with the session's
+        # host context (``SegmentedRun.run_with_host``); else ``None``: one call
+        # under the state lock.
+        self.host_run: Callable[..., tuple[dict, tuple]] | None = (
+            getattr(lowered.fn, "run_with_host", None)
+            if has_host_steps(lowered.run_ops)
+            else None
+        )
         written = lowered.written_vars
         self.state_call = StateCall(
             fn=lowered.fn,

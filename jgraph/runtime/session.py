@@ -176,7 +176,7 @@ class Session:
         return plan.rebuild(self._call(plan, feed_values))
 
     def _call(self, plan: Plan, feed_values: tuple) -> list[Any]:
-        if plan.host_steps:
+        if plan.host_run is not None:
             return self._call_with_host(plan, feed_values)
         lowered = plan.lowered
         state = self._state
@@ -204,6 +204,8 @@ class Session:
         lowered = plan.lowered
         state = self._state
         takes = plan.state_call
+        run = plan.host_run
+        assert run is not None
         with state.held() as variables:
             self._check_open()
             for name in (*takes.ro_names, *takes.rw_names):
@@ -218,7 +220,7 @@ class Session:
         feed_values = self._placement.put_feeds(lowered.feeds, feed_values)
         traces = lowered.trace_count[0]
         with jax.enable_x64(True) if takes.needs_x64 else contextlib.nullcontext():
-            new_rw, outputs = lowered.fn.run_with_host(
+            new_rw, outputs = run(
                 state.held, feed_values, key, plan.constants, self._host_objects
             )
         with state.held() as variables:
