@@ -18,6 +18,7 @@ from jgraph import (
     gfile as gfile,
     image as image,
     initializers as initializers,
+    io as io,
     layers as layers,
     linalg as linalg,
     logging as logging,
@@ -26,6 +27,7 @@ from jgraph import (
     metrics as metrics,
     nn as nn,
     ops as ops,
+    queue as queue,
     random as random,
     summary as summary,
     train as train,
@@ -130,6 +132,10 @@ from jgraph.ops.conversion import (
     convert_to_tensor as convert_to_tensor,
 )
 from jgraph.ops.data_flow_ops import (
+    FIFOQueue as FIFOQueue,
+    PaddingFIFOQueue as PaddingFIFOQueue,
+    QueueBase as QueueBase,
+    RandomShuffleQueue as RandomShuffleQueue,
     dynamic_partition as dynamic_partition,
     unique as unique,
     unique_with_counts as unique_with_counts,
@@ -145,6 +151,13 @@ from jgraph.ops.init_ops import (
     truncated_normal_initializer as truncated_normal_initializer,
     variance_scaling_initializer as variance_scaling_initializer,
     zeros_initializer as zeros_initializer,
+)
+from jgraph.ops.io_ops import (
+    ReaderBase as ReaderBase,
+    TextLineReader as TextLineReader,
+    WholeFileReader as WholeFileReader,
+    decode_csv as decode_csv,
+    read_file as read_file,
 )
 from jgraph.ops.linalg_ops import (
     cholesky as cholesky,

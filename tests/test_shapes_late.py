@@ -140,6 +140,43 @@ def test_split_on_unknown_dims(sess):
         sess.run(halves, {grid: block[:3]})
 
 
+def test_split_with_sizes_known_only_at_run_time(sess):
+    # TF1's SplitV on a tensor: as many parts as size_splits has entries (or
+    # num), unknown along the axis; the sizes are checked when the run is traced.
+    x = tf.placeholder(tf.float32, [None, 5])
+    y = tf.placeholder(tf.float32, [4, 6])
+    sizes = tf.placeholder(tf.int32, [2])
+    unsized = tf.placeholder(tf.int32, [None])
+    parts = tf.split(x, sizes, axis=1)
+    assert parts[0].op.type == "SplitV"
+    assert shapes(*parts) == ["(?, ?)", "(?, ?)"]
+    assert shapes(*tf.split(y, sizes, axis=1)) == ["(4, ?)", "(4, ?)"]
+    with pytest.raises(ValueError, match="Cannot infer argument `num`"):
+        tf.split(y, unsized, axis=1)
+    # TF1 runs sizes of unknown length with num=2; jgraph compiles once per fed
+    # value, so a fed shape must be a short vector of known length.
+    by_num = tf.split(y, unsized, num=2, axis=1)
+    assert shapes(*by_num) == ["(4, ?)", "(4, ?)"]
+    with pytest.raises(errors.UnimplementedError, match="at most 16 entries"):
+        sess.run(by_num, {y: np.ones((4, 6)), unsized: [2, 4]})
+    block = np.arange(10, dtype=np.float32).reshape(2, 5)
+    left, right = sess.run(parts, {x: block, sizes: [2, 3]})
+    np.testing.assert_array_equal(left, block[:, :2])
+    np.testing.assert_array_equal(right, block[:, 2:])
+    left, right = sess.run(parts, {x: block, sizes: [-1, 1]})
+    np.testing.assert_array_equal(left, block[:, :4])
+    np.testing.assert_array_equal(right, block[:, 4:])
+    for bad in ([2, 2], [-1, 6]):
+        with pytest.raises(errors.InvalidArgumentError, match="do not add up"):
+            sess.run(parts, {x: block, sizes: bad})
+    # Sizes computed from a fed shape: known when the run is traced.
+    batch = tf.shape(x)[0]
+    computed = tf.split(x, tf.stack([batch, 5 - batch]), axis=1)
+    assert shapes(*computed) == ["(?, ?)", "(?, ?)"]
+    left, right = sess.run(computed, {x: block})  # sizes [2, 3]
+    np.testing.assert_array_equal(right, block[:, 2:])
+
+
 def test_fed_values_that_set_shapes_compile_once_per_value(sess):
     x = tf.placeholder(tf.float32, [None, 2])
     i = tf.placeholder(tf.int32, [])

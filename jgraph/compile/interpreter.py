@@ -52,7 +52,7 @@ from jgraph.graph.graph import Operation
 from jgraph.graph.shape import format_shape
 from jgraph.graph.tensor import Tensor
 from jgraph.graph.traversal import ancestors
-from jgraph.ops.registry import OpDef, Reads, opdef_for
+from jgraph.ops.registry import HostContext, OpDef, Reads, opdef_for
 
 # Host constants from this size on are passed to the compiled run as arguments
 # (lifted), and ops making values this big are computed by it: neither is baked
@@ -95,11 +95,14 @@ class Interpreter:
         key: Any,
         *,
         on_host: bool = False,
+        host: HostContext | None = None,
     ) -> None:
         self.ops = ops
         # A host segment's interpreter: ops that run on the host (``OpDef.host_step``)
         # get numpy values here; anywhere else (compiled) they are an error.
         self.on_host = on_host
+        # The session's host context, for host steps that declare ``host_context``.
+        self.host = host
         self.start_state = {**ro_vars, **rw_vars}
         self.state = dict(self.start_state)
         # Variables substituted by the recompute in progress (see ``recompute``):
@@ -195,7 +198,11 @@ class Interpreter:
     ) -> Sequence[Any]:
         if opdef.host_step and not self.on_host:
             raise _traced_host_step(op)
-        if opdef.random:
+        if opdef.host_context:
+            if self.host is None:
+                raise _no_session(op)
+            result = opdef.call(self.host, inputs, op.attrs)
+        elif opdef.random:
             result = opdef.call(self._op_key(opdef, op), inputs, op.attrs)
         elif opdef.stateful:
             result = self._call_stateful(opdef, op, inputs, state, write)
@@ -495,6 +502,16 @@ def _traced_host_step(op: Operation) -> errors.OpError:
         " between compiled segments, but here it sits inside a compiled function"
         " (a tf.while_loop or tf.cond body, a Dataset.map function, run_steps,"
         f" as_function). Move it out of that function. ({op.describe()})",
+    )
+
+
+def _no_session(op: Operation) -> errors.OpError:
+    return errors.UnimplementedError(
+        None,
+        op,
+        f"{op.type} '{op.name}' uses the host objects of the session running it"
+        " (queues, readers, host iterators), but this run has no session; run it"
+        f" with Session.run. ({op.describe()})",
     )
 
 

@@ -119,6 +119,8 @@ def lower(
                 (required if reads is Reads.REQUIRED else optional).append(name)
         if opdef.effects.writes:
             written.update(var_names)
+    # A run with host steps computes strings on the host (``compile/segments.py``).
+    host_run = any(opdef_for(op).host_step for op in ops)
     host_outputs = {}
     host_finalizers = []
     final_reads = {}
@@ -132,7 +134,7 @@ def lower(
             host_outputs[i] = functools.partial(opdef.host_value, t.op)
         elif opdef.host_finalizer is not None:
             host_finalizers.append((i, functools.partial(opdef.host_finalizer, t.op)))
-        elif t.dtype is _dtypes.string:
+        elif t.dtype is _dtypes.string and not host_run:
             raise errors.UnimplementedError(
                 None,
                 t.op,
@@ -140,7 +142,7 @@ def lower(
                 f" jgraph cannot compute strings inside a run ({t.op.describe()}).",
             )
     trace_count = [0]
-    device_ops = tuple(op for op in ops if _runs_on_device(op))
+    device_ops = tuple(op for op in ops if _runs_on_device(op, host_run))
     rng_slots = random_slots(device_ops) if uses_rng else ()
 
     # Big constants (a dataset, test images) are passed in as arguments the session
@@ -149,6 +151,7 @@ def lower(
         op
         for op in device_ops
         if opdef_for(op).host_value is not None
+        and op.outputs[0].dtype is not _dtypes.string
         and host_constant(op).nbytes >= LIFT_CONSTANT_BYTES
     )
     lifted_outputs = tuple(op.outputs[0] for op in lifted)
@@ -232,12 +235,15 @@ def random_slots(ops: Sequence[Operation]) -> tuple[int, ...]:
     return tuple(sorted(slots))
 
 
-def _runs_on_device(op: Operation) -> bool:
-    """Whether the compiled run computes ``op``: not a host-only op, and no string
-    outputs (XLA has no strings) unless a host finalizer makes them."""
+def _runs_on_device(op: Operation, host_run: bool) -> bool:
+    """Whether the run computes ``op``: not a host-only op, and no string outputs
+    (XLA has no strings) unless a host finalizer makes them or the run has host
+    steps (then its host segments compute the strings)."""
     opdef = opdef_for(op)
     if opdef.host_only:
         return False
-    return opdef.host_finalizer is not None or not any(
-        t.dtype is _dtypes.string for t in op.outputs
+    return (
+        host_run
+        or opdef.host_finalizer is not None
+        or not any(t.dtype is _dtypes.string for t in op.outputs)
     )

@@ -13,7 +13,8 @@ Ops that need their inputs' values on the host (``OpDef.host_step``: a
 data-dependent output shape, the user's Python function) get the place
 :data:`HOST` whatever the placement says: the run is cut around them, the
 segments before and after are compiled (per shape of their inputs), and the host
-segment is interpreted in Python on numpy values. Such a run is first regrouped
+segment is interpreted in Python on numpy values (so are the ops of such a run
+that make strings, which XLA has none of). Such a run is first regrouped
 (:func:`grouped`) so that its host steps gather into few segments.
 """
 
@@ -24,9 +25,10 @@ from typing import Any, Final, NamedTuple
 
 from jgraph.compile.lower import Interpreter, LoweredRun
 from jgraph.compile.shape_feeds import unwrap
+from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Operation
 from jgraph.graph.tensor import Tensor
-from jgraph.ops.registry import opdef_for
+from jgraph.ops.registry import HostContext, opdef_for
 
 
 class _Host:
@@ -42,6 +44,25 @@ HOST: Final = _Host()
 def has_host_steps(ops: Iterable[Operation]) -> bool:
     """Whether some op of ``ops`` runs on the host (the run must be cut)."""
     return any(opdef_for(op).host_step for op in ops)
+
+
+def _runs_on_host(op: Operation) -> bool:
+    """``op`` runs in a host segment: a host step, or an op making strings (XLA
+    has none) that no host finalizer turns into a payload."""
+    opdef = opdef_for(op)
+    return opdef.host_step or (
+        opdef.host_finalizer is None
+        and any(t.dtype is _dtypes.string for t in op.outputs)
+    )
+
+
+def stays_on_host(lowered: LoweredRun) -> bool:
+    """The run must be cut (run by segments, not one jit): it has host steps, or
+    fed strings (XLA has none: they stay in Python, for host steps or fetched
+    back as fed)."""
+    return has_host_steps(lowered.run_ops) or any(
+        t.dtype is _dtypes.string for t in lowered.feeds
+    )
 
 
 class Segment(NamedTuple):
@@ -68,7 +89,7 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
     def place(op: Operation) -> Hashable:
         if op.outputs and all(t in everywhere for t in op.outputs):
             return None  # a lifted constant: passed in, not computed
-        return HOST if opdef_for(op).host_step else placed[op]
+        return HOST if _runs_on_host(op) else placed[op]
 
     run_ops = lowered.run_ops
     if has_host_steps(run_ops):
@@ -210,13 +231,20 @@ def segment_fn(
 ) -> Callable[..., Any]:
     """The pure function of one segment: ``(start_vals, cur_vals, in_values, key)
     -> (written, outputs)``, interpreting ``run_ops[start:stop]`` (the run's ops
-    in the order :func:`cut` chose). A ``traced`` one counts its calls in
+    in the order :func:`cut` chose); a host segment also takes the session's
+    ``host`` context (``OpDef.host_context``). A ``traced`` one counts its calls in
     ``lowered.trace_count`` (it is jitted: a call is a trace); a host segment runs
     on every call."""
     trace_count = lowered.trace_count
     feeds = frozenset(lowered.feeds)
 
-    def pure(start_vals: dict, cur_vals: dict, in_values: tuple, key: Any) -> tuple:
+    def pure(
+        start_vals: dict,
+        cur_vals: dict,
+        in_values: tuple,
+        key: Any,
+        host: HostContext | None = None,
+    ) -> tuple:
         if traced:
             trace_count[0] += 1
         run = Interpreter(
@@ -227,6 +255,7 @@ def segment_fn(
             unwrap(in_values),
             key,
             on_host=not traced,
+            host=host,
         )
         # A reference from another segment is read here by the read rule (a host
         # segment holds no state: it takes the value its producer gave).

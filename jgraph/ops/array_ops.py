@@ -361,30 +361,57 @@ unpack = unstack
 
 def _split_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     # A part of a dimension of unknown size (``num_split`` parts, or the -1 of
-    # ``sizes``) is unknown, as TF1's; the run splits the fed size.
+    # the sizes) is unknown, as TF1's; the run splits the fed size.
     spec = specs[0]
     axis = attrs["axis"] % len(spec.shape)
     dtype = _dtypes.as_dtype(spec.dtype)
-    count = attrs["num_split"]
-    sizes = attrs["sizes"] if count is None else (-1,) * count
     graph = get_default_graph()
     result = []
-    for size_ in sizes:
+    for size_ in np.asarray(attrs["size_splits"]).reshape(-1).tolist():
         dims = list(spec.shape)
         dims[axis] = fresh_dim(graph) if size_ == -1 else size_
         result.append((dtype, tuple(dims)))
     return result
 
 
-@op("SplitV", shape_fn=_split_spec, num_outputs=-1)
+def _split_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
+    """TF1's SplitV shape function for sizes known only when the run is traced:
+    ``count`` parts, of unknown size along ``axis``."""
+    if "size_splits" in attrs:
+        return None  # sizes known when built: ``_split_spec``
+    value = args[0]
+    dims = _known_dims(value)
+    if dims is not None:
+        dims[attrs["axis"] % len(dims)] = None
+    return [(value.dtype, None if dims is None else tuple(dims))] * attrs["count"]
+
+
+@op(
+    "SplitV",
+    same_dtype=False,
+    static_inputs=("size_splits",),
+    shape_fn=_split_spec,
+    shape_rule=_split_rule,
+    num_outputs=-1,
+)
 def _split_impl(
     value: Any,
+    size_splits: Any = None,
     *,
-    sizes: tuple[int, ...] | None = None,
     axis: int,
     num_split: int | None = None,
+    count: int | None = None,
 ) -> Any:
+    """``size_splits`` (-1: the rest) may be known only when the run is traced
+    (built with ``count``, the number of parts); ``num_split`` equal parts of a
+    dimension of unknown size come with ``size_splits`` all -1."""
     length = value.shape[axis]
+    sizes = tuple(int(s) for s in np.asarray(size_splits).reshape(-1))
+    if count is not None and len(sizes) != count:
+        raise ValueError(
+            f"split was built for num={count} parts, but size_splits has"
+            f" {len(sizes)} entries: {list(sizes)}"
+        )
     if num_split is not None:  # the dimension's size was unknown when built
         if length % num_split:
             raise ValueError(
@@ -393,7 +420,8 @@ def _split_impl(
                 f" {num_split}"
             )
         sizes = (length // num_split,) * num_split
-    assert sizes is not None
+    if sizes.count(-1) > 1:
+        raise ValueError(f"Split sizes {list(sizes)} hold more than one -1.")
     if -1 in sizes:
         rest = sum(s for s in sizes if s != -1)
         sizes = tuple(length - rest if s == -1 else s for s in sizes)
@@ -423,6 +451,8 @@ def split(
     if not -rank_ <= axis < rank_:
         raise ValueError(f"axis = {axis} not in [{-rank_}, {rank_}) for split.")
     length = tensor.shape.as_list()[axis]
+    if fold_static(num_or_size_splits) is None:
+        return _split_by_tensor(tensor, num_or_size_splits, axis, num, name)
     splits = static_value(num_or_size_splits, "num_or_size_splits")
     if splits.ndim == 0:
         count = int(splits)
@@ -432,8 +462,11 @@ def split(
                 f" divisible by num_split = {count} (op: 'Split')."
             )
         if length is None:  # split when the run knows the size
+            unknown = (-1,) * count
             return list(
-                build(_split_impl, tensor, num_split=count, axis=axis, name=name)
+                build(
+                    _split_impl, tensor, unknown, num_split=count, axis=axis, name=name
+                )
             )
         sizes = (length // count,) * count
     else:
@@ -448,7 +481,28 @@ def split(
                 f"Split sizes {list(sizes)} do not add up to dimension {axis} of"
                 f" {tensor.name}, of size {length}."
             )
-    return list(build(_split_impl, tensor, sizes=sizes, axis=axis, name=name))
+    return list(build(_split_impl, tensor, sizes, axis=axis, name=name))
+
+
+def _split_by_tensor(
+    tensor: Tensor, size_splits: Any, axis: int, num: int | None, name: str
+) -> list[Tensor]:
+    """``split`` with sizes known only at run time (TF1's SplitV on a tensor):
+    ``num`` parts, or as many as ``size_splits`` has entries; compiled once per
+    value of the sizes (a static input)."""
+    sizes = convert_to_tensor(size_splits, name="size_splits")
+    check_dtype(sizes, (_dtypes.int32, _dtypes.int64), "SplitV", "size_splits")
+    if sizes.dims is not None and len(sizes.dims) == 0:
+        raise ValueError(
+            "Rank-0 tensors are not supported as the num_or_size_splits argument to"
+            f" split. Argument provided: {sizes}"
+        )
+    if num is None:
+        length = None if sizes.dims is None else sizes.dims[0]
+        if length is None or not is_known(length):
+            raise ValueError(f"Cannot infer argument `num` from shape {sizes}")
+        num = int(length)
+    return list(build(_split_impl, tensor, sizes, axis=axis, count=int(num), name=name))
 
 
 def _tile_rule(args: list[Any], attrs: dict[str, Any]) -> Any:

@@ -30,7 +30,9 @@ never the op's type string. How the lowering calls ``impl`` follows from it:
   the same way; it reads and writes them through ``ctx``); such ops give
   ``shape_fn``.
 - ``host_step``: the same call, on numpy values, in Python between the compiled
-  segments of the run (``compile/segments.py``).
+  segments of the run (``compile/segments.py``); with ``host_context=True``,
+  ``impl(ctx, *inputs, **attrs)`` where ``ctx`` is the session's
+  :class:`HostContext` (queues, readers, host iterators).
 """
 
 from __future__ import annotations
@@ -157,6 +159,29 @@ class AutoFeed(Protocol):
         ...
 
 
+class HostContext(Protocol):
+    """What a host step declaring ``host_context`` may use of the session running
+    it (the session provides it; see ``runtime/host_objects.py``)."""
+
+    def resource(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The session's host object for ``key`` (a queue's host queue, a reader's
+        position), made by ``make()`` on its first use in the session."""
+        ...
+
+    def update_variable(self, name: str, update: Callable[[Any], Any]) -> Any:
+        """Replaces variable ``name``'s value ``v`` by ``update(v)`` (numpy), at
+        once and atomically, outside the run's read rule (TF1's ``count_up_to``
+        of an epoch counter); returns the new value. An uninitialised variable
+        raises ``FailedPreconditionError`` naming it; what ``update`` raises
+        leaves the variable as it was."""
+        ...
+
+    def run(self, fetches: Any, feed_dict: Mapping[Any, Any] | None = None) -> Any:
+        """``Session.run`` of the same session (a sub-run: a switching iterator
+        takes the element of the iterator it stands for)."""
+        ...
+
+
 # A TF1 registered gradient, as a JAX JVP rule next to the impl:
 # ``jvp(primals, tangents, **attrs) -> (outputs, output_tangents)``.
 JvpRule = Callable[..., tuple[Any, Any]]
@@ -192,6 +217,7 @@ class OpDef:
     host_finalizer: Callable[[Operation, Any], Any] | None = None
     host_callback: bool = False
     host_step: bool = False
+    host_context: bool = False
     auto_feed: Callable[[Operation], AutoFeed] | None = None
     differentiable: bool = True
     no_gradient: str | None = None
@@ -209,7 +235,11 @@ class OpDef:
         """Its outputs depend on its inputs and attrs alone, and running it does
         nothing else (it may be folded, or evaluated while tracing)."""
         return not (
-            self.random or self.effects or self.needs_context or self.host_callback
+            self.random
+            or self.effects
+            or self.needs_context
+            or self.host_callback
+            or self.host_context
         )
 
     # -- an op's own declarations, from its attrs ----------------------------------
@@ -355,6 +385,7 @@ def op(
     host_finalizer: Callable[[Operation, Any], Any] | None = None,
     host_callback: bool = False,
     host_step: bool = False,
+    host_context: bool = False,
     auto_feed: Callable[[Operation], AutoFeed] | None = None,
     differentiable: bool = True,
     no_gradient: str | None = None,
@@ -415,6 +446,11 @@ def op(
         segments before and after it; a gradient never recomputes it (its
         outputs are constants to it). Inside a compiled function (a loop body,
         ``run_steps``) such an op is an error naming it.
+      host_context: a ``host_step`` that uses the session running it (its host
+        objects: queues, readers, host iterators; atomic variable updates;
+        sub-runs): the impl takes a :class:`HostContext` first. The session
+        holds its state lock only around compiled segments, so such an op may
+        wait (a dequeue on an empty queue) without blocking other threads' runs.
       auto_feed: ``op -> AutoFeed``: inputs the session feeds itself every run.
       differentiable: gradients flow through the op's outputs (TF1's
         ``NotDifferentiable`` is ``False``).
@@ -430,10 +466,12 @@ def op(
     """
     if op_type in REGISTRY:
         raise ValueError(f"Op type '{op_type}' is already registered.")
+    if host_context and not host_step:
+        raise ValueError(f"Op type '{op_type}': host_context needs host_step=True.")
 
     def decorate(impl: ImplT) -> ImplT:
         params = list(inspect.signature(impl).parameters.values())
-        leading = random or (effects is not None) or needs_context
+        leading = random or (effects is not None) or needs_context or host_context
         positional = [
             p.name
             for p in params[int(leading) :]
@@ -443,7 +481,7 @@ def op(
         attr_defaults = {
             p.name: p.default for p in keyword_only if p.default is not p.empty
         }
-        pure = not (random or effects or needs_context or host_callback)
+        pure = not (random or effects or needs_context or host_callback or host_context)
         default_fold = Fold.VALUES if pure and shape_fn is None else Fold.NEVER
         opdef = OpDef(
             type=op_type,
@@ -470,6 +508,7 @@ def op(
             host_finalizer=host_finalizer,
             host_callback=host_callback,
             host_step=host_step,
+            host_context=host_context,
             auto_feed=auto_feed,
             differentiable=differentiable,
             no_gradient=no_gradient,

@@ -37,6 +37,7 @@ Segmented runs copy the written state instead of updating it in place.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import sys
@@ -50,12 +51,18 @@ import numpy as np
 from jgraph import errors
 from jgraph.compile import rng as _rng
 from jgraph.compile.lower import LoweredRun, lower
-from jgraph.compile.segments import HOST, Segment, cut, has_host_steps
+from jgraph.compile.segments import (
+    HOST,
+    Segment,
+    cut,
+    has_host_steps,
+    stays_on_host,
+)
 from jgraph.config import DEFAULT_MAX_COMPILED_SHAPES, operation_timeout_ms
 from jgraph.graph.device_spec import DeviceSpec
 from jgraph.graph.graph import Graph, Operation
 from jgraph.graph.tensor import Tensor
-from jgraph.ops.registry import opdef_for
+from jgraph.ops.registry import HostContext, opdef_for
 from jgraph.runtime.devices import (
     DEVICE_HELP,
     DeviceMap,
@@ -92,9 +99,10 @@ class Placement:
         feeds: Sequence[Tensor],
     ) -> LoweredRun:
         """The compiled run of the pruned, ordered ``ops`` (see ``compile.lower``);
-        a run with host steps (``OpDef.host_step``) is cut into segments."""
+        a run with host steps (``OpDef.host_step``) or fed strings is cut into
+        segments."""
         lowered = lower(ops, fetches, feeds, jit=self.jit)
-        if not has_host_steps(lowered.run_ops):
+        if not stays_on_host(lowered):
             return lowered
         devices = DeviceMap()
         placed = dict.fromkeys(lowered.ops, devices.default)
@@ -210,8 +218,8 @@ class DevicePlacement(Placement):
         }
         used = {placed[op] for op in lowered.run_ops} | set(homes.values())
         several_tasks = jax.process_count() > 1
-        host_steps = has_host_steps(lowered.run_ops)
-        if several_tasks and host_steps:
+        host_steps = stays_on_host(lowered)
+        if several_tasks and has_host_steps(lowered.run_ops):
             raise host_steps_unsupported(lowered, "a session of several tasks")
         if several_tasks:
             details = "\n".join(
@@ -346,52 +354,94 @@ class SegmentedRun:
     def __call__(
         self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple = ()
     ) -> tuple[dict, tuple, Any]:
+        start_state = {**ro, **rw}
+
+        def fixed() -> contextlib.AbstractContextManager[dict]:
+            return contextlib.nullcontext(start_state)
+
         if self._one_device:
-            return self._run_here(ro, rw, feed_values, key, consts)
-        if jax.process_count() == 1:
-            return self._run(ro, rw, feed_values, key, consts)
-        try:
-            return jax.block_until_ready(self._run(ro, rw, feed_values, key, consts))
-        except (RuntimeError, ValueError) as err:
-            if isinstance(err, errors.OpError) or not is_runtime_failure(err):
-                raise
-            raise collective_error(err) from err
+            run = self._run_here(fixed, feed_values, key, consts, None)
+        elif jax.process_count() == 1:
+            run = self._run(fixed, feed_values, key, consts, None)
+        else:
+            try:
+                run = jax.block_until_ready(
+                    self._run(fixed, feed_values, key, consts, None)
+                )
+            except (RuntimeError, ValueError) as err:
+                if isinstance(err, errors.OpError) or not is_runtime_failure(err):
+                    raise
+                raise collective_error(err) from err
+        new_rw, outputs = run
+        next_key = None if key is None else advanced_key(key, self._lowered.rng_slots)
+        return new_rw, outputs, next_key
+
+    def run_with_host(
+        self,
+        held: Callable[[], contextlib.AbstractContextManager[dict]],
+        feed_values: tuple,
+        key: Any,
+        consts: tuple,
+        host: HostContext,
+    ) -> tuple[dict, tuple]:
+        """A session's run with host steps, in this process: ``(new_rw,
+        outputs)``, the variables it wrote (for the caller to store) and its
+        fetches.
+
+        ``held()`` is entered around each compiled segment: it holds the
+        session's state lock (and defers interrupts) and gives the session's
+        variables as they are then. Host segments run outside it, with the
+        session's ``host`` context, so a host step may wait (a dequeue on an
+        empty queue, an enqueue on a full one) while other threads run. A
+        compiled segment reads the variables this run has not written as the
+        session holds them when it runs (the start-of-run value, unless another
+        thread's run changed them meanwhile: TF1 races there too), and those it
+        wrote as it left them; nothing is stored before the run ends.
+        """
+        if self._one_device:
+            return self._run_here(held, feed_values, key, consts, host)
+        return self._run(held, feed_values, key, consts, host)
 
     def _run_here(
-        self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple
-    ) -> tuple[dict, tuple, Any]:
+        self,
+        held: Callable[[], contextlib.AbstractContextManager[dict]],
+        feed_values: tuple,
+        key: Any,
+        consts: tuple,
+        host: HostContext | None,
+    ) -> tuple[dict, tuple]:
         """``_run`` when everything compiled sits on one device: no moves."""
         lowered = self._lowered
-        start_state = {**ro, **rw}
-        state = dict(start_state)
+        written: dict[str, Any] = {}
         env = dict(zip(lowered.feeds, feed_values, strict=True))
         env.update(zip(self._lifted, consts, strict=True))
         for segment, jitted in zip(self.segments, self._jitted, strict=True):
             in_values = tuple(env[t] for t in segment.inputs)
             if jitted is None:  # the host
-                _, outs = segment.pure({}, {}, _on_host(in_values), None)
+                _, outs = segment.pure({}, {}, _on_host(in_values), None, host)
             else:
-                start_vals = {
-                    n: start_state[n] for n in segment.reads if n in start_state
-                }
-                cur_vals = {n: state[n] for n in segment.reads if n in state}
-                written, outs = jitted(start_vals, cur_vals, in_values, key)
-                state.update(written)
+                with held() as current:
+                    start_vals, cur_vals = _segment_state(segment, current, written)
+                    new, outs = jitted(start_vals, cur_vals, in_values, key)
+                written.update(new)
             env.update(zip(segment.outputs, outs, strict=True))
-        new_rw = {n: state[n] for n in self._written if n in state}
+        new_rw = {n: written[n] for n in self._written if n in written}
         outputs = tuple(
             None if i in lowered.host_outputs else env[t]
             for i, t in enumerate(lowered.fetches)
         )
-        next_key = None if key is None else _next_key(key, self._lowered.rng_slots)
-        return new_rw, outputs, next_key
+        return new_rw, outputs
 
     def _run(
-        self, ro: dict, rw: dict, feed_values: tuple, key: Any, consts: tuple
-    ) -> tuple[dict, tuple, Any]:
+        self,
+        held: Callable[[], contextlib.AbstractContextManager[dict]],
+        feed_values: tuple,
+        key: Any,
+        consts: tuple,
+        host: HostContext | None,
+    ) -> tuple[dict, tuple]:
         lowered = self._lowered
-        start_state = {**ro, **rw}
-        state = dict(start_state)
+        written: dict[str, Any] = {}
         # Feeds, constants and the key: every task holds its own copy.
         shared = dict(zip(lowered.feeds, feed_values, strict=True))
         shared.update(zip(self._lifted, consts, strict=True))
@@ -401,41 +451,54 @@ class SegmentedRun:
                 in_values = tuple(
                     env[t] if t in env else shared[t] for t in segment.inputs
                 )
-                _, outs = segment.pure({}, {}, _on_host(in_values), None)
+                _, outs = segment.pure({}, {}, _on_host(in_values), None, host)
                 env.update(zip(segment.outputs, outs, strict=True))
                 continue
-            start_vals = {n: start_state[n] for n in segment.reads if n in start_state}
-            cur_vals = {n: state[n] for n in segment.reads if n in state}
-            in_located = [t for t in segment.inputs if t not in shared]
-            moved = self._move(
-                [
-                    *start_vals.values(),
-                    *cur_vals.values(),
-                    *(env[t] for t in in_located),
-                ],
-                segment.device,
-            )
-            start_vals = dict(zip(start_vals, moved[: len(start_vals)], strict=True))
-            moved = moved[len(start_vals) :]
-            cur_vals = dict(zip(cur_vals, moved[: len(cur_vals)], strict=True))
-            by_tensor = dict(zip(in_located, moved[len(cur_vals) :], strict=True))
-            in_values = tuple(
-                by_tensor[t] if t in by_tensor else shared[t] for t in segment.inputs
-            )
-            if jitted is not None:
-                in_values = jax.device_put(in_values, segment.device)
-                run_key = None if key is None else jax.device_put(key, segment.device)
-                written, outs = jitted(start_vals, cur_vals, in_values, run_key)
-            else:
-                written, outs = self._shapes_of(
-                    segment, start_vals, cur_vals, in_values, key
+            with held() as current:
+                start_vals, cur_vals = _segment_state(segment, current, written)
+                new, outs = self._run_compiled(
+                    segment, jitted, start_vals, cur_vals, env, shared, key
                 )
-            state.update(written)
+            written.update(new)
             env.update(zip(segment.outputs, outs, strict=True))
-        new_rw = self._send_home(state)
-        outputs = self._fetched(env, shared, state)
-        next_key = None if key is None else _next_key(key, lowered.rng_slots)
-        return new_rw, outputs, next_key
+        new_rw = self._send_home(written)
+        with held() as current:
+            outputs = self._fetched(env, shared, {**current, **written})
+        return new_rw, outputs
+
+    def _run_compiled(
+        self,
+        segment: Segment,
+        jitted: Any,
+        start_vals: dict,
+        cur_vals: dict,
+        env: dict,
+        shared: dict,
+        key: Any,
+    ) -> tuple[dict, tuple]:
+        """One compiled segment (or another task's: its shapes), its values moved
+        to its device first."""
+        in_located = [t for t in segment.inputs if t not in shared]
+        moved = self._move(
+            [
+                *start_vals.values(),
+                *cur_vals.values(),
+                *(env[t] for t in in_located),
+            ],
+            segment.device,
+        )
+        start_vals = dict(zip(start_vals, moved[: len(start_vals)], strict=True))
+        moved = moved[len(start_vals) :]
+        cur_vals = dict(zip(cur_vals, moved[: len(cur_vals)], strict=True))
+        by_tensor = dict(zip(in_located, moved[len(cur_vals) :], strict=True))
+        in_values = tuple(
+            by_tensor[t] if t in by_tensor else shared[t] for t in segment.inputs
+        )
+        if jitted is not None:
+            in_values = jax.device_put(in_values, segment.device)
+            run_key = None if key is None else jax.device_put(key, segment.device)
+            return jitted(start_vals, cur_vals, in_values, run_key)
+        return self._shapes_of(segment, start_vals, cur_vals, in_values, key)
 
     def _move(self, values: list[Any], target: Device) -> list[Any]:
         """``values`` (each on one device) on ``target``: copies, or shapes."""
@@ -524,6 +587,18 @@ class SegmentedRun:
         return tuple(outputs)
 
 
+def _segment_state(segment: Segment, current: dict, written: dict) -> tuple:
+    """What a compiled segment gets of the state: ``(start_vals, cur_vals)``,
+    from the values held now (``current``) and those this run wrote."""
+    start_vals = {n: current[n] for n in segment.reads if n in current}
+    cur_vals = {
+        n: written[n] if n in written else current[n]
+        for n in segment.reads
+        if n in written or n in current
+    }
+    return start_vals, cur_vals
+
+
 def _on_host(values: tuple) -> tuple:
     """Numpy copies of a host segment's inputs (one transfer each; cheaper than
     ``jax.device_get`` for a few arrays)."""
@@ -544,6 +619,7 @@ def host_steps_unsupported(lowered: LoweredRun, where: str) -> errors.OpError:
 
 
 @functools.partial(jax.jit, static_argnums=1)
-def _next_key(key: Any, slots: tuple[int, ...]) -> Any:
-    # The same advance the one-jit run makes (``lower``).
+def advanced_key(key: Any, slots: tuple[int, ...]) -> Any:
+    """The key after a run of the random ops in ``slots`` (the same advance the
+    one-jit run makes, ``lower``)."""
     return _rng.advance(key, slots)

@@ -25,6 +25,7 @@ from jgraph.compile.fingerprint import fingerprint
 from jgraph.compile.interpreter import uninitialized_error
 from jgraph.compile.lower import LoweredRun, host_constant
 from jgraph.compile.prune import prune
+from jgraph.compile.segments import has_host_steps
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Graph, Operation
 from jgraph.graph.shape import format_shape, is_known
@@ -61,6 +62,7 @@ class Plan:
         "auto_feeds",
         "constants",
         "feed_checks",
+        "host_run",
         "lowered",
         "rebuild",
         "sources",
@@ -84,6 +86,14 @@ class Plan:
         self.auto_feeds = auto_feeds  # in the order of their feeds, after the user's
         self.sources = frozenset(f.source for f in auto_feeds)
         self.constants = constants
+        # A run cut around host steps, run segment by segment with the session's
+        # host context (``SegmentedRun.run_with_host``); else ``None``: one call
+        # under the state lock.
+        self.host_run: Callable[..., tuple[dict, tuple]] | None = (
+            getattr(lowered.fn, "run_with_host", None)
+            if has_host_steps(lowered.run_ops)
+            else None
+        )
         written = lowered.written_vars
         self.state_call = StateCall(
             fn=lowered.fn,

@@ -25,7 +25,8 @@ from jgraph.graph.tensor import default_session
 from jgraph.runtime import compile_cache
 from jgraph.runtime.devices import list_local_devices
 from jgraph.runtime.host_feeds import HostFeeds
-from jgraph.runtime.placement import Placement
+from jgraph.runtime.host_objects import HostObjects
+from jgraph.runtime.placement import Placement, advanced_key
 from jgraph.runtime.plan import Plan, Planner, RunStats, checked_feed
 from jgraph.runtime.scan import StepRuns, step_results
 from jgraph.runtime.serving import session_placement
@@ -74,6 +75,8 @@ class Session:
         self._state = State(self._graph, self._placement)
         self._plans = Planner(self._graph, self._placement)
         self._host_feeds = HostFeeds()
+        # Queues, readers and host iterators of this session (``OpDef.host_context``).
+        self._host_objects = HostObjects(self._state, self.run)
         self._step_runs = StepRuns(self._placement)
         self._default_ctx: Any = None
 
@@ -109,6 +112,8 @@ class Session:
 
     def close(self) -> None:
         """Frees the state; later calls to ``run`` raise ``RuntimeError``."""
+        # First wake the runs waiting on this session's queues (CancelledError).
+        self._host_objects.close()
         with self._state.lock:  # a run in another thread finishes first
             self._closed = True
             self._state.clear()
@@ -171,6 +176,8 @@ class Session:
         return plan.rebuild(self._call(plan, feed_values))
 
     def _call(self, plan: Plan, feed_values: tuple) -> list[Any]:
+        if plan.host_run is not None:
+            return self._call_with_host(plan, feed_values)
         lowered = plan.lowered
         state = self._state
         with state.lock:  # one run at a time takes and replaces the state
@@ -188,6 +195,42 @@ class Session:
         if lowered.trace_count[0] != traces:
             self._note_trace(plan, feed_values)
         return plan.results(outputs, variables)
+
+    def _call_with_host(self, plan: Plan, feed_values: tuple) -> list[Any]:
+        """A run with host steps (``OpDef.host_step``): the state lock is held
+        while the run takes the key, around each compiled segment, and while it
+        stores what it wrote (``State.held``), never while a host step runs (a
+        dequeue may wait there for a queue runner thread)."""
+        lowered = plan.lowered
+        state = self._state
+        takes = plan.state_call
+        run = plan.host_run
+        assert run is not None
+        with state.held() as variables:
+            self._check_open()
+            for name in (*takes.ro_names, *takes.rw_names):
+                if name not in variables:
+                    raise takes.missing(name)
+            if plan.auto_feeds:
+                feed_values += self._host_feeds.values(plan.auto_feeds, variables)
+            key = state.key if takes.uses_rng else None
+            if key is not None:  # advanced now: runs meanwhile draw other numbers
+                state.key = advanced_key(key, lowered.rng_slots)
+            plan.stats.calls += 1
+        feed_values = self._placement.put_feeds(lowered.feeds, feed_values)
+        traces = lowered.trace_count[0]
+        with jax.enable_x64(True) if takes.needs_x64 else contextlib.nullcontext():
+            new_rw, outputs = run(
+                state.held, feed_values, key, plan.constants, self._host_objects
+            )
+        with state.held() as variables:
+            self._check_open()
+            variables.update(new_rw)
+            self._host_feeds.restart(lowered.written_vars, plan.sources)
+            host_values = dict(variables) if lowered.host_outputs else {}
+        if lowered.trace_count[0] != traces:
+            self._note_trace(plan, feed_values)
+        return plan.results(outputs, host_values)
 
     def _note_trace(self, plan: Plan, feed_values: tuple) -> None:
         """Counts a compile of ``plan``; warns when one fetch set keeps compiling,

@@ -18,6 +18,11 @@ The hand-off never loses the state:
   call (``executables.py``); the new state is stored right after it returns.
 - ``SIGINT`` (Ctrl-C) arriving in the main thread meanwhile is held back and
   delivered once the new state is stored.
+- A run with host steps (``OpDef.host_step``) holds the lock (:meth:`held`) only
+  while it takes the state, while each of its compiled segments runs, and while
+  it stores what it wrote at the end: never while a host step waits (a dequeue
+  for a queue runner thread's enqueue). Its segments donate nothing, so an error
+  or ``Ctrl-C`` in between leaves the state as it was before the run.
 """
 
 from __future__ import annotations
@@ -109,6 +114,14 @@ class State:
                 if key is not None:
                     self.key = next_key
         return outputs
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[dict[str, jax.Array]]:
+        """The lock held and interrupts deferred for the block, which gets the
+        variables (a run with host steps holds it per compiled segment, see
+        ``SegmentedRun.run_with_host``)."""
+        with self.lock, interrupts_deferred():
+            yield self.variables
 
     def snapshot(
         self, copy: bool = True, names: tuple[str, ...] | None = None

@@ -45,6 +45,17 @@ from jgraph.train.global_step import (
     get_or_create_global_step as get_or_create_global_step,
     global_step as global_step,
 )
+from jgraph.train.input import (
+    batch as batch,
+    batch_join as batch_join,
+    input_producer as input_producer,
+    limit_epochs as limit_epochs,
+    range_input_producer as range_input_producer,
+    shuffle_batch as shuffle_batch,
+    shuffle_batch_join as shuffle_batch_join,
+    slice_input_producer as slice_input_producer,
+    string_input_producer as string_input_producer,
+)
 from jgraph.train.learning_rate import (
     cosine_decay as cosine_decay,
     exponential_decay as exponential_decay,
@@ -73,6 +84,11 @@ from jgraph.train.optimizers import (
     GradientDescentOptimizer as GradientDescentOptimizer,
     MomentumOptimizer as MomentumOptimizer,
     RMSPropOptimizer as RMSPropOptimizer,
+)
+from jgraph.train.queue_runner import (
+    QueueRunner as QueueRunner,
+    add_queue_runner as add_queue_runner,
+    start_queue_runners as start_queue_runners,
 )
 from jgraph.train.server import ClusterSpec as ClusterSpec, Server as Server
 from jgraph.train.session_run_hook import (

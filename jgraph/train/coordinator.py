@@ -46,7 +46,9 @@ class Coordinator:
         with self._lock:
             if self._joined:
                 return
-            if ex is not None and self._exc_info_to_raise is None:
+            # As TF1, only the request that stops the threads records its
+            # exception: errors of threads cancelled by the stop are not reported.
+            if ex is not None and not self._stop_event.is_set():
                 if isinstance(ex, tuple):
                     exc_info = ex
                 else:

@@ -54,6 +54,7 @@ from jgraph.train.basic_session_run_hooks import (
     logger,
 )
 from jgraph.train.coordinator import Coordinator
+from jgraph.train.queue_runner import start_queue_runners
 from jgraph.train.session_run_hook import (
     SessionRunArgs,
     SessionRunContext,
@@ -384,6 +385,8 @@ class _MonitoredSession:
             creator = session_creator or ChiefSessionCreator()
             self._sess = creator.create_session()
             self._coord = Coordinator(clean_stop_exception_types=[])
+            if graph.get_collection(GraphKeys.QUEUE_RUNNERS):  # as TF1
+                start_queue_runners(sess=self._sess, coord=self._coord)
             for hook in self._hooks:
                 hook.after_create_session(self._sess, self._coord)
         except BaseException:

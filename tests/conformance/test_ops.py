@@ -1009,6 +1009,33 @@ COMPARED_ELSEWHERE: dict[str, str] = {
     "PyFuncStateless": _HOST_STEPS,
     "EagerPyFunc": _HOST_STEPS,
 }
+# Queues, readers and host datasets (host steps with the session's host context):
+# their TF1 values and errors are pinned in tests/test_queues.py and
+# tests/test_data_{host,iterators}.py (recorded from TF1), and the programs
+# queue_fifo, queue_csv_reader and tfdata_reinitializable print what TF1 printed.
+_QUEUES = "tests/test_queues.py, tests/test_data_*.py and tests/programs (TF1's values)"
+COMPARED_ELSEWHERE.update(
+    dict.fromkeys(
+        (
+            "QueueEnqueueV2",
+            "QueueDequeueV2",
+            "QueueSizeV2",
+            "QueueIsClosedV2",
+            "QueueCloseV2",
+            "ReaderReadV2",
+            "ReadFile",
+            "DecodeCSV",
+            "LimitEpochs",
+            "HostRandomShuffle",
+            "IteratorToStringHandle",
+            "IteratorGetNextSwitch",
+            "IteratorSetActive",
+            "HostIteratorInit",
+            "HostIteratorGetNext",
+        ),
+        _QUEUES,
+    )
+)
 
 
 def _params(rows):

@@ -173,7 +173,10 @@ def test_feed_conversion(dtype, value) -> None:
     assert_same(want, got)
 
 
-@core("a fed string placeholder cannot be fetched (the value enters the jitted run)")
+@core(
+    "a fetched fed string comes back as bytes; TF1 returns the fed Python objects"
+    " unchanged (str stays str)"
+)
 def test_feed_string_placeholder() -> None:
     def program(tf):
         x = tf.placeholder(tf.string, [2])

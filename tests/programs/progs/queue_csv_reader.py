@@ -1,4 +1,3 @@
-# xfail: core: queue pipelines (string_input_producer, TextLineReader, decode_csv, tf.train.batch)
 # expect: rtol=1e-6 atol=1e-6 -- no shuffling: the lines come in file order
 # Reading a CSV file with the TF1 queue pipeline until OutOfRangeError.
 import tensorflow as tf

@@ -1,4 +1,3 @@
-# xfail: core: queue pipelines (FIFOQueue, QueueRunner)
 # expect: rtol=1e-6 atol=1e-6 -- no randomness
 # A FIFOQueue fed by a QueueRunner thread, dequeued by the training loop, with a
 # Coordinator stopping the threads.

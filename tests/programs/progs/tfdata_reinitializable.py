@@ -1,4 +1,3 @@
-# xfail: core: tf.data iterators beyond one-shot (Iterator.from_structure)
 # expect: rtol=1e-5 atol=1e-6 -- no randomness
 # A reinitializable iterator: one Iterator.from_structure, two datasets, switched
 # with make_initializer (the usual train/validation pattern).
