@@ -89,12 +89,6 @@ from jgraph.runtime.tasks import (
 
 BATCH_AXIS = "batch"
 
-PS_HELP = (
-    "TF1 parameter-server training (a 'ps' job, replica_device_setter) has no JAX"
-    " equivalent. Make every task a worker that runs the same program, and pass"
-    " placement=jg.distribute.DataParallel() to the Session: variables are then"
-    " replicated on every device and updated synchronously (see jgraph.distribute)."
-)
 
 if TYPE_CHECKING:
     from jaxlib._jax import Device
@@ -365,33 +359,3 @@ def _host_value(value: Any) -> np.ndarray:
     if isinstance(value, jax.Array) and not value.is_fully_addressable:
         value = value.addressable_data(0)  # replicated: any shard is the value
     return np.asarray(value)
-
-
-def replica_device_setter(
-    ps_tasks: int = 0,
-    ps_device: str = "/job:ps",
-    worker_device: str = "/job:worker",
-    merge_devices: bool = True,
-    cluster: Any = None,
-    ps_ops: Sequence[str] | None = None,
-    ps_strategy: Any = None,
-) -> Callable[[Operation], str] | None:
-    """TF1's ``tf.train.replica_device_setter``, for clusters without ``ps`` tasks.
-
-    With no parameter-server tasks TF1 returns ``None`` (``tf.device(None)``), and so
-    does jgraph.
-
-    Raises:
-      UnimplementedError: ``ps_tasks`` > 0, or ``cluster`` has a ``ps`` job: see
-        :data:`PS_HELP` and the module docstring for what to write instead.
-
-    >>> replica_device_setter(cluster={"worker": ["localhost:2222"]}) is None
-    True
-    """
-    del ps_device, worker_device, merge_devices, ps_ops, ps_strategy
-    if cluster is not None:
-        jobs = cluster.as_dict() if hasattr(cluster, "as_dict") else dict(cluster)
-        ps_tasks = len(jobs.get("ps", ()))
-    if ps_tasks > 0:
-        raise errors.UnimplementedError(None, None, PS_HELP)
-    return None
