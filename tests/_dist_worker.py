@@ -287,8 +287,14 @@ def replicas(args) -> None:
             save_summaries_steps=1,
             config=config,
         ) as sess:
+            # > 0 when the chief restored (read without the hooks' fetches).
+            first = int(
+                sess.run_step_fn(
+                    lambda step_context: step_context.session.run(global_step)
+                )
+            )
             while not sess.should_stop():
-                xs, ys = data[len(losses)]
+                xs, ys = data[first + len(losses)]
                 _, value, step = sess.run(
                     [train_op, loss, global_step], {x: xs[rows], y: ys[rows]}
                 )

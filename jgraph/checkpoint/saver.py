@@ -951,8 +951,17 @@ def _read_contents(directory: str) -> _Contents:
     return _Contents(specs, dict(meta) if isinstance(meta, Mapping) else {})
 
 
-def _read_arrays(directory: str, targets: Mapping[str, Any]) -> dict[str, Any]:
-    """Reads ``targets`` (name -> ShapeDtypeStruct, or np.ndarray type) only."""
+def _read_arrays(
+    directory: str, targets: Mapping[str, Any], alone: bool = False
+) -> dict[str, Any]:
+    """Reads ``targets`` (name -> ShapeDtypeStruct, or np.ndarray type) only;
+    ``alone``: this process reads by itself, although it is one of several."""
+    options = ocp.options.MultiprocessingOptions()
+    if alone:
+        me = jax.process_index()
+        options = ocp.options.MultiprocessingOptions(
+            primary_host=me, active_processes={me}
+        )
     restore_args = {
         name: ocp.RestoreArgs(restore_type=np.ndarray)
         if target is np.ndarray
@@ -972,7 +981,10 @@ def _read_arrays(directory: str, targets: Mapping[str, Any]) -> dict[str, Any]:
         with (
             jax.enable_x64(True),
             _literal_path(directory) as literal,
-            ocp.Checkpointer(ocp.PyTreeCheckpointHandler()) as checkpointer,
+            ocp.Checkpointer(
+                ocp.PyTreeCheckpointHandler(multiprocessing_options=options),
+                multiprocessing_options=options,
+            ) as checkpointer,
         ):
             return checkpointer.restore(
                 literal,
@@ -1567,6 +1579,16 @@ class Saver:
         _check_specs(save_path, variables, contents)
 
         current = sess.get_state(copy=False)
+        if _alone_restore(current.variables):
+            # Every value is read whole by this process (a worker of between-graph
+            # replication restoring its replica): the session places them.
+            arrays = _read_arrays(
+                directory, dict.fromkeys(variables, np.ndarray), alone=True
+            )
+            arrays = {
+                n: np.asarray(a, contents.specs[n][1]) for n, a in arrays.items()
+            }
+            return self._restored(sess, save_path, variables, arrays, contents, current)
         default_sharding = None
         targets = {}
         for name, variable in variables.items():
@@ -1580,7 +1602,19 @@ class Saver:
                 sharding = default_sharding
             targets[name] = jax.ShapeDtypeStruct(shape, dtype, sharding=sharding)
         arrays = _read_arrays(directory, targets)
-        _verify(directory, arrays, contents)
+        self._restored(sess, save_path, variables, arrays, contents, current)
+
+    def _restored(
+        self,
+        sess: Any,
+        save_path: str,
+        variables: Mapping[str, Variable],
+        arrays: Mapping[str, Any],
+        contents: _Contents,
+        current: Any,
+    ) -> None:
+        """Checks what ``restore`` read and sets it in ``sess``."""
+        _verify(_checkpoint_dir(save_path), arrays, contents)
         key = (
             _rng_from_json(contents.meta.get("rng_key"), current.key, save_path)
             if self._covers_all
@@ -1590,6 +1624,15 @@ class Saver:
             {variable.op.name: arrays[name] for name, variable in variables.items()},
             key=key,
         )
+
+
+def _alone_restore(live: Mapping[str, Any]) -> bool:
+    """Whether a restore reads the checkpoint in this process alone, although it is
+    one of several: the session keeps no value spread over processes (see
+    :func:`_alone`), so no other process takes part."""
+    return jax.process_count() > 1 and all(
+        isinstance(v, jax.Array) and v.is_fully_addressable for v in live.values()
+    )
 
 
 def _rng_json(state: RngState | None) -> dict[str, Any] | None:

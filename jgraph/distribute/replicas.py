@@ -234,6 +234,20 @@ class ReplicaPlacement(Placement):
             raise host_steps_unsupported(step, "a between-graph replicated step")
         return dataclasses.replace(lowered, fn=ReplicatedRun(self, lowered, step))
 
+    def not_synced(self, what: str) -> errors.OpError:
+        """The error of a training run before the workers share the chief's state."""
+        me = self.task_name(self.layout.process_index)
+        return errors.FailedPreconditionError(
+            None,
+            None,
+            f"{me} runs a step that updates the replicated variables ({what}), but"
+            " its session has not taken the chief's variables yet: the workers would"
+            " train different replicas. MonitoredTrainingSession, Chief/"
+            "WorkerSessionCreator and Supervisor do this; with a plain Session, call"
+            " jgraph.distribute.sync_session(sess, is_chief) on every worker once"
+            " the chief has initialised (see jgraph.distribute.replicas).",
+        )
+
     def is_batch(self, tensor: Tensor) -> bool:
         """A fed tensor whose first dimension is unknown: each worker's rows."""
         dims = tensor.dims
@@ -287,6 +301,10 @@ class ReplicatedRun:
         self._words = np.frombuffer(digest[:8], np.int32).copy()
         self.text = describe_run(lowered)
         self._batch = tuple(placement.is_batch(t) for t in step.feeds)
+        # A step that reads what it writes (training, not initialisation).
+        self._reads_replicated = bool(
+            set(step.required_vars) & (step.written_vars - placement.local_names())
+        )
         self._program = jax.jit(self._checked, out_shardings=placement.replicated)
 
     def __call__(
@@ -295,7 +313,9 @@ class ReplicatedRun:
         placement = self._placement
         lowered, step = self._lowered, self._step
         if not placement.synced:
-            # The chief's initialisation or restore, before the state is broadcast.
+            if self._reads_replicated:
+                raise placement.not_synced(self.text)
+            # The chief's initialisation, before its state is broadcast.
             return self._local(ro, rw, feed_values, key, consts)
         outputs: tuple = (None,) * len(lowered.fetches)
         new_rw: dict = {}
