@@ -19,17 +19,15 @@ import jgraph as tf
 from jgraph.distribute.replicas import REPLICATED_JOBS
 
 sys.path.insert(0, str(Path(__file__).parent))
-import _dist_worker  # noqa: E402
-from test_distribute import Tasks  # noqa: E402
-from test_monitored_session import read_events  # noqa: E402
+import _dist_worker
+from test_distribute import Tasks
+from test_monitored_session import read_events
 
 # -- in one process ------------------------------------------------------------------------
 
 
 def test_replica_device_setter_places_variables_on_ps_round_robin_ops_on_the_worker():
-    cluster = tf.train.ClusterSpec(
-        {"ps": ["p0:1", "p1:1"], "worker": ["w0:1", "w1:1"]}
-    )
+    cluster = tf.train.ClusterSpec({"ps": ["p0:1", "p1:1"], "worker": ["w0:1", "w1:1"]})
     setter = tf.train.replica_device_setter(
         worker_device="/job:worker/task:1", cluster=cluster
     )
@@ -140,7 +138,7 @@ def replicas(tmp_path):
     started: list[Tasks] = []
 
     def start(*args: str) -> Tasks:
-        tasks = Tasks(tmp_path, "replicas", 3, "--timeout-ms", "120000", *args)
+        tasks = Tasks(tmp_path, "replicas", 3, "--timeout-ms", "240000", *args)
         started.append(tasks)
         return tasks
 
@@ -177,7 +175,7 @@ def test_ps_and_two_workers_train_like_one_process_on_the_combined_batch(
                 want_w, want_b = sess.run([w, b])
         later_w, later_b = sess.run([w, b])
     try:
-        assert tasks.wait(300) == [0, 0, 0], _outputs(tasks)
+        assert tasks.wait(420) == [0, 0, 0], _outputs(tasks)
     finally:
         tasks.kill()
     assert "PS JOINED" in tasks.output(0)
@@ -193,9 +191,7 @@ def test_ps_and_two_workers_train_like_one_process_on_the_combined_batch(
         np.testing.assert_allclose(got["b"], want_b, rtol=1e-5, atol=1e-6)
         # Each worker's fetched loss is its own batch's (TF1), and global_step grew
         # by one per synchronous step.
-        np.testing.assert_allclose(
-            got["losses"], own_losses[worker][:steps], rtol=1e-5
-        )
+        np.testing.assert_allclose(got["losses"], own_losses[worker][:steps], rtol=1e-5)
         assert got["steps"] == [1, 2, 3]
     # The chief alone wrote the checkpoints and the summaries (one event file, the
     # chief's own loss once per step).
@@ -222,7 +218,7 @@ def test_ps_and_two_workers_train_like_one_process_on_the_combined_batch(
     # the workers take its state and train on to step 5.
     again = replicas("--steps", str(steps + 2), "--out", str(ckpt))
     try:
-        assert again.wait(300) == [0, 0, 0], _outputs(again)
+        assert again.wait(420) == [0, 0, 0], _outputs(again)
     finally:
         again.kill()
     for worker in range(2):
@@ -230,15 +226,13 @@ def test_ps_and_two_workers_train_like_one_process_on_the_combined_batch(
         assert got["steps"] == [4, 5]
         np.testing.assert_allclose(got["w"], later_w, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(got["b"], later_b, rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(
-            got["losses"], own_losses[worker][steps:], rtol=1e-5
-        )
+        np.testing.assert_allclose(got["losses"], own_losses[worker][steps:], rtol=1e-5)
 
 
 def test_uneven_worker_batches_raise_on_both_workers_naming_both(replicas):
     tasks = replicas("--steps", "2", "--rows-less", "2")
     try:
-        assert tasks.wait(300) == [0, 3, 3], _outputs(tasks)
+        assert tasks.wait(420) == [0, 3, 3], _outputs(tasks)
     finally:
         tasks.kill()
     for worker in (1, 2):

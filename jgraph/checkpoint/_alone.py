@@ -19,7 +19,9 @@ def main(argv: list[str]) -> int:
 
     try:
         with jax.enable_x64(True):
-            saver._write(path, {n: jax.numpy.asarray(a) for n, a in arrays.items()}, meta)
+            saver._write(
+                path, {n: jax.numpy.asarray(a) for n, a in arrays.items()}, meta
+            )
     except Exception as err:
         print(f"{type(err).__name__}: {err}", file=sys.stderr, flush=True)
         return 1

@@ -90,9 +90,9 @@ import json
 import logging
 import numbers
 import os
+import pickle
 import re
 import secrets
-import pickle
 import shutil
 import subprocess
 import sys
@@ -1585,9 +1585,7 @@ class Saver:
             arrays = _read_arrays(
                 directory, dict.fromkeys(variables, np.ndarray), alone=True
             )
-            arrays = {
-                n: np.asarray(a, contents.specs[n][1]) for n, a in arrays.items()
-            }
+            arrays = {n: np.asarray(a, contents.specs[n][1]) for n, a in arrays.items()}
             return self._restored(sess, save_path, variables, arrays, contents, current)
         default_sharding = None
         targets = {}

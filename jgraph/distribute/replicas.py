@@ -346,9 +346,7 @@ class ReplicatedRun:
             else jax.tree.map(lambda k: glob(jnp.asarray(k)[None], True), key),
             jax.tree.map(lambda v: glob(v, False), step_ro),
             jax.tree.map(lambda v: glob(v, False), step_rw),
-            tuple(
-                glob(v, b) for v, b in zip(step_feeds, self._batch, strict=True)
-            ),
+            tuple(glob(v, b) for v, b in zip(step_feeds, self._batch, strict=True)),
             jax.tree.map(lambda v: glob(v, False), step_consts),
         )
         try:
@@ -503,8 +501,10 @@ def sync_session(session: Any, is_chief: bool, wait_s: float | None = None) -> N
             )
         values = [state.variables[n] for n in names]
     else:
-        values = [np.zeros(graph.variables[n].spec.shape, graph.variables[n].dtype.np)
-                  for n in names]
+        values = [
+            np.zeros(graph.variables[n].spec.shape, graph.variables[n].dtype.np)
+            for n in names
+        ]
     glob = placement.global_array
     pick = jax.jit(
         lambda tree: jax.tree.map(lambda x: x[chief_row], tree),
@@ -549,7 +549,9 @@ def _wait_for(
         except Exception as err:
             if "DEADLINE_EXCEEDED" not in str(err) and "imed out" not in str(err):
                 raise collective_error(err) from err
-        done = {k.rsplit("/", 1)[-1] for k, _ in client.key_value_dir_get("jgraph/done/")}
+        done = {
+            k.rsplit("/", 1)[-1] for k, _ in client.key_value_dir_get("jgraph/done/")
+        }
         if str(process) in done:
             raise errors.UnavailableError(
                 None,

@@ -76,12 +76,12 @@ from jgraph.train.optimizers import (
     RMSPropOptimizer as RMSPropOptimizer,
 )
 from jgraph.train.server import ClusterSpec as ClusterSpec, Server as Server
-from jgraph.train.sync_replicas_optimizer import (
-    SyncReplicasOptimizer as SyncReplicasOptimizer,
-)
 from jgraph.train.session_run_hook import (
     SessionRunArgs as SessionRunArgs,
     SessionRunContext as SessionRunContext,
     SessionRunHook as SessionRunHook,
     SessionRunValues as SessionRunValues,
+)
+from jgraph.train.sync_replicas_optimizer import (
+    SyncReplicasOptimizer as SyncReplicasOptimizer,
 )
