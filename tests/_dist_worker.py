@@ -278,6 +278,9 @@ def replicas(args) -> None:
         rows = slice(rows.start, rows.stop - args.rows_less)
     data = batches(args.steps)
     losses, steps = [], []
+    if args.supervisor:
+        supervisor_training(args, is_chief, (x, y, w, b, loss, global_step, train_op))
+        return
     try:
         with tf.train.MonitoredTrainingSession(
             master=server.target,
@@ -311,6 +314,39 @@ def replicas(args) -> None:
         w=w_value.tolist(),
         b=b_value.tolist(),
     )
+
+
+def supervisor_training(args, is_chief: bool, model: tuple) -> None:
+    """The replicas scenario's workers with TF1's older Supervisor."""
+    x, y, w, b, loss, global_step, train_op = model
+    _, config = _cluster(args)
+    workers = 2
+    index = args.task - 1
+    rows = slice(index * BATCH // workers, (index + 1) * BATCH // workers)
+    data = batches(args.steps)
+    sv = tf.train.Supervisor(
+        is_chief=is_chief,
+        logdir=args.out if is_chief else None,
+        global_step=global_step,
+        summary_op=None,  # the merged summaries need the batch: none in a thread
+    )
+    losses, steps = [], []
+    try:
+        with sv.managed_session(
+            f"grpc://127.0.0.1:{args.ports.split(',')[args.task]}", config=config
+        ) as sess:
+            while not sv.should_stop() and len(losses) < args.steps:
+                xs, ys = data[len(losses)]
+                _, value, step = sess.run(
+                    [train_op, loss, global_step], {x: xs[rows], y: ys[rows]}
+                )
+                losses.append(float(value))
+                steps.append(int(step))
+            w_value, b_value = sess.run([w, b])
+    except tf.errors.OpError as err:
+        print(f"ERROR {type(err).__name__}: {err}", flush=True)
+        sys.exit(3)
+    result(losses=losses, steps=steps, w=w_value.tolist(), b=b_value.tolist())
 
 
 # -- several devices in one process ---------------------------------------------------
@@ -527,6 +563,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout-ms", type=int, default=30_000)
     parser.add_argument("--heartbeat-ms", type=int, default=10_000)
     parser.add_argument("--rows-less", type=int, default=0)
+    parser.add_argument("--supervisor", action="store_true")
     args = parser.parse_args(argv)
     SCENARIOS[args.scenario](args)
     sys.stdout.flush()

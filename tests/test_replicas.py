@@ -10,6 +10,7 @@ and killed in ``finally`` (``test_distribute.Tasks``).
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -151,15 +152,11 @@ def _outputs(tasks: Tasks) -> str:
     return "\n".join(f"--- task {i}\n{tasks.output(i)[-2500:]}" for i in range(3))
 
 
-def test_ps_and_two_workers_train_like_one_process_on_the_combined_batch(
-    replicas, tmp_path
-):
-    steps = 3
-    ckpt = tmp_path / "ckpt"
-    ckpt.mkdir()
-    tasks = replicas("--steps", str(steps), "--out", str(ckpt))
-    # The reference: one process, the combined batches, the wrapped optimizer.
-    data = _dist_worker.batches(steps + 2)
+def _reference(steps: int, more: int) -> tuple:
+    """One process training on the combined batches with the wrapped optimizer:
+    the weights after ``steps`` and after ``steps + more`` steps, and each worker's
+    own loss (its half of the batch) at every step."""
+    data = _dist_worker.batches(steps + more)
     x, y, w, b, loss = _dist_worker.model_loss()
     global_step = tf.train.get_or_create_global_step()
     train = tf.train.GradientDescentOptimizer(0.5).minimize(loss, global_step)
@@ -172,8 +169,18 @@ def test_ps_and_two_workers_train_like_one_process_on_the_combined_batch(
                 own_losses[worker].append(sess.run(loss, {x: xs[rows], y: ys[rows]}))
             sess.run(train, {x: xs, y: ys})
             if i == steps - 1:
-                want_w, want_b = sess.run([w, b])
-        later_w, later_b = sess.run([w, b])
+                at_steps = sess.run([w, b])
+        return at_steps, sess.run([w, b]), own_losses
+
+
+def test_ps_and_two_workers_train_like_one_process_on_the_combined_batch(
+    replicas, tmp_path
+):
+    steps = 3
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    tasks = replicas("--steps", str(steps), "--out", str(ckpt))
+    (want_w, want_b), (later_w, later_b), own_losses = _reference(steps, 2)
     try:
         assert tasks.wait(420) == [0, 0, 0], _outputs(tasks)
     finally:
@@ -227,6 +234,61 @@ def test_ps_and_two_workers_train_like_one_process_on_the_combined_batch(
         np.testing.assert_allclose(got["w"], later_w, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(got["b"], later_b, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(got["losses"], own_losses[worker][steps:], rtol=1e-5)
+
+
+def test_supervisor_on_a_ps_and_two_workers_trains_like_one_process(replicas, tmp_path):
+    steps = 3
+    logdir = tmp_path / "logdir"
+    logdir.mkdir()
+    tasks = replicas("--steps", str(steps), "--out", str(logdir), "--supervisor")
+    (want_w, want_b), _, own_losses = _reference(steps, 0)
+    try:
+        assert tasks.wait(420) == [0, 0, 0], _outputs(tasks)
+    finally:
+        tasks.kill()
+    for worker in range(2):
+        (got,) = tasks.results(1 + worker)
+        np.testing.assert_allclose(got["w"], want_w, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got["b"], want_b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got["losses"], own_losses[worker], rtol=1e-5)
+        assert got["steps"] == [1, 2, 3]
+    # The chief's checkpoint service saved once at the start (as TF1's).
+    assert tf.train.latest_checkpoint(str(logdir)).endswith("model.ckpt-0")
+
+
+def test_supervisor_in_one_process_initialises_saves_restores_and_stops(tmp_path):
+    w = tf.Variable(np.ones(2, np.float32), name="w")
+    step = tf.train.get_or_create_global_step()
+    train = tf.train.GradientDescentOptimizer(0.25).minimize(
+        tf.reduce_sum(w * w), global_step=step
+    )
+    tf.summary.scalar("w_sum", tf.reduce_sum(w))
+    sv = tf.train.Supervisor(logdir=str(tmp_path), global_step=step)
+    with sv.managed_session() as sess:
+        deadline = time.monotonic() + 60
+        while tf.train.latest_checkpoint(str(tmp_path)) is None:  # saved at start
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        for _ in range(2):
+            sess.run(train)
+        assert not sv.should_stop()
+        got = sess.run(w)
+    np.testing.assert_allclose(got, [0.25, 0.25])  # w <- w - 0.25 * 2w, twice
+    assert sv.should_stop()
+    # The services ran at the start: a checkpoint at step 0 and one summary.
+    assert tf.train.latest_checkpoint(str(tmp_path)).endswith("model.ckpt-0")
+    assert [e.step for e in read_events(tmp_path).Scalars("w_sum")] == [0]
+    # A new Supervisor on the same logdir restores that checkpoint.
+    sv2 = tf.train.Supervisor(logdir=str(tmp_path), global_step=step)
+    sess = sv2.prepare_or_wait_for_session(start_standard_services=False)
+    np.testing.assert_allclose(sess.run(w), [1.0, 1.0])
+    sess.close()
+    # An error in the block stops the services and is raised.
+    sv3 = tf.train.Supervisor(logdir=None, global_step=step)
+    with pytest.raises(ValueError, match="boom"):
+        with sv3.managed_session():
+            raise ValueError("boom")
+    assert sv3.should_stop()
 
 
 def test_uneven_worker_batches_raise_on_both_workers_naming_both(replicas):

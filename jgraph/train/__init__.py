@@ -82,6 +82,7 @@ from jgraph.train.session_run_hook import (
     SessionRunHook as SessionRunHook,
     SessionRunValues as SessionRunValues,
 )
+from jgraph.train.supervisor import Supervisor as Supervisor
 from jgraph.train.sync_replicas_optimizer import (
     SyncReplicasOptimizer as SyncReplicasOptimizer,
 )
