@@ -206,6 +206,21 @@ class ReplicaPlacement(Placement):
             v.op.name for v in self._graph.get_collection(GraphKeys.LOCAL_VARIABLES)
         )
 
+    def replicated_names(self) -> frozenset[str]:
+        """The variables TF1 kept on the ps tasks (``replica_device_setter`` put
+        them there), less local ones: every worker holds a replica, and runs that
+        write them are collective steps. A variable placed elsewhere (a worker's
+        own) is written by that worker alone."""
+        jobs = set(self._graph.get_collection(REPLICATED_JOBS))
+        return (
+            frozenset(
+                name
+                for name, variable in self._graph.variables.items()
+                if DeviceSpec.from_string(variable.op.device or "").job in jobs
+            )
+            - self.local_names()
+        )
+
     # -- the Placement interface ------------------------------------------------------
     def lower(
         self,
@@ -214,8 +229,7 @@ class ReplicaPlacement(Placement):
         feeds: Sequence[Tensor],
     ) -> LoweredRun:
         lowered = super().lower(ops, fetches, feeds)
-        local = self.local_names()
-        writes = {n for n in lowered.written_vars if n not in local}
+        writes = lowered.written_vars & self.replicated_names()
         if not writes or len(self.workers) == 1:
             return lowered
         # The step: only the ops that write replicated state and what they need, so
@@ -303,7 +317,7 @@ class ReplicatedRun:
         self._batch = tuple(placement.is_batch(t) for t in step.feeds)
         # A step that reads what it writes (training, not initialisation).
         self._reads_replicated = bool(
-            set(step.required_vars) & (step.written_vars - placement.local_names())
+            set(step.required_vars) & step.written_vars & placement.replicated_names()
         )
         self._program = jax.jit(self._checked, out_shardings=placement.replicated)
 
