@@ -195,7 +195,6 @@ class ReplicaPlacement(Placement):
         self.batched = NamedSharding(self.mesh, PartitionSpec(AXIS))
         self.synced = len(self.workers) == 1
         self.runs = itertools.count(1)
-        self.syncs = itertools.count()
 
     def task_name(self, process: int) -> str:
         return self.layout.task_name(process)
@@ -450,6 +449,8 @@ class ReplicatedRun:
 
 # -- synchronising the workers' copies ------------------------------------------------------
 
+_SYNCS = itertools.count()  # this process's syncs, in order
+
 
 def replica_placement(session: Any) -> ReplicaPlacement | None:
     """The :class:`ReplicaPlacement` of ``session`` (a ``Session``), if it has one."""
@@ -484,14 +485,36 @@ def sync_session(session: Any, is_chief: bool, wait_s: float | None = None) -> N
     local = placement.local_names()
     names = sorted(n for n in graph.variables if n not in local)
     me = placement.layout.process_index
-    generation = next(placement.syncs)
-    prefix = f"jgraph/replicas/{generation}/"
-    member.client.key_value_set(prefix + str(me), "chief" if is_chief else "worker")
+    state = session.get_state(copy=False, names=names)
+    missing = [n for n in names if n not in state.variables]
+    role = "worker"
+    if is_chief:
+        role = "chief" if not missing else "chief-uninitialized"
+    # Every worker's scripts make their sessions in the same order: the n-th sync
+    # of each process meets the others' n-th.
+    prefix = f"jgraph/replicas/{next(_SYNCS)}/"
+    member.client.key_value_set(prefix + str(me), role)
+    if missing and is_chief:
+        raise errors.FailedPreconditionError(
+            None,
+            None,
+            f"The chief ({placement.task_name(me)}) shares its variables with the"
+            f" other workers, but {', '.join(missing[:5])} are not initialized."
+            " Run the init op (or restore) on the chief first.",
+        )
     timeout_s = placement._timeout_ms / 1000 if wait_s is None else wait_s
-    roles = {me: "chief" if is_chief else "worker"}
+    roles = {me: role}
     for process in placement.workers:
         if process != me:
             roles[process] = _wait_for(member, placement, prefix, process, timeout_s)
+            if roles[process] == "chief-uninitialized":
+                raise errors.FailedPreconditionError(
+                    None,
+                    None,
+                    f"The chief ({placement.task_name(process)}) did not initialise"
+                    " the variables it shares with this worker"
+                    f" ({placement.task_name(me)}); see its error.",
+                )
     chiefs = [p for p in placement.workers if roles[p] == "chief"]
     if len(chiefs) != 1:
         said = ", ".join(f"{placement.task_name(p)}: {roles[p]}" for p in roles)
@@ -502,17 +525,7 @@ def sync_session(session: Any, is_chief: bool, wait_s: float | None = None) -> N
             f" said: {said}. Pass is_chief=(task_index == 0) on every worker.",
         )
     chief_row = placement.workers.index(chiefs[0])
-    state = session.get_state(copy=False, names=names)
     if is_chief:
-        missing = [n for n in names if n not in state.variables]
-        if missing:
-            raise errors.FailedPreconditionError(
-                None,
-                None,
-                f"The chief ({placement.task_name(me)}) shares its variables with the"
-                f" other workers, but {', '.join(missing[:5])} are not initialized."
-                " Run the init op (or restore) on the chief first.",
-            )
         values = [state.variables[n] for n in names]
     else:
         values = [
