@@ -43,6 +43,13 @@ def batches(steps: int) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def build_model():
     """A softmax regression trained by GradientDescentOptimizer (TF1 code)."""
+    x, y, w, b, loss = model_loss()
+    train = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+    return x, y, w, b, loss, train
+
+
+def model_loss():
+    """The softmax regression's inputs, variables and mean loss."""
     x = tf.placeholder(tf.float32, [None, FEATURES], name="x")
     y = tf.placeholder(tf.float32, [None, CLASSES], name="y")
     w = tf.Variable(
@@ -56,8 +63,7 @@ def build_model():
     loss = tf.reduce_mean(
         tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits)
     )
-    train = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
-    return x, y, w, b, loss, train
+    return x, y, w, b, loss
 
 
 def _cluster(args, jobs=None):
@@ -224,10 +230,6 @@ def parameter_server(args) -> None:
         server.join()
         print("PS JOINED", flush=True)
         return
-    try:
-        distribute.replica_device_setter(cluster=cluster)
-    except tf.errors.UnimplementedError as err:
-        print(f"SETTER {type(err).__name__}", flush=True)
     build_model()
     placement = distribute.DataParallel(operation_timeout_in_ms=args.timeout_ms)
     with tf.Session(server.target, placement=placement) as sess:
@@ -236,6 +238,115 @@ def parameter_server(args) -> None:
         except tf.errors.OpError as err:
             print(f"ERROR {type(err).__name__}: {err}", flush=True)
             sys.exit(3)  # a clean exit: the ps's join() returns
+
+
+def replicas(args) -> None:
+    """Between-graph replication as TF1 programs wrote it: task 0 is the ps, the
+    others workers running this same code (replica_device_setter,
+    SyncReplicasOptimizer, MonitoredTrainingSession, chief-only checkpoints and
+    summaries in --out). ``--rows-less 2``: the second worker feeds 2 rows fewer."""
+    cluster, config = _cluster(args, lambda a: {"ps": a[:1], "worker": a[1:]})
+    job, index = ("ps", 0) if args.task == 0 else ("worker", args.task - 1)
+    server = Server(cluster, job_name=job, task_index=index, config=config)
+    if job == "ps":
+        server.join()
+        print("PS JOINED", flush=True)
+        return
+    workers = cluster.num_tasks("worker")
+    is_chief = index == 0
+    setter = tf.train.replica_device_setter(
+        worker_device=f"/job:worker/task:{index}", cluster=cluster
+    )
+    with tf.device(setter):
+        x, y, w, b, loss = model_loss()
+        global_step = tf.train.get_or_create_global_step()
+        opt = tf.train.SyncReplicasOptimizer(
+            tf.train.GradientDescentOptimizer(0.5),
+            replicas_to_aggregate=workers,
+            total_num_replicas=workers,
+        )
+        train_op = opt.minimize(loss, global_step=global_step)
+        tf.summary.scalar("loss", loss)
+    final = tf.train.FinalOpsHook([w, b])
+    hooks = [
+        opt.make_session_run_hook(is_chief),
+        tf.train.StopAtStepHook(last_step=args.steps),
+        final,
+    ]
+    rows = slice(index * BATCH // workers, (index + 1) * BATCH // workers)
+    if index == 1:
+        rows = slice(rows.start, rows.stop - args.rows_less)
+    data = batches(args.steps)
+    losses, steps = [], []
+    if args.supervisor:
+        supervisor_training(args, is_chief, (x, y, w, b, loss, global_step, train_op))
+        return
+    try:
+        with tf.train.MonitoredTrainingSession(
+            master=server.target,
+            is_chief=is_chief,
+            checkpoint_dir=args.out if is_chief else None,
+            hooks=hooks,
+            save_summaries_steps=1,
+            config=config,
+        ) as sess:
+            # > 0 when the chief restored (read without the hooks' fetches).
+            first = int(
+                sess.run_step_fn(
+                    lambda step_context: step_context.session.run(global_step)
+                )
+            )
+            while not sess.should_stop():
+                xs, ys = data[first + len(losses)]
+                _, value, step = sess.run(
+                    [train_op, loss, global_step], {x: xs[rows], y: ys[rows]}
+                )
+                losses.append(float(value))
+                steps.append(int(step))
+    except tf.errors.OpError as err:
+        print(f"ERROR {type(err).__name__}: {err}", flush=True)
+        sys.exit(3)  # a clean exit: the ps's join() returns
+    w_value, b_value = final.final_ops_values
+    result(
+        devices=[w.device, global_step.device, loss.device],
+        losses=losses,
+        steps=steps,
+        w=w_value.tolist(),
+        b=b_value.tolist(),
+    )
+
+
+def supervisor_training(args, is_chief: bool, model: tuple) -> None:
+    """The replicas scenario's workers with TF1's older Supervisor."""
+    x, y, w, b, loss, global_step, train_op = model
+    _, config = _cluster(args)
+    workers = 2
+    index = args.task - 1
+    rows = slice(index * BATCH // workers, (index + 1) * BATCH // workers)
+    data = batches(args.steps)
+    sv = tf.train.Supervisor(
+        is_chief=is_chief,
+        logdir=args.out if is_chief else None,
+        global_step=global_step,
+        summary_op=None,  # the merged summaries need the batch: none in a thread
+    )
+    losses, steps = [], []
+    try:
+        with sv.managed_session(
+            f"grpc://127.0.0.1:{args.ports.split(',')[args.task]}", config=config
+        ) as sess:
+            while not sv.should_stop() and len(losses) < args.steps:
+                xs, ys = data[len(losses)]
+                _, value, step = sess.run(
+                    [train_op, loss, global_step], {x: xs[rows], y: ys[rows]}
+                )
+                losses.append(float(value))
+                steps.append(int(step))
+            w_value, b_value = sess.run([w, b])
+    except tf.errors.OpError as err:
+        print(f"ERROR {type(err).__name__}: {err}", flush=True)
+        sys.exit(3)
+    result(losses=losses, steps=steps, w=w_value.tolist(), b=b_value.tolist())
 
 
 # -- several devices in one process ---------------------------------------------------
@@ -437,6 +548,7 @@ SCENARIOS = {
     "early": early,
     "mismatch": mismatch,
     "ps": parameter_server,
+    "replicas": replicas,
     "devices": devices,
 }
 
@@ -450,6 +562,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="")
     parser.add_argument("--timeout-ms", type=int, default=30_000)
     parser.add_argument("--heartbeat-ms", type=int, default=10_000)
+    parser.add_argument("--rows-less", type=int, default=0)
+    parser.add_argument("--supervisor", action="store_true")
     args = parser.parse_args(argv)
     SCENARIOS[args.scenario](args)
     sys.stdout.flush()

@@ -90,9 +90,13 @@ import json
 import logging
 import numbers
 import os
+import pickle
 import re
 import secrets
 import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -947,8 +951,17 @@ def _read_contents(directory: str) -> _Contents:
     return _Contents(specs, dict(meta) if isinstance(meta, Mapping) else {})
 
 
-def _read_arrays(directory: str, targets: Mapping[str, Any]) -> dict[str, Any]:
-    """Reads ``targets`` (name -> ShapeDtypeStruct, or np.ndarray type) only."""
+def _read_arrays(
+    directory: str, targets: Mapping[str, Any], alone: bool = False
+) -> dict[str, Any]:
+    """Reads ``targets`` (name -> ShapeDtypeStruct, or np.ndarray type) only;
+    ``alone``: this process reads by itself, although it is one of several."""
+    options = ocp.options.MultiprocessingOptions()
+    if alone:
+        me = jax.process_index()
+        options = ocp.options.MultiprocessingOptions(
+            primary_host=me, active_processes={me}
+        )
     restore_args = {
         name: ocp.RestoreArgs(restore_type=np.ndarray)
         if target is np.ndarray
@@ -968,7 +981,10 @@ def _read_arrays(directory: str, targets: Mapping[str, Any]) -> dict[str, Any]:
         with (
             jax.enable_x64(True),
             _literal_path(directory) as literal,
-            ocp.Checkpointer(ocp.PyTreeCheckpointHandler()) as checkpointer,
+            ocp.Checkpointer(
+                ocp.PyTreeCheckpointHandler(multiprocessing_options=options),
+                multiprocessing_options=options,
+            ) as checkpointer,
         ):
             return checkpointer.restore(
                 literal,
@@ -1011,6 +1027,68 @@ def _verify(directory: str, arrays: Mapping[str, Any], contents: _Contents) -> N
             None,
             f"Checkpoint '{directory}' is corrupted: the data of {bad} does not match"
             " the checksums saved with it. Restore an earlier checkpoint.",
+        )
+
+
+_ALONE_TIMEOUT_S = 600  # the single-process writer of a lone save
+
+
+def _alone(arrays: Mapping[str, Any]) -> bool:
+    """Whether this process writes a checkpoint of ``arrays`` by itself although it
+    is one of several (jax.distributed): it holds every value whole (a worker of
+    between-graph replication saving its copy, ``jgraph.distribute.replicas``), so
+    no other process takes part (a chief-only save must not wait for them)."""
+    return jax.process_count() > 1 and all(
+        isinstance(a, jax.Array) and a.is_fully_addressable for a in arrays.values()
+    )
+
+
+def _write_alone(path: str, arrays: Mapping[str, Any], meta: dict[str, Any]) -> None:
+    """:func:`_write` from this process alone, although it is one of several.
+
+    orbax's writers are collective once ``jax.distributed`` runs (process-local
+    arrays are refused; numpy arrays and metadata are written by process 0 only),
+    so a fresh single-process Python (``jgraph.checkpoint._alone``) writes the
+    values this process hands it: the same files, staging and read-back as any
+    save, at the cost of starting that process (a few seconds).
+    """
+    save_dir = os.path.dirname(path) or "."
+    with tempfile.NamedTemporaryFile(
+        dir=save_dir, prefix=".jgraph-alone-", suffix=".pkl", delete=False
+    ) as handoff:
+        pickle.dump(
+            ({n: np.asarray(a) for n, a in arrays.items()}, meta),
+            handoff,
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    env["JAX_PLATFORMS"] = "cpu"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "jgraph.checkpoint._alone", handoff.name, path],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=_ALONE_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as err:
+        raise errors.DeadlineExceededError(
+            None,
+            None,
+            f"Writing checkpoint '{path}' took more than {_ALONE_TIMEOUT_S} s.",
+        ) from err
+    finally:
+        os.unlink(handoff.name)
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        last = lines[-1] if lines else f"exit status {done.returncode}"
+        kind, _, message = last.partition(": ")
+        error = getattr(errors, kind.rsplit(".", 1)[-1], None)
+        if isinstance(error, type) and issubclass(error, errors.OpError):
+            raise error(None, None, message)
+        raise errors.UnknownError(
+            None, None, f"Writing checkpoint '{path}' failed: {last}"
         )
 
 
@@ -1283,8 +1361,16 @@ class Saver:
                 state.last_preserved_timestamp + self._keep_every_s
             )
 
-    def _record(self, path: str, save_time: float, latest_filename: str | None) -> None:
-        """Updates the index file, then deletes checkpoints beyond ``max_to_keep``."""
+    def _record(
+        self,
+        path: str,
+        save_time: float,
+        latest_filename: str | None,
+        primary: bool = False,
+    ) -> None:
+        """Updates the index file, then deletes checkpoints beyond ``max_to_keep``
+        (process 0 does, or ``primary``: a process that saved alone)."""
+        primary = primary or jax.process_index() == 0
         save_dir = os.path.dirname(path) or "."
         to_delete = []
         with self._lock:
@@ -1307,7 +1393,7 @@ class Saver:
                 kept = list(self._last_checkpoints)
             else:
                 kept = [(path, save_time)]
-            if jax.process_index() == 0:
+            if primary:
                 update_checkpoint_state(
                     save_dir,
                     path,
@@ -1316,7 +1402,7 @@ class Saver:
                     [t for _, t in kept],
                     self._next_preserve_time - self._keep_every_s,
                 )
-        if jax.process_index() == 0:
+        if primary:
             for old_path in to_delete:
                 _delete_checkpoint(old_path)
 
@@ -1420,6 +1506,7 @@ class Saver:
             key = _rng_json(state.key)
         fingerprints = _fingerprints(arrays)
         save_time = _now()
+        alone = _alone(arrays)
 
         def write() -> None:
             meta: dict[str, Any] = {
@@ -1427,12 +1514,15 @@ class Saver:
                 "rng_key": key,
                 "fingerprints": _fingerprints_json(fingerprints),
             }
-            if jax.process_index() == 0:
+            if alone or jax.process_index() == 0:
                 _clean_leftovers(save_dir, latest_filename)
-            _write(path, arrays, meta)
+            if alone:
+                _write_alone(path, arrays, meta)
+            else:
+                _write(path, arrays, meta)
             if write_state:
-                self._record(path, save_time, latest_filename)
-            if jax.process_count() > 1:
+                self._record(path, save_time, latest_filename, alone)
+            if jax.process_count() > 1 and not alone:
                 # Process 0 renames and writes the index: nobody returns before.
                 multihost_utils.sync_global_devices(f"jgraph Saver.save {path}")
 
@@ -1489,6 +1579,14 @@ class Saver:
         _check_specs(save_path, variables, contents)
 
         current = sess.get_state(copy=False)
+        if _alone_restore(current.variables):
+            # Every value is read whole by this process (a worker of between-graph
+            # replication restoring its replica): the session places them.
+            arrays = _read_arrays(
+                directory, dict.fromkeys(variables, np.ndarray), alone=True
+            )
+            arrays = {n: np.asarray(a, contents.specs[n][1]) for n, a in arrays.items()}
+            return self._restored(sess, save_path, variables, arrays, contents, current)
         default_sharding = None
         targets = {}
         for name, variable in variables.items():
@@ -1502,7 +1600,19 @@ class Saver:
                 sharding = default_sharding
             targets[name] = jax.ShapeDtypeStruct(shape, dtype, sharding=sharding)
         arrays = _read_arrays(directory, targets)
-        _verify(directory, arrays, contents)
+        self._restored(sess, save_path, variables, arrays, contents, current)
+
+    def _restored(
+        self,
+        sess: Any,
+        save_path: str,
+        variables: Mapping[str, Variable],
+        arrays: Mapping[str, Any],
+        contents: _Contents,
+        current: Any,
+    ) -> None:
+        """Checks what ``restore`` read and sets it in ``sess``."""
+        _verify(_checkpoint_dir(save_path), arrays, contents)
         key = (
             _rng_from_json(contents.meta.get("rng_key"), current.key, save_path)
             if self._covers_all
@@ -1512,6 +1622,15 @@ class Saver:
             {variable.op.name: arrays[name] for name, variable in variables.items()},
             key=key,
         )
+
+
+def _alone_restore(live: Mapping[str, Any]) -> bool:
+    """Whether a restore reads the checkpoint in this process alone, although it is
+    one of several: the session keeps no value spread over processes (see
+    :func:`_alone`), so no other process takes part."""
+    return jax.process_count() > 1 and all(
+        isinstance(v, jax.Array) and v.is_fully_addressable for v in live.values()
+    )
 
 
 def _rng_json(state: RngState | None) -> dict[str, Any] | None:

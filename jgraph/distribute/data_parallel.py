@@ -25,21 +25,21 @@ runs the *same* program and feeds *its own* part of each batch)::
 
 TF1 difference -- what TF1 programs did, and what to write instead:
 
-- *Parameter servers* (a ``ps`` job holding variables, workers pushing updates
-  asynchronously, ``replica_device_setter``, ``server.join()`` on the ps): JAX has
-  no parameter servers. Drop the ``ps`` job; make every task a worker running the
-  program above. Variables are replicated and updated synchronously, as TF1's
-  ``SyncReplicasOptimizer`` did. ``replica_device_setter`` with ps tasks raises
-  ``UnimplementedError``; a task that only calls ``server.join()`` while the others
-  run makes their next new ``Session.run`` fail with ``DeadlineExceededError``
-  after ``ConfigProto.operation_timeout_in_ms`` instead of hanging.
+- *Parameter servers* (a ``ps`` job holding variables, workers running the same
+  script, ``replica_device_setter``, ``server.join()`` on the ps): see
+  ``jgraph.distribute.replicas``, which maps them onto the synchronous steps of
+  this module (the ps tasks hold nothing; every worker keeps a replica). Under
+  :class:`DataParallel` every task of the cluster takes part in every run: a task
+  that only calls ``server.join()`` while the others run makes their next new
+  ``Session.run`` fail with ``DeadlineExceededError`` after
+  ``ConfigProto.operation_timeout_in_ms`` instead of hanging.
 - *In-graph replication* (one client builds a tower per GPU/task under
   ``tf.device`` and averages the gradients itself): it still runs -- each tower on
   its device, moved there by the session's segmented runs -- but it is slow and the
   gradient is computed where ``minimize`` was called. Write one tower and use
   :class:`DataParallel` instead.
 - *Between-graph replication* (each worker builds its own graph): that is what
-  every jgraph task does, minus the parameter server.
+  every jgraph task does; with a ``ps`` job, see ``jgraph.distribute.replicas``.
 - Every task makes the same ``Session.run`` calls in the same order: TF1's
   chief-only work (``if is_chief: saver.save(...)``) is done by every task
   (``Saver`` writes once, from task 0). A new fetch set is checked against the
@@ -89,12 +89,6 @@ from jgraph.runtime.tasks import (
 
 BATCH_AXIS = "batch"
 
-PS_HELP = (
-    "TF1 parameter-server training (a 'ps' job, replica_device_setter) has no JAX"
-    " equivalent. Make every task a worker that runs the same program, and pass"
-    " placement=jg.distribute.DataParallel() to the Session: variables are then"
-    " replicated on every device and updated synchronously (see jgraph.distribute)."
-)
 
 if TYPE_CHECKING:
     from jaxlib._jax import Device
@@ -365,33 +359,3 @@ def _host_value(value: Any) -> np.ndarray:
     if isinstance(value, jax.Array) and not value.is_fully_addressable:
         value = value.addressable_data(0)  # replicated: any shard is the value
     return np.asarray(value)
-
-
-def replica_device_setter(
-    ps_tasks: int = 0,
-    ps_device: str = "/job:ps",
-    worker_device: str = "/job:worker",
-    merge_devices: bool = True,
-    cluster: Any = None,
-    ps_ops: Sequence[str] | None = None,
-    ps_strategy: Any = None,
-) -> Callable[[Operation], str] | None:
-    """TF1's ``tf.train.replica_device_setter``, for clusters without ``ps`` tasks.
-
-    With no parameter-server tasks TF1 returns ``None`` (``tf.device(None)``), and so
-    does jgraph.
-
-    Raises:
-      UnimplementedError: ``ps_tasks`` > 0, or ``cluster`` has a ``ps`` job: see
-        :data:`PS_HELP` and the module docstring for what to write instead.
-
-    >>> replica_device_setter(cluster={"worker": ["localhost:2222"]}) is None
-    True
-    """
-    del ps_device, worker_device, merge_devices, ps_ops, ps_strategy
-    if cluster is not None:
-        jobs = cluster.as_dict() if hasattr(cluster, "as_dict") else dict(cluster)
-        ps_tasks = len(jobs.get("ps", ()))
-    if ps_tasks > 0:
-        raise errors.UnimplementedError(None, None, PS_HELP)
-    return None

@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import jax
@@ -491,6 +491,11 @@ def _next_key(key: Any) -> Any:
 
 # -- choosing a session's placement -------------------------------------------------
 
+# Rules a client package adds (``jgraph.distribute.replicas``): ``rule(graph, config,
+# member) -> Placement | None`` for a session on this process's own task of a cluster
+# of several tasks; the first placement returned wins.
+PLACEMENT_RULES: list[Callable[[Graph, Any, Member], Placement | None]] = []
+
 
 def session_placement(
     graph: Graph, target: str, config: Any, placement: Placement | None
@@ -513,6 +518,10 @@ def session_placement(
     if member is not None and (not target or address == member.address):
         if not several:
             return DevicePlacement(graph, config)
+        for rule in PLACEMENT_RULES:
+            chosen = rule(graph, config, member)
+            if chosen is not None:
+                return chosen
         return ServingPlacement(graph, config, member.jobs, member.task, member)
     if not target:
         return DevicePlacement(graph, config)

@@ -90,6 +90,11 @@ class Session:
         return self._graph.as_graph_def()
 
     @property
+    def placement(self) -> Placement:
+        """Where the session's state and feeds live and how its runs compile."""
+        return self._placement
+
+    @property
     def sess_str(self) -> str:
         return self._target
 

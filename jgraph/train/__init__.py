@@ -21,7 +21,7 @@ from jgraph.checkpoint.saver import (
     load_variable as load_variable,
     update_checkpoint_state as update_checkpoint_state,
 )
-from jgraph.distribute.data_parallel import (
+from jgraph.distribute.replicas import (
     replica_device_setter as replica_device_setter,
 )
 from jgraph.train.basic_session_run_hooks import (
@@ -71,6 +71,7 @@ from jgraph.train.monitored_session import (
     Scaffold as Scaffold,
     SessionCreator as SessionCreator,
     SingularMonitoredSession as SingularMonitoredSession,
+    WorkerSessionCreator as WorkerSessionCreator,
 )
 from jgraph.train.moving_averages import (
     ExponentialMovingAverage as ExponentialMovingAverage,
@@ -96,4 +97,8 @@ from jgraph.train.session_run_hook import (
     SessionRunContext as SessionRunContext,
     SessionRunHook as SessionRunHook,
     SessionRunValues as SessionRunValues,
+)
+from jgraph.train.supervisor import Supervisor as Supervisor
+from jgraph.train.sync_replicas_optimizer import (
+    SyncReplicasOptimizer as SyncReplicasOptimizer,
 )

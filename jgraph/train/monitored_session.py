@@ -22,9 +22,10 @@ and closes normally (hooks' ``end`` run, so a final checkpoint is written).
 TF1 differences: no recovery from ``AbortedError``/``UnavailableError`` (a jgraph
 session does not lose its state to a remote failure), so ``MonitoredSession``
 and ``SingularMonitoredSession`` behave alike; no queue runners. A non-chief
-(``is_chief=False``) initialises its own session (restoring the checkpoint), as
-every jgraph task owns its state, instead of waiting for the chief; it gets the
-``hooks`` only, as TF1.
+(``is_chief=False``) gets the ``hooks`` only, as TF1, and a
+``WorkerSessionCreator``: in between-graph replication it waits for the chief's
+state (``jgraph.distribute.replicas``); elsewhere every jgraph task owns its state,
+so it initialises its own session (restoring the checkpoint) instead of waiting.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any, Self
 from jgraph import errors
 from jgraph.checkpoint.saver import Saver, get_checkpoint_state
 from jgraph.data.dataset import ITERATORS
+from jgraph.distribute.replicas import replica_placement, sync_session
 from jgraph.graph.graph import GraphKeys, get_default_graph
 from jgraph.ops import state_ops
 from jgraph.ops.variables import (
@@ -324,6 +326,8 @@ class ChiefSessionCreator(SessionCreator):
                     f" local_init_op: {_op_name(scaffold.local_init_op)}, error:"
                     f" Variables not initialized: {missing}"
                 )
+            # Between-graph replication: the workers take the chief's state.
+            sync_session(session, is_chief=True)
         except BaseException:
             session.close()
             raise
@@ -342,6 +346,70 @@ class ChiefSessionCreator(SessionCreator):
         saver.restore(session, state.model_checkpoint_path)
         saver.recover_last_checkpoints(state.all_model_checkpoint_paths)
         return True
+
+
+class WorkerSessionCreator(SessionCreator):
+    """Creates a ``Session`` for a non-chief worker: waits for the chief to
+    initialise (or restore) the model, then runs the local init op.
+
+    In between-graph replication (``replica_device_setter``, see
+    ``jgraph.distribute.replicas``) the wait is for the chief's session, which then
+    gives every worker its copy of the variables, at most ``max_wait_secs``
+    (TF1's default, 30 minutes), saying every few seconds what it waits for.
+    Elsewhere (one process, or data-parallel tasks that each own their state) no
+    chief shares its variables with this session: it initialises them itself (or
+    restores ``checkpoint_dir``), as a ``ChiefSessionCreator`` (a TF1 difference:
+    TF1 would wait for a chief).
+
+    Raises (from ``create_session``):
+      UnavailableError: the chief did not come within ``max_wait_secs``.
+      RuntimeError: variables are still uninitialised afterwards.
+    """
+
+    def __init__(
+        self,
+        scaffold: Scaffold | None = None,
+        master: str = "",
+        config: Any = None,
+        max_wait_secs: float = 30 * 60,
+        checkpoint_dir: str | None = None,
+    ) -> None:
+        self._scaffold = scaffold or Scaffold()
+        self._master = master
+        self._config = config
+        self._max_wait_secs = max_wait_secs
+        self._checkpoint_dir = checkpoint_dir
+
+    def create_session(self) -> Session:
+        scaffold = self._scaffold.finalize()
+        session = Session(self._master, config=self._config)
+        if replica_placement(session) is None:
+            session.close()
+            return ChiefSessionCreator(
+                self._scaffold, self._master, self._config, self._checkpoint_dir
+            ).create_session()
+        try:
+            sync_session(session, is_chief=False, wait_s=self._max_wait_secs)
+            missing = _not_ready(session, scaffold.ready_for_local_init_op)
+            if missing:
+                raise RuntimeError(
+                    "The chief's session did not initialise the model for this worker"
+                    f" (variables not initialized: {missing}). A non-chief worker"
+                    " initialises nothing itself: in one process use"
+                    " ChiefSessionCreator (or is_chief=True)."
+                )
+            if scaffold.local_init_op is not None:
+                session.run(scaffold.local_init_op)
+            missing = _not_ready(session, scaffold.ready_op)
+            if missing:
+                raise RuntimeError(
+                    f"Model not ready after the local init op: {missing}"
+                    " are not initialized."
+                )
+        except BaseException:
+            session.close()
+            raise
+        return session
 
 
 def _not_ready(session: Session, ready_op: Any) -> str:
@@ -652,10 +720,10 @@ def MonitoredTrainingSession(
     Defaults as TF1: checkpoints every 600 seconds unless
     ``save_checkpoint_steps`` is given; summaries every 100 steps unless
     ``save_summaries_secs`` is given. ``None`` for both of a pair turns that
-    hook off. ``max_wait_secs`` is accepted and unused (see the module
-    docstring for ``is_chief=False``).
+    hook off. A non-chief (``is_chief=False``) gets a
+    :class:`WorkerSessionCreator` (waiting at most ``max_wait_secs`` for the
+    chief) and only ``hooks``, so that checkpoints and summaries are written once.
     """
-    del max_wait_secs
     if save_summaries_steps is USE_DEFAULT and save_summaries_secs is USE_DEFAULT:
         save_summaries_steps, save_summaries_secs = 100, None
     elif save_summaries_secs is USE_DEFAULT:
@@ -674,7 +742,14 @@ def MonitoredTrainingSession(
         scaffold=scaffold, checkpoint_dir=checkpoint_dir, master=master, config=config
     )
     if not is_chief:
-        return MonitoredSession(session_creator, hooks, stop_grace_period_secs)
+        worker_creator = WorkerSessionCreator(
+            scaffold=scaffold,
+            master=master,
+            config=config,
+            max_wait_secs=max_wait_secs,
+            checkpoint_dir=checkpoint_dir,
+        )
+        return MonitoredSession(worker_creator, hooks, stop_grace_period_secs)
 
     all_hooks: list[SessionRunHook] = list(chief_only_hooks or [])
     summary_dir = summary_dir or checkpoint_dir
@@ -720,4 +795,5 @@ __all__ = [
     "SessionCreator",
     "SingularMonitoredSession",
     "StepContext",
+    "WorkerSessionCreator",
 ]
