@@ -24,6 +24,9 @@ import _dist_worker
 from test_distribute import Tasks
 from test_monitored_session import read_events
 
+# Clusters run one at a time (see test_distribute.py).
+pytestmark = pytest.mark.xdist_group("clusters")
+
 # -- in one process ------------------------------------------------------------------------
 
 
