@@ -42,13 +42,15 @@ def configure(config: Any) -> str | None:
     environment names (made if missing); returns it, or ``None`` when none is
     named (JAX's own setting is then left as it is)."""
     path = cache_dir(config)
-    if path is None or jax.config.jax_compilation_cache_dir == path:
+    # jax.config's options are dynamic attributes (pyright cannot see them).
+    cfg: Any = jax.config
+    if path is None or cfg.jax_compilation_cache_dir == path:
         return path
     os.makedirs(path, exist_ok=True)
-    previous = jax.config.jax_compilation_cache_dir
+    previous = cfg.jax_compilation_cache_dir
     jax.config.update("jax_compilation_cache_dir", path)
     if (
-        jax.config.jax_persistent_cache_min_compile_time_secs
+        cfg.jax_persistent_cache_min_compile_time_secs
         == _JAX_DEFAULT_MIN_COMPILE_SECONDS
     ):
         jax.config.update(

@@ -42,7 +42,6 @@ import jax
 import numpy as np
 
 from jgraph import errors
-from jgraph.compile import rng as _rng
 from jgraph.compile.lower import LoweredRun, lower
 from jgraph.compile.segments import Segment, cut
 from jgraph.config import operation_timeout_ms
@@ -59,7 +58,7 @@ from jgraph.runtime.cluster import (
     describe,
     task_name,
 )
-from jgraph.runtime.placement import DevicePlacement, Placement
+from jgraph.runtime.placement import DevicePlacement, Placement, advanced_key
 from jgraph.runtime.tasks import check_target
 
 Task = tuple[str, int]
@@ -417,7 +416,7 @@ class RemoteRun:
             None if i in lowered.host_outputs else values[t]
             for i, t in enumerate(lowered.fetches)
         )
-        next_key = None if key is None else _next_key(key)
+        next_key = None if key is None else advanced_key(key, lowered.rng_slots)
         return written, outputs, next_key
 
     def _foreign(self, task: Task, names: Sequence[str], run_id: str) -> tuple:
@@ -481,12 +480,6 @@ def _export(
             " that call Python on the host (py_func, print, summaries, iterators) run"
             " only in the session's own process: leave their device empty.",
         ) from err
-
-
-@jax.jit
-def _next_key(key: Any) -> Any:
-    # The same split the one-jit run makes: its second half.
-    return _rng.split(key)[1]
 
 
 # -- choosing a session's placement -------------------------------------------------

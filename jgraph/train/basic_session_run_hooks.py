@@ -315,7 +315,9 @@ class StepCounterHook(SessionRunHook):
         if self._summary_writer is None and self._output_dir:
             self._summary_writer = FileWriterCache.get(self._output_dir)
         self._global_step_tensor = _global_step_tensor("StepCounterHook")
-        self._summary_tag = f"{get_global_step().op.name}/sec"
+        step = get_global_step()
+        assert step is not None  # _global_step_tensor raised otherwise
+        self._summary_tag = f"{step.op.name}/sec"
         self._warnings = 0
 
     def after_create_session(self, session: Any, coord: Any) -> None:

@@ -122,7 +122,7 @@ def global_step_read(graph: Graph | None = None) -> Tensor | None:
     if cached:
         return cached[0]
     with graph.control_dependencies(None), graph.name_scope(None):
-        read = step.read_value()
+        read = step.read_value() if isinstance(step, Variable) else step + 0
     graph.add_to_collection(GLOBAL_STEP_READ_KEY, read)
     return read
 
