@@ -42,6 +42,7 @@ import jax
 import numpy as np
 
 from jgraph import errors
+from jgraph.compile import rng as _rng
 from jgraph.compile.lower import LoweredRun, lower
 from jgraph.compile.segments import Segment, cut
 from jgraph.config import operation_timeout_ms
@@ -379,7 +380,8 @@ class RemoteRun:
         now = dict(held)  # written during the run too
         values: dict[Tensor, Any] = dict(zip(lowered.feeds, feed_values, strict=True))
         values.update(zip(self._lifted, consts, strict=True))
-        key_data = None if key is None else np.asarray(key)
+        # The RngState travels as a tuple of arrays (jax.export's pytrees are plain).
+        key_data = None if key is None else tuple(np.asarray(x) for x in key)
         written: dict[str, TaskValue] = {}
         for index, segment in enumerate(self.segments):
             task: Task = segment.device
@@ -391,7 +393,7 @@ class RemoteRun:
                 tuple((n, held[n]) for n in start_names),
                 tuple((n, now[n]) for n in cur_names),
                 tuple(_aval(v) for v in inputs),
-                None if key_data is None else _aval(key_data),
+                None if key_data is None else tuple(_aval(x) for x in key_data),
             )
             digest = self._load(segment, task, signature)
             ops = [op.name for op in lowered.run_ops[segment.start : segment.stop]]
@@ -447,7 +449,7 @@ class RemoteRun:
             _, start, cur, ins, key = signature
             args = ({n: a for n, a in start}, {n: a for n, a in cur}, ins, key)
             if local:
-                program: Any = jax.jit(segment.pure)
+                program: Any = jax.jit(_taking_rng_tuple(segment.pure))
                 digest = f"local.{id(program)}"
             else:
                 ops = self._lowered.run_ops[segment.start : segment.stop]
@@ -463,6 +465,15 @@ class RemoteRun:
         return digest
 
 
+def _taking_rng_tuple(pure: Callable[..., Any]) -> Callable[..., Any]:
+    """``pure`` taking its RNG state as the tuple ``(roots, counts)``."""
+
+    def call(start: dict, cur: dict, inputs: tuple, key: Any) -> Any:
+        return pure(start, cur, inputs, None if key is None else _rng.RngState(*key))
+
+    return call
+
+
 def _export(
     segment: Segment, ops: Sequence[Operation], args: tuple, x64: bool
 ) -> bytes:
@@ -470,7 +481,8 @@ def _export(
 
     try:
         with jax.enable_x64(x64):
-            return bytes(export.export(jax.jit(segment.pure))(*args).serialize())
+            jitted = jax.jit(_taking_rng_tuple(segment.pure))
+            return bytes(export.export(jitted)(*args).serialize())
     except Exception as err:
         raise errors.UnimplementedError(
             None,
