@@ -28,7 +28,7 @@ system: the work done, which the machine's other load disturbs less):
   page-faulted back in every step.
 
 ``jax``, ``tf1`` and the ``_keep`` modes run in their own processes; every mode
-feeds the same host batches. ``--ops`` also times each conv and pool piece (forward
+feeds the same host batches. ``--ops`` also times each conv, pool and dropout piece (forward
 and gradients) under both jgraph lowerings.
 
     python experiments/cnn.py [--rounds 7] [--steps 20] [--ops] [--out results/]
@@ -467,6 +467,10 @@ def op_cases() -> dict[str, tuple[Callable[..., Any], list[tuple[int, ...]]]]:
         "max_pool 3x3/2 64x28x28x32": (pool("max", 3, 2), [(64, 28, 28, 32)]),
         "avg_pool 2x2/2 128x28x28x32": (pool("avg", 2, 2), [(128, 28, 28, 32)]),
         "avg_pool 3x3/1 64x14x14x32": (pool("avg", 3, 1), [(64, 14, 14, 32)]),
+        "dropout 0.8 128x14x14x32": (
+            lambda x: jg.nn.dropout(x, 0.8, seed=1),
+            [(128, 14, 14, 32)],
+        ),
         "conv2d 3x3 128x28x28x1->32": (conv2d, [(128, 28, 28, 1), (3, 3, 1, 32)]),
         "conv2d 3x3 128x14x14x32->64": (conv2d, [(128, 14, 14, 32), (3, 3, 32, 64)]),
         "conv2d 3x3 128x7x7x64->128": (conv2d, [(128, 7, 7, 64), (3, 3, 64, 128)]),

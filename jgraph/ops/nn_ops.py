@@ -18,6 +18,7 @@ from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import get_default_graph
 from jgraph.graph.shape import is_known
 from jgraph.graph.tensor import Tensor
+from jgraph.ops import _threefry
 from jgraph.ops.array_ops import (
     concat,
     identity,
@@ -279,7 +280,7 @@ def _dropout_impl(
 ) -> Any:
     shape = x.shape if noise_shape is None else noise_shape
     keep_prob = keep_prob.astype(x.dtype)
-    keep = jax.random.uniform(key, shape, x.dtype) < keep_prob
+    keep = _threefry.uniform(key, shape, x.dtype) < keep_prob
     # keep_prob == 1 is exactly the identity (no 0 * inf, no rounding).
     return jnp.where(
         keep_prob >= 1, x, jnp.where(keep, x / keep_prob, jnp.zeros_like(x))

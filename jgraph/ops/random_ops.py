@@ -21,6 +21,7 @@ import numpy as np
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import get_default_graph
 from jgraph.graph.tensor import Tensor
+from jgraph.ops import _threefry
 from jgraph.ops.array_ops import static_int
 from jgraph.ops.conversion import build, convert_to_tensor
 from jgraph.ops.folding import fold_static, partial_shape
@@ -86,7 +87,7 @@ def _uniform_impl(
 ) -> Any:
     if jnp.issubdtype(minval.dtype, jnp.integer):
         return jax.random.randint(key, _dims(shape), minval, maxval, minval.dtype)
-    return jax.random.uniform(key, _dims(shape), minval.dtype, minval, maxval)
+    return _threefry.uniform(key, _dims(shape), minval.dtype, minval, maxval)
 
 
 @_shaped("TruncatedNormal")
