@@ -286,6 +286,7 @@ def test_supervisor_in_one_process_initialises_saves_restores_and_stops(tmp_path
     sess = sv2.prepare_or_wait_for_session(start_standard_services=False)
     np.testing.assert_allclose(sess.run(w), [1.0, 1.0])
     sess.close()
+    sv2.stop()  # closes its summary writer (its event file), as in TF1
     # An error in the block stops the services and is raised.
     sv3 = tf.train.Supervisor(logdir=None, global_step=step)
     with pytest.raises(ValueError, match="boom"):
