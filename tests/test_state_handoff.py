@@ -278,21 +278,28 @@ CHILD = textwrap.dedent(
     sess.run(train, {x: data})
     stop = []
     signal.signal(signal.SIGUSR1, lambda *_: stop.append(True))
-    # SIGINT is let through only around the runs (the loop's own lines would
-    # otherwise take some of them outside any try).
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    # SIGINT interrupts only while armed (around the runs), and disarms itself: a
+    # process-directed signal may be caught by any thread, so masking the main
+    # thread's signals cannot keep it off the loop's own lines.
+    armed = [False]
+
+    def on_sigint(*_):
+        if armed[0]:
+            armed[0] = False
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
     print("ready", flush=True)
     interrupts = completed = 0
     while not stop:
         try:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            armed[0] = True
             sess.run(train, {x: data})
             completed += 1
             got_a, got_b = sess.run([a, b])  # readable, and moved together
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            armed[0] = False
             assert got_a == got_b, (got_a, got_b)
         except KeyboardInterrupt:
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             interrupts += 1
     got_a, got_b, got_loss = sess.run([a, b, loss], {x: data})
     assert got_a == got_b and np.isfinite(got_loss)
