@@ -65,6 +65,7 @@ from jgraph.runtime.tasks import (
     ClusterLayout,
     collective_error,
     describe_run,
+    finished_tasks,
     is_runtime_failure,
     started_cluster,
 )
@@ -576,10 +577,7 @@ def _wait_for(
         except Exception as err:
             if "DEADLINE_EXCEEDED" not in str(err) and "imed out" not in str(err):
                 raise collective_error(err) from err
-        done = {
-            k.rsplit("/", 1)[-1] for k, _ in client.key_value_dir_get("jgraph/done/")
-        }
-        if str(process) in done:
+        if process in finished_tasks(client):
             raise errors.UnavailableError(
                 None,
                 None,

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from jgraph import errors
+from jgraph.runtime.tasks import DONE_PREFIX, finished_tasks
 
 Jobs = dict[str, dict[int, str]]  # job -> task index -> "host:port"
 
@@ -578,10 +579,9 @@ class Member:
         if self.client is None:
             return False
         try:
-            entries = self.client.key_value_dir_get("jgraph/done/")
+            done = finished_tasks(self.client)
         except Exception:  # the service is gone: nobody is left
             return True
-        done = {int(key.rsplit("/", 1)[-1]) for key, _ in entries}
         return done >= set(range(len(self.order))) - {self.node}
 
     def leave(self) -> None:
@@ -594,7 +594,7 @@ class Member:
 
             def shutdown() -> None:
                 with contextlib.suppress(Exception):
-                    client.key_value_set(f"jgraph/done/{self.node}", "done")
+                    client.key_value_set(f"{DONE_PREFIX}{self.node}", "done")
                     client.shutdown()
                 done.set()
 

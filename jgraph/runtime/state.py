@@ -27,7 +27,7 @@ The hand-off never loses the state:
 
 from __future__ import annotations
 
-import _signal
+import _signal  # pyright: ignore[reportMissingImports]  (no stub; CPython C module)
 import contextlib
 import signal
 import threading

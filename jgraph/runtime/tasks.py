@@ -271,6 +271,18 @@ def sync_tasks(description: str, details: str, timeout_ms: int) -> None:
             )
 
 
+# Where a task that finishes its program says so as it leaves (``cluster.Member.leave``).
+DONE_PREFIX = "jgraph/done/"
+
+
+def finished_tasks(client: Any) -> set[int]:
+    """The process indices of the tasks that finished their program and left the
+    cluster cleanly (a task that was killed has not)."""
+    return {
+        int(key.rsplit("/", 1)[-1]) for key, _ in client.key_value_dir_get(DONE_PREFIX)
+    }
+
+
 def _wait_for_task(client: Any, key: str, process: int, timeout_ms: int) -> str:
     """``key``'s value, posted by task ``process``: waits up to ``timeout_ms`` in
     short slices, and raises ``UnavailableError`` at once if that task finished
@@ -288,10 +300,7 @@ def _wait_for_task(client: Any, key: str, process: int, timeout_ms: int) -> str:
             if "DEADLINE_EXCEEDED" not in str(err) and "imed out" not in str(err):
                 raise
         waited += slice_ms
-        done = {
-            k.rsplit("/", 1)[-1] for k, _ in client.key_value_dir_get("jgraph/done/")
-        }
-        if str(process) in done:
+        if process in finished_tasks(client):
             raise errors.UnavailableError(
                 None,
                 None,
