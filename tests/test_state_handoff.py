@@ -473,6 +473,37 @@ def test_compiled_shapes_are_bounded_and_evictions_counted():
         assert sess.stats()[0].shape_changes == {"x:0": 11}
 
 
+def test_jax_staging_caches_are_emptied_each_time_the_executables_turn_over(
+    monkeypatch,
+):
+    """JAX keeps what it traced at every shape (some caches have no bound), so the
+    executables' bound alone would not bound memory: once the executables turned
+    over entirely, JAX's staging caches are emptied; live executables stay
+    compiled."""
+    from jax._src import interpreters
+
+    trace_cache = interpreters.partial_eval.trace_to_jaxpr
+    drops = []
+    original = executables._drop_staging_caches
+
+    def counted() -> None:
+        original()
+        drops.append(trace_cache.cache_info().currsize)
+
+    monkeypatch.setattr(executables, "_drop_staging_caches", counted)
+    x = tf.placeholder(tf.float32, [None], name="x")
+    y = tf.reduce_sum(tf.nn.relu(x))
+    config = tf.ConfigProto(max_compiled_shapes=2)
+    with tf.Session(config=config) as sess, warnings.catch_warnings():
+        warnings.simplefilter("ignore", tf.RetracingWarning)
+        for n in range(1, 8):  # 7 shapes, bound 2: 5 evictions
+            assert sess.run(y, {x: np.ones(n, np.float32)}) == n
+        assert drops == [0, 0]  # at the 2nd and 4th eviction, the cache emptied
+        compiles = sess.stats()[0].compiles
+        assert sess.run(y, {x: -np.ones(7, np.float32)}) == 0  # still compiled
+        assert sess.stats()[0].compiles == compiles
+
+
 def test_the_retracing_warning_names_the_changing_feed_and_how_often():
     x = tf.placeholder(tf.float32, [None], name="x")
     k = tf.placeholder(tf.float32, [], name="k")

@@ -4,19 +4,20 @@
 Where it sits: :meth:`Placement.jit` returns an :class:`Executables` for every
 function the session runs on the state (``Session.run``, ``run_steps``).
 
-Why not a plain ``jax.jit``: XLA compiles per input shape, and ``jax.jit`` keeps
-every executable it compiled for as long as the function lives, so a loop that
-feeds a new batch size every step grows memory without bound (about 1.7 MiB per
-shape for a small model). Here each feed-shape signature gets its own
-ahead-of-time compiled executable of a fresh wrapper function; evicting the entry
-drops the executable and, as JAX's caches hold that wrapper weakly, what JAX
-cached for it.
+Why not one plain ``jax.jit``: XLA compiles per input shape, and ``jax.jit``
+keeps every executable it compiled for as long as the function lives, so a loop
+that feeds a new batch size every step grows memory without bound (about 1.7 MiB
+per shape for a small model). Here each feed-shape signature gets a ``jax.jit`` of
+its own fresh wrapper function; evicting the entry drops the wrapper and, as JAX's
+caches hold that wrapper weakly, what JAX cached for it. Calls then take
+``jax.jit``'s C++ dispatch (an ahead-of-time ``Compiled`` call costs ~10 us more
+per run).
 
 A second property the session relies on: tracing and compiling (where warnings,
-shape errors and ``KeyboardInterrupt`` can happen) run before the executable is
-called, and calling it is a single C++ call, so no Python code runs between the
-moment the donated state buffers are consumed and the moment the new state is
-returned to ``State.call``.
+shape errors and ``KeyboardInterrupt`` can happen) run before the function is
+called (``lower(...).compile()`` fills the caches the call then hits), so no
+Python code of ours runs between the moment the donated state buffers are
+consumed and the moment the new state is returned to ``State.call``.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
+from jax._src import util as jax_util
 
 from jgraph.compile.shape_feeds import StaticFeed
 
 
 class Executables:
-    """``fn`` jitted with ``donate_argnums``, one compiled executable per shapes of
-    the arguments after the first two (the state), at most ``max_size`` of them.
+    """``fn`` jitted with ``donate_argnums``, one jitted wrapper per shapes of the
+    arguments after the first two (the state), at most ``max_size`` of them.
 
     Attributes:
       evictions: executables dropped to stay within ``max_size``.
@@ -53,17 +55,12 @@ class Executables:
 
     def __call__(self, *args: Any) -> Any:
         key = _shapes(args)
-        compiled = self._cache.get(key)
-        if compiled is None:
-            compiled = self._compile(key, args)
+        jitted = self._cache.get(key)
+        if jitted is None:
+            jitted = self._compile(key, args)
         else:
             self._cache.move_to_end(key)
-        try:
-            return compiled(*args)
-        except TypeError:
-            # Same shapes, other types (a committed array, another x64 mode): the
-            # check runs before anything executes, so nothing was donated yet.
-            return self._compile(key, args)(*args)
+        return jitted(*args)
 
     def __len__(self) -> int:
         return len(self._cache)
@@ -74,13 +71,31 @@ class Executables:
         def run(*run_args: Any) -> Any:
             return fn(*run_args)
 
-        compiled = jax.jit(run, donate_argnums=self._donate).lower(*args).compile()
-        self._cache[key] = compiled
+        jitted = jax.jit(run, donate_argnums=self._donate)
+        jitted.lower(*args).compile()
+        self._cache[key] = jitted
         self._cache.move_to_end(key)
         while len(self._cache) > self.max_size:
             self._cache.popitem(last=False)
             self.evictions += 1
-        return compiled
+            if self.evictions % self.max_size == 0:
+                _drop_staging_caches()
+        return jitted
+
+
+def _drop_staging_caches() -> None:
+    """Empties JAX's tracing, lowering and compilation caches (not the executables
+    live ``jax.jit`` functions dispatch to: those stay compiled).
+
+    Why: JAX keeps what it traced for every function at every shape it met, some
+    of it in caches without a bound (``trace_to_jaxpr`` keyed on ``jnp``'s own
+    module-level functions), so a run fed a new shape every step grows memory
+    for good even after its executable is dropped. Called once the bounded
+    executables turned over entirely, it costs at most a re-trace of a shape
+    seen again; ``jax.clear_caches()`` would also drop every live executable of
+    the process (user code included), so the narrower ``util`` call is used.
+    """
+    jax_util.clear_all_caches()
 
 
 def _shapes(args: tuple) -> tuple:
@@ -89,12 +104,8 @@ def _shapes(args: tuple) -> tuple:
     feed that sets shapes is static: its value is part of the key."""
     shapes: list[Any] = []
     for arg in args[2:]:
-        if type(arg) is tuple:
-            shapes.extend([_signature(v) for v in arg])
-        else:
-            shapes.append(_signature(arg))
+        for value in arg if type(arg) is tuple else (arg,):
+            shapes.append(
+                value if type(value) is StaticFeed else getattr(value, "shape", None)
+            )
     return tuple(shapes)
-
-
-def _signature(value: Any) -> Any:
-    return value if isinstance(value, StaticFeed) else getattr(value, "shape", None)

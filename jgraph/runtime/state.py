@@ -106,7 +106,7 @@ class State:
             for name in call.zero_names:
                 rw[name] = variables[name] if name in variables else self._zeros(name)
             key = self.key if call.uses_rng else None
-            with jax.enable_x64(True) if call.needs_x64 else contextlib.nullcontext():
+            with jax.enable_x64(True) if call.needs_x64 else _NO_CONTEXT:
                 new_rw, outputs, next_key = call.fn(
                     ro, rw, *before_key, key, *after_key
                 )
@@ -208,30 +208,39 @@ class State:
 
 
 _SIGINT = int(signal.SIGINT)
+_NO_CONTEXT = contextlib.nullcontext()  # re-entrant; one for every run
 
 
-@contextlib.contextmanager
-def interrupts_deferred() -> Iterator[None]:
+class interrupts_deferred:  # named as the function it replaced: `with interrupts_deferred():`
     """Holds back ``SIGINT`` for the duration of the block and delivers it after.
 
     Only the main thread receives signals (and may set handlers); elsewhere, and
-    where the current handler was not set from Python, this does nothing.
+    where the current handler was not set from Python, this does nothing. A class
+    rather than a generator context manager, and ``_signal`` (the C module behind
+    ``signal``, whose wrappers convert handlers and numbers to enums) rather than
+    ``signal``: this is entered on every run, and those cost ~10x the swap itself.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    # ``_signal`` is the C module behind ``signal``: the ``signal`` wrappers convert
-    # handlers and numbers to enums, which cost 30 us of every run's 2 us here.
-    previous = _signal.getsignal(_SIGINT)
-    if previous is None:
-        yield
-        return
-    pending: list[FrameType | None] = []
-    _signal.signal(_SIGINT, lambda signum, frame: pending.append(frame))
-    try:
-        yield
-    finally:
+
+    __slots__ = ("_pending", "_previous")
+
+    def __enter__(self) -> None:
+        self._previous = None
+        if threading.get_ident() != threading.main_thread().ident:
+            return
+        previous = _signal.getsignal(_SIGINT)
+        if previous is None:
+            return
+        pending: list[FrameType | None] = []
+        _signal.signal(_SIGINT, lambda signum, frame: pending.append(frame))
+        self._pending = pending
+        self._previous = previous
+
+    def __exit__(self, *exc_info: object) -> None:
+        previous = self._previous
+        if previous is None:
+            return
         _signal.signal(_SIGINT, previous)
+        pending = self._pending
         if pending and callable(previous):
             previous(_SIGINT, pending[0])
         elif pending and previous == _signal.SIG_DFL:
