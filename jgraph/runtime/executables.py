@@ -9,7 +9,9 @@ keeps every executable it compiled for as long as the function lives, so a loop
 that feeds a new batch size every step grows memory without bound (about 1.7 MiB
 per shape for a small model). Here each feed-shape signature gets a ``jax.jit`` of
 its own fresh wrapper function; evicting the entry drops the wrapper and, as JAX's
-caches hold that wrapper weakly, what JAX cached for it. Calls then take
+caches hold that wrapper weakly, what JAX cached for it; what JAX cached for
+its own functions at those shapes goes each time the executables turned over
+(:func:`_drop_staging_caches`). Calls take
 ``jax.jit``'s C++ dispatch (an ahead-of-time ``Compiled`` call costs ~10 us more
 per run).
 
@@ -17,7 +19,9 @@ A second property the session relies on: tracing and compiling (where warnings,
 shape errors and ``KeyboardInterrupt`` can happen) run before the function is
 called (``lower(...).compile()`` fills the caches the call then hits), so no
 Python code of ours runs between the moment the donated state buffers are
-consumed and the moment the new state is returned to ``State.call``.
+consumed and the moment the new state is returned to ``State.call``. (The first
+call of each wrapper takes JAX's Python path once: after executing it only
+records the C++ fast path, with ``SIGINT`` held back by ``State.call``.)
 """
 
 from __future__ import annotations
