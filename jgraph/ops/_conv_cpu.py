@@ -547,7 +547,8 @@ def conv_filter_grad(
     (``[window positions * in, images * out positions]``, strided slices of the
     padded chunk) so that one plain matrix product with ``dy``
     (``[images * out positions, out]``) sums the chunk's share; chunks are sized to
-    stay in cache (``_PATCH_BYTES``) and summed in a loop.
+    stay in cache (``_PATCH_BYTES``) and summed in a loop (a smaller last chunk
+    outside it).
     """
     n, *spatial, c_in = x.shape
     *window, _, c_out = w_shape
@@ -563,7 +564,11 @@ def conv_filter_grad(
     positions = _window_positions(window)
     acc_dtype = jnp.promote_types(x.dtype, jnp.float32)
     per_image = len(positions) * c_in * math.prod(outs) * x.dtype.itemsize
-    chunk = max(1, min(n, _PATCH_BYTES // max(per_image, 1)))
+    most = max(1, min(n, _PATCH_BYTES // max(per_image, 1)))
+    # Chunks of equal size within the budget, not as many full ones as fit plus a
+    # remainder: 128x28x28x1 -> 32 (3x3) as 4 chunks of 32 images ran 6.5 ms
+    # against 14.6 ms as 3 of 37 and one of 17 (measured, interleaved, CPU time).
+    chunk = -(-n // -(-n // most))
 
     def chunk_grad(xc: Any, dyc: Any) -> Any:
         # xc [c, spatial..., in] -> [in, c, spatial...], padded/cropped to the spans.

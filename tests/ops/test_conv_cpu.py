@@ -180,6 +180,20 @@ def test_conv_and_gradients_equal_xla(
     )
 
 
+def test_filter_gradient_in_equal_chunks_and_a_smaller_last_one(monkeypatch):
+    # A budget of 2 images for 5: chunks of 2, 2 (the loop) and 1 (after it).
+    x, w = _normal((5, 6, 6, 2)), _normal((3, 3, 2, 3))
+    pads = _pads((6, 6), (3, 3), (1, 1), "SAME")
+    monkeypatch.setattr(cpu, "_PATCH_BYTES", 2 * 9 * 2 * 36 * 4)
+    dy = _normal((5, 6, 6, 3))
+    args = (x, dy, w.shape, (1, 1), pads, (1, 1))
+    _close(
+        jax.jit(lambda x, dy: cpu.conv_filter_grad(x, dy, *args[2:]))(x, dy),
+        cpu.conv_filter_grad_xla(*args),
+        scale=10,
+    )
+
+
 @pytest.mark.parametrize(
     "x_shape, w_shape, strides, padding, dilations", CONV_CASES[:6]
 )
