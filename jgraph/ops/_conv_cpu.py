@@ -11,6 +11,17 @@ as that sum of slices than as XLA's convolution.
 ``conv_ops`` picks these formulations on the CPU only (:func:`on_cpu`); elsewhere
 the ops keep XLA's own lowering, which cuDNN/TPU kernels make fast.
 
+XLA:CPU (jaxlib 0.10) runs a convolution and its input gradient as a YNNPACK fusion
+on one thread. Two alternatives measured no better on the tutorial CNN's 3x3 layers
+(CPU time, batch 128) and are not used: Winograd F(2x2,3x3) and F(4x4,3x3) written
+in ``jnp`` (input transform, batched ``dot_general`` over the tile positions,
+output transform) took 0.97-2.0x XLA's time on the 32- and 64-channel layers and
+3x on the one-channel layer, its transforms memory-bound; XLA's Eigen convolution
+(YNNPACK's convolution fusion left out by a compiler option, which acts on a
+whole executable) is multi-threaded and 20-30% cheaper on 7x7x64->128, but
+2.6x dearer on one input channel and 17% on a 5x5 input gradient, and the whole
+tutorial step cost the same CPU time.
+
 Every function here equals its XLA lowering to float rounding; the gradients are
 TF1's: a max-pool gradient goes to the *first* maximum of each window in row-major
 window order (TF1's ``MaxPoolGrad``, also XLA's ``select_and_scatter``).
@@ -568,7 +579,8 @@ def conv_filter_grad(
     # Chunks of equal size within the budget, not as many full ones as fit plus a
     # remainder: 128x28x28x1 -> 32 (3x3) as 4 chunks of 32 images ran 6.5 ms
     # against 14.6 ms as 3 of 37 and one of 17 (measured, interleaved, CPU time).
-    chunk = -(-n // -(-n // most))
+    count = -(-n // most)  # chunks needed, rounded up
+    chunk = -(-n // count)
 
     def chunk_grad(xc: Any, dyc: Any) -> Any:
         # xc [c, spatial..., in] -> [in, c, spatial...], padded/cropped to the spans.
