@@ -5,9 +5,22 @@ convolution near the speed of a plain matrix product, but several gradients far
 slower (measured on a 2-core AVX2 machine, batch 128): the max-pool gradient
 (``select_and_scatter``) 15x the reshape form below, the average-pool gradient 50x,
 the filter gradient of a convolution 2-3x a patches-times-GEMM form, and a depthwise
-convolution and its filter gradient 20x to 100x a sum of shifted slices.
+convolution and its filter gradient 20x to 100x a sum of shifted slices. A
+convolution of one input channel with a small window also runs 2.5x faster forward
+as that sum of slices than as XLA's convolution.
 ``conv_ops`` picks these formulations on the CPU only (:func:`on_cpu`); elsewhere
 the ops keep XLA's own lowering, which cuDNN/TPU kernels make fast.
+
+XLA:CPU (jaxlib 0.10) runs a convolution and its input gradient as a YNNPACK fusion
+on one thread. Two alternatives measured no better on the tutorial CNN's 3x3 layers
+(CPU time, batch 128) and are not used: Winograd F(2x2,3x3) and F(4x4,3x3) written
+in ``jnp`` (input transform, batched ``dot_general`` over the tile positions,
+output transform) took 0.97-2.0x XLA's time on the 32- and 64-channel layers and
+3x on the one-channel layer, its transforms memory-bound; XLA's Eigen convolution
+(YNNPACK's convolution fusion left out by a compiler option, which acts on a
+whole executable) is multi-threaded and 20-30% cheaper on 7x7x64->128, but
+2.6x dearer on one input channel and 17% on a 5x5 input gradient, and the whole
+tutorial step cost the same CPU time.
 
 Every function here equals its XLA lowering to float rounding; the gradients are
 TF1's: a max-pool gradient goes to the *first* maximum of each window in row-major
@@ -369,6 +382,13 @@ def window_sum_grad(
 # ran 2x faster than building all patches at once).
 _PATCH_BYTES = 1 << 20
 
+# The most window positions for which a one-input-channel convolution runs as a sum
+# of shifted slices. Measured (128x28x28x1 -> 32, XLA:CPU, interleaved, CPU time):
+# 3x3, 2.1 ms against XLA's 5.4 ms; 5x5, 9.5 against 9.0 ms. With more input
+# channels each slice needs a matrix product and the sum ran 1.3x (3 channels) to
+# 10x slower than XLA's convolution.
+_SLICES_MAX_POSITIONS = 9
+
 
 def _dimension_numbers(rank: int) -> tuple[str, str, str]:
     spatial = "DHW"[3 - (rank - 2) :]
@@ -417,8 +437,9 @@ def conv_input_grad_xla(
 def conv(
     x: Any, w: Any, strides: Sequence[int], pads: Pairs, dilations: Sequence[int]
 ) -> Any:
-    """The convolution (XLA's forward) with a filter gradient that XLA:CPU runs
-    fast (:func:`conv_filter_grad`)."""
+    """The convolution with a filter gradient that XLA:CPU runs fast
+    (:func:`conv_filter_grad`); XLA's forward, or a sum of slices for one input
+    channel (:func:`_conv_forward`)."""
     if not _is_float(x):
         return conv_xla(x, w, strides, pads, dilations)
     return _conv(x, w, tuple(strides), tuple(pads), tuple(dilations))
@@ -426,11 +447,27 @@ def conv(
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
 def _conv(x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple) -> Any:
-    return conv_xla(x, w, strides, pads, dilations)
+    return _conv_forward(x, w, strides, pads, dilations)
 
 
 def _conv_fwd(x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple) -> tuple:
-    return conv_xla(x, w, strides, pads, dilations), (x, w)
+    return _conv_forward(x, w, strides, pads, dilations), (x, w)
+
+
+def _conv_forward(x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple) -> Any:
+    """The forward convolution: with one input channel and a small window, the
+    depthwise sum of slices (the same convolution: channel multiplier = ``out``),
+    else XLA's."""
+    *window, c_in, _ = w.shape
+    # Half-precision sums of slices would round every term; XLA's convolution
+    # accumulates in float32.
+    if (
+        c_in == 1
+        and math.prod(window) <= _SLICES_MAX_POSITIONS
+        and jnp.finfo(x.dtype).bits >= 32
+    ):
+        return _depthwise_forward(x, w, strides, pads, dilations)
+    return conv_xla(x, w, strides, pads, dilations)
 
 
 def _conv_bwd(
@@ -521,7 +558,8 @@ def conv_filter_grad(
     (``[window positions * in, images * out positions]``, strided slices of the
     padded chunk) so that one plain matrix product with ``dy``
     (``[images * out positions, out]``) sums the chunk's share; chunks are sized to
-    stay in cache (``_PATCH_BYTES``) and summed in a loop.
+    stay in cache (``_PATCH_BYTES``) and summed in a loop (a smaller last chunk
+    outside it).
     """
     n, *spatial, c_in = x.shape
     *window, _, c_out = w_shape
@@ -537,7 +575,12 @@ def conv_filter_grad(
     positions = _window_positions(window)
     acc_dtype = jnp.promote_types(x.dtype, jnp.float32)
     per_image = len(positions) * c_in * math.prod(outs) * x.dtype.itemsize
-    chunk = max(1, min(n, _PATCH_BYTES // max(per_image, 1)))
+    most = max(1, min(n, _PATCH_BYTES // max(per_image, 1)))
+    # Chunks of equal size within the budget, not as many full ones as fit plus a
+    # remainder: 128x28x28x1 -> 32 (3x3) as 4 chunks of 32 images ran 6.5 ms
+    # against 14.6 ms as 3 of 37 and one of 17 (measured, interleaved, CPU time).
+    count = -(-n // most)  # chunks needed, rounded up
+    chunk = -(-n // count)
 
     def chunk_grad(xc: Any, dyc: Any) -> Any:
         # xc [c, spatial..., in] -> [in, c, spatial...], padded/cropped to the spans.
@@ -629,6 +672,14 @@ def _at(pos: tuple[int, ...]) -> tuple[int, ...]:
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
 def _depthwise(x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple) -> Any:
+    return _depthwise_forward(x, w, strides, pads, dilations)
+
+
+def _depthwise_forward(
+    x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple
+) -> Any:
+    """The depthwise convolution as one fused sum over window positions of a
+    strided slice times that position's filter."""
     *window, c_in, multiplier = w.shape
     _, at = _depthwise_windows(x, window, strides, pads, dilations)
     total = None
@@ -642,7 +693,7 @@ def _depthwise(x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple) ->
 def _depthwise_fwd(
     x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple
 ) -> tuple:
-    return _depthwise(x, w, strides, pads, dilations), (x, w)
+    return _depthwise_forward(x, w, strides, pads, dilations), (x, w)
 
 
 def _depthwise_bwd(
