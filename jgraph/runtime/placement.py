@@ -359,9 +359,7 @@ class SegmentedRun:
         def fixed() -> contextlib.AbstractContextManager[dict]:
             return contextlib.nullcontext(start_state)
 
-        if self._one_device:
-            run = self._run_here(fixed, feed_values, key, consts, None)
-        elif jax.process_count() == 1:
+        if jax.process_count() == 1:
             run = self._run(fixed, feed_values, key, consts, None)
         else:
             try:
@@ -398,39 +396,7 @@ class SegmentedRun:
         thread's run changed them meanwhile: TF1 races there too), and those it
         wrote as it left them; nothing is stored before the run ends.
         """
-        if self._one_device:
-            return self._run_here(held, feed_values, key, consts, host)
         return self._run(held, feed_values, key, consts, host)
-
-    def _run_here(
-        self,
-        held: Callable[[], contextlib.AbstractContextManager[dict]],
-        feed_values: tuple,
-        key: Any,
-        consts: tuple,
-        host: HostContext | None,
-    ) -> tuple[dict, tuple]:
-        """``_run`` when everything compiled sits on one device: no moves."""
-        lowered = self._lowered
-        written: dict[str, Any] = {}
-        env = dict(zip(lowered.feeds, feed_values, strict=True))
-        env.update(zip(self._lifted, consts, strict=True))
-        for segment, jitted in zip(self.segments, self._jitted, strict=True):
-            in_values = tuple(env[t] for t in segment.inputs)
-            if jitted is None:  # the host
-                _, outs = segment.pure({}, {}, _on_host(in_values), None, host)
-            else:
-                with held() as current:
-                    start_vals, cur_vals = _segment_state(segment, current, written)
-                    new, outs = jitted(start_vals, cur_vals, in_values, key)
-                written.update(new)
-            env.update(zip(segment.outputs, outs, strict=True))
-        new_rw = {n: written[n] for n in self._written if n in written}
-        outputs = tuple(
-            None if i in lowered.host_outputs else env[t]
-            for i, t in enumerate(lowered.fetches)
-        )
-        return new_rw, outputs
 
     def _run(
         self,
@@ -440,27 +406,36 @@ class SegmentedRun:
         consts: tuple,
         host: HostContext | None,
     ) -> tuple[dict, tuple]:
+        """The segments in order: ``(new_rw, outputs)`` (see ``run_with_host``)."""
         lowered = self._lowered
         written: dict[str, Any] = {}
-        # Feeds, constants and the key: every task holds its own copy.
+        # Feeds and constants: every task holds its own copy.
         shared = dict(zip(lowered.feeds, feed_values, strict=True))
         shared.update(zip(self._lifted, consts, strict=True))
-        env: dict[Tensor, Any] = {}
+        env: dict[Tensor, Any] = {}  # what the segments made
         for segment, jitted in zip(self.segments, self._jitted, strict=True):
             if segment.device is HOST:
-                in_values = tuple(
-                    env[t] if t in env else shared[t] for t in segment.inputs
-                )
-                _, outs = segment.pure({}, {}, _on_host(in_values), None, host)
-                env.update(zip(segment.outputs, outs, strict=True))
-                continue
-            with held() as current:
-                start_vals, cur_vals = _segment_state(segment, current, written)
-                new, outs = self._run_compiled(
-                    segment, jitted, start_vals, cur_vals, env, shared, key
-                )
-            written.update(new)
+                in_values = _on_host(_inputs(segment, env, shared))
+                _, outs = segment.pure({}, {}, in_values, None, host)
+            else:
+                with held() as current:
+                    start_vals, cur_vals = _segment_state(segment, current, written)
+                    if self._one_device:  # nothing to move
+                        in_values = _inputs(segment, env, shared)
+                        new, outs = jitted(start_vals, cur_vals, in_values, key)
+                    else:
+                        new, outs = self._run_compiled(
+                            segment, jitted, start_vals, cur_vals, env, shared, key
+                        )
+                written.update(new)
             env.update(zip(segment.outputs, outs, strict=True))
+        if self._one_device:
+            new_rw = {n: written[n] for n in self._written if n in written}
+            outputs = tuple(
+                None if i in lowered.host_outputs else env[t] if t in env else shared[t]
+                for i, t in enumerate(lowered.fetches)
+            )
+            return new_rw, outputs
         new_rw = self._send_home(written)
         with held() as current:
             outputs = self._fetched(env, shared, {**current, **written})
@@ -597,6 +572,12 @@ def _segment_state(segment: Segment, current: dict, written: dict) -> tuple:
         if n in written or n in current
     }
     return start_vals, cur_vals
+
+
+def _inputs(segment: Segment, env: dict, shared: dict) -> tuple:
+    """A segment's input values: made by earlier segments (``env``), else fed or
+    lifted (``shared``)."""
+    return tuple(env[t] if t in env else shared[t] for t in segment.inputs)
 
 
 def _on_host(values: tuple) -> tuple:
