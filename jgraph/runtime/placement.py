@@ -429,14 +429,10 @@ class SegmentedRun:
                         )
                 written.update(new)
             env.update(zip(segment.outputs, outs, strict=True))
-        if self._one_device:
+        if self._one_device:  # nothing to move: arrays stay uncommitted
             new_rw = {n: written[n] for n in self._written if n in written}
-            outputs = tuple(
-                None if i in lowered.host_outputs else env[t] if t in env else shared[t]
-                for i, t in enumerate(lowered.fetches)
-            )
-            return new_rw, outputs
-        new_rw = self._send_home(written)
+        else:
+            new_rw = self._send_home(written)
         with held() as current:
             outputs = self._fetched(env, shared, {**current, **written})
         return new_rw, outputs
@@ -544,8 +540,7 @@ class SegmentedRun:
                 final = lowered.final_reads.get(i)  # a variable: its end-of-run value
                 value = env[tensor] if final is None else state[final]
                 outputs.append(value)
-                source = location(value)
-                if source is not None and jax.process_count() > 1:
+                if jax.process_count() > 1 and (source := location(value)) is not None:
                     across.setdefault(source, []).append(i)
         # Every task's run returns every fetch: the owner broadcasts it.
         for source, indices in across.items():
