@@ -1067,6 +1067,55 @@ def _placeholders_of(dataset: Dataset) -> list[Tensor]:
     )
 
 
+def _from_generator(
+    generator: Callable[..., Any],
+    output_types: Any,
+    output_shapes: Any = None,
+    args: Any = None,
+) -> HostDataset:
+    """Elements from ``generator()`` (called anew for each pass), as TF1's
+    ``Dataset.from_generator``; ``args`` (tensors) are evaluated and passed."""
+    dtypes, shapes, structure = _flat_structure(output_types, output_shapes)
+    specs = _element_specs(dtypes, shapes, get_default_graph())
+    arg_tensors = tuple(convert_to_tensor(a) for a in (args or ()))
+
+    def source(ctx: HostContext, feeds: dict) -> ElementStream:
+        def make() -> PyIterator[Element]:
+            values = ctx.run(arg_tensors, feeds) if arg_tensors else ()
+            for item in generator(*values):
+                leaves = (
+                    jax.tree_util.tree_leaves(
+                        item, is_leaf=lambda v: isinstance(v, np.ndarray | bytes | str)
+                    )
+                    if len(dtypes) > 1
+                    else [item]
+                )
+                if len(leaves) != len(dtypes):
+                    raise errors.InvalidArgumentError(
+                        None,
+                        None,
+                        f"from_generator: the generator yielded {len(leaves)}"
+                        f" components, output_types has {len(dtypes)}.",
+                    )
+                element = []
+                for value, dtype, shape in zip(leaves, dtypes, shapes, strict=True):
+                    array = np.asarray(value, dtype=dtype.np)
+                    if not shape.is_compatible_with(array.shape):
+                        raise errors.InvalidArgumentError(
+                            None,
+                            None,
+                            f"from_generator: `generator` yielded an element of shape"
+                            f" {list(array.shape)} where an element of shape {shape}"
+                            " was expected.",
+                        )
+                    element.append(array)
+                yield tuple(element)
+
+        return make
+
+    return HostDataset(source, arg_tensors, structure, (), specs)
+
+
 def _flat_structure(
     output_types: Any, output_shapes: Any
 ) -> tuple[tuple[_dtypes.DType, ...], tuple[TensorShape, ...], Any]:
@@ -1116,55 +1165,6 @@ def _element_specs(
         )
         for dtype, shape in zip(dtypes, shapes, strict=True)
     )
-
-
-def _from_generator(
-    generator: Callable[..., Any],
-    output_types: Any,
-    output_shapes: Any = None,
-    args: Any = None,
-) -> HostDataset:
-    """Elements from ``generator()`` (called anew for each pass), as TF1's
-    ``Dataset.from_generator``; ``args`` (tensors) are evaluated and passed."""
-    dtypes, shapes, structure = _flat_structure(output_types, output_shapes)
-    specs = _element_specs(dtypes, shapes, get_default_graph())
-    arg_tensors = tuple(convert_to_tensor(a) for a in (args or ()))
-
-    def source(ctx: HostContext, feeds: dict) -> ElementStream:
-        def make() -> PyIterator[Element]:
-            values = ctx.run(arg_tensors, feeds) if arg_tensors else ()
-            for item in generator(*values):
-                leaves = (
-                    jax.tree_util.tree_leaves(
-                        item, is_leaf=lambda v: isinstance(v, np.ndarray | bytes | str)
-                    )
-                    if len(dtypes) > 1
-                    else [item]
-                )
-                if len(leaves) != len(dtypes):
-                    raise errors.InvalidArgumentError(
-                        None,
-                        None,
-                        f"from_generator: the generator yielded {len(leaves)}"
-                        f" components, output_types has {len(dtypes)}.",
-                    )
-                element = []
-                for value, dtype, shape in zip(leaves, dtypes, shapes, strict=True):
-                    array = np.asarray(value, dtype=dtype.np)
-                    if not shape.is_compatible_with(array.shape):
-                        raise errors.InvalidArgumentError(
-                            None,
-                            None,
-                            f"from_generator: `generator` yielded an element of shape"
-                            f" {list(array.shape)} where an element of shape {shape}"
-                            " was expected.",
-                        )
-                    element.append(array)
-                yield tuple(element)
-
-        return make
-
-    return HostDataset(source, arg_tensors, structure, (), specs)
 
 
 class TextLineDataset(HostDataset):

@@ -420,7 +420,7 @@ class SegmentedRun:
             else:
                 with held() as current:
                     start_vals, cur_vals = _segment_state(segment, current, written)
-                    if self._one_device:  # nothing to move
+                    if self._one_device and jitted is not None:  # nothing to move
                         in_values = _inputs(segment, env, shared)
                         new, outs = jitted(start_vals, cur_vals, in_values, key)
                     else:
