@@ -60,8 +60,10 @@ from jgraph.compile.segments import (
 )
 from jgraph.config import DEFAULT_MAX_COMPILED_SHAPES, operation_timeout_ms
 from jgraph.graph.device_spec import DeviceSpec
+from jgraph.graph.dtypes import string
 from jgraph.graph.graph import Graph, Operation
 from jgraph.graph.tensor import Tensor
+from jgraph.ops.conversion import as_numpy
 from jgraph.ops.registry import HostContext, opdef_for
 from jgraph.runtime.devices import (
     DEVICE_HELP,
@@ -330,6 +332,7 @@ class SegmentedRun:
         self._devices = devices
         self._lifted = tuple(op.outputs[0] for op in lowered.lifted_constants)
         self._written = tuple(sorted(lowered.written_vars))
+        self._string_feeds = tuple(t for t in lowered.feeds if t.dtype is string)
         self._shapes: dict[Any, Any] = {}
         self.segments = cut(lowered, placed)
         # One device for every compiled segment and variable (a run cut only for
@@ -411,6 +414,13 @@ class SegmentedRun:
         written: dict[str, Any] = {}
         # Feeds and constants: every task holds its own copy.
         shared = dict(zip(lowered.feeds, feed_values, strict=True))
+        # A fetched feed is the value as fed (TF1 keeps a fed str a str, see
+        # ``Plan.results``); the ops take fed strings as bytes, as TF1 encodes
+        # them entering the run.
+        fed = shared
+        if self._string_feeds:
+            fed = dict(shared)
+            shared.update((t, as_numpy(fed[t], string)) for t in self._string_feeds)
         shared.update(zip(self._lifted, consts, strict=True))
         env: dict[Tensor, Any] = {}  # what the segments made
         for segment, jitted in zip(self.segments, self._jitted, strict=True):
@@ -434,7 +444,7 @@ class SegmentedRun:
         else:
             new_rw = self._send_home(written)
         with held() as current:
-            outputs = self._fetched(env, shared, {**current, **written})
+            outputs = self._fetched(env, fed, {**current, **written})
         return new_rw, outputs
 
     def _run_compiled(
@@ -527,15 +537,15 @@ class SegmentedRun:
             (new_rw[name],) = self._move([state[name]], home)
         return new_rw
 
-    def _fetched(self, env: dict, shared: dict, state: dict) -> tuple:
+    def _fetched(self, env: dict, fed: dict, state: dict) -> tuple:
         lowered = self._lowered
         outputs: list[Any] = []
         across: dict[Device, list[int]] = {}
         for i, tensor in enumerate(lowered.fetches):
             if i in lowered.host_outputs:
                 outputs.append(None)
-            elif tensor in shared:
-                outputs.append(shared[tensor])
+            elif tensor in fed:
+                outputs.append(fed[tensor])
             else:
                 final = lowered.final_reads.get(i)  # a variable: its end-of-run value
                 value = env[tensor] if final is None else state[final]
