@@ -143,3 +143,24 @@ def test_generator_errors_name_the_problem():
         np.testing.assert_array_equal(sess.run(nxt), [1, 2])
         with pytest.raises(errors.InvalidArgumentError, match="shape \\[3\\]"):
             sess.run(nxt)
+
+
+def test_element_shapes_of_unknown_rank_and_a_mismatched_nest_as_tf1():
+    def gen():
+        yield np.array([1, 2], np.int32), np.float32(3.0)
+        yield np.array([4], np.int32), np.float32(5.0)
+
+    shapes = (tf.TensorShape(None), tf.TensorShape([]))
+    ds = Dataset.from_generator(gen, (tf.int32, tf.float32), shapes)
+    vector, scalar = ds.make_one_shot_iterator().get_next()
+    assert vector.shape.ndims is None and scalar.shape.as_list() == []
+    with tf.Session() as sess:
+        got = [sess.run([vector, scalar]) for _ in range(2)]
+    np.testing.assert_array_equal(got[0][0], [1, 2])
+    np.testing.assert_array_equal(got[1][0], [4])
+    assert [g[1] for g in got] == [3.0, 5.0]
+    it = tf.data.Iterator.from_structure(tf.int64, tf.TensorShape(None))
+    assert it.output_shapes.ndims is None
+    # TF1: ValueError (the two structures do not have the same length).
+    with pytest.raises(ValueError, match="output_shapes has 1 components"):
+        Dataset.from_generator(gen, (tf.int32, tf.float32), ([2],))

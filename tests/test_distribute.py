@@ -151,6 +151,55 @@ def test_session_target_held_by_another_program_is_unavailable():
             tf.Session(f"grpc://127.0.0.1:{port}", config=config)
 
 
+class FakeCoordination:
+    """The two calls of the coordination service ``tasks.wait_for_task`` makes:
+    a key posted after ``posted_after`` polls (never if ``None``), tasks that left
+    after ``left_after`` polls, and a failing service."""
+
+    def __init__(self, posted_after=None, left_after=None, failure=None):
+        self.posted_after, self.left_after, self.failure = (
+            posted_after,
+            left_after,
+            failure,
+        )
+        self.polls = 0
+
+    def blocking_key_value_get(self, key, timeout_ms):
+        assert 0 <= timeout_ms <= 500
+        self.polls += 1
+        if self.failure is not None:
+            raise RuntimeError(self.failure)
+        if self.posted_after is not None and self.polls > self.posted_after:
+            return f"value of {key}"
+        time.sleep(min(timeout_ms, 50) / 1000)  # as a wait would, shorter
+        raise RuntimeError("DEADLINE_EXCEEDED: Barrier timed out")
+
+    def key_value_dir_get(self, prefix):
+        assert prefix == _tasks.DONE_PREFIX
+        if self.left_after is not None and self.polls > self.left_after:
+            return [(f"{prefix}1", "done")]
+        return [(f"{prefix}0", "done")]  # another task that left: not the one awaited
+
+
+def test_waiting_for_a_task_returns_its_value_or_says_why_not():
+    notes = []
+    client = FakeCoordination(posted_after=2)
+    got = _tasks.wait_for_task(client, "k", 1, 5.0, "left", notes.append, 0.0)
+    assert got == "value of k" and client.polls == 3 and len(notes) == 2
+    # Its leaving is seen at the first poll after it, not at the timeout.
+    client = FakeCoordination(left_after=1)
+    with pytest.raises(tf.errors.UnavailableError, match="task 1 left"):
+        _tasks.wait_for_task(client, "k", 1, 60.0, "task 1 left")
+    assert client.polls == 2
+    start = time.monotonic()
+    assert _tasks.wait_for_task(FakeCoordination(), "k", 1, 0.2, "left") is None
+    assert time.monotonic() - start < 5.0
+    with pytest.raises(tf.errors.UnavailableError, match="connection reset"):
+        _tasks.wait_for_task(
+            FakeCoordination(failure="connection reset"), "k", 1, 5.0, "left"
+        )
+
+
 def test_data_parallel_on_one_device_matches_plain_training():
     weights = {}
     for name in ("plain", "dp"):

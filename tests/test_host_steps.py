@@ -314,6 +314,21 @@ def test_state_rules_hold_across_a_host_step() -> None:
     assert got == [10.0, 5.0, 5.0]
 
 
+def test_a_fetched_variable_gives_its_end_of_run_value_across_a_host_step() -> None:
+    # As in a one-jit run (and TF1: [2.0, 2.0, [1, 2]]), not its value when the
+    # compiled segment before the host step read it.
+    v = tf.Variable(1.0)
+    bump = tf.assign_add(v, 1.0)
+    with tf.control_dependencies([bump]):
+        host = tf.unique(tf.constant([1, 1, 2]))[0]
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        got = sess.run([v, bump, host])
+        assert got[:2] == [2.0, 2.0]
+        np.testing.assert_array_equal(got[2], [1, 2])
+        assert sess.run([v, bump]) == [3.0, 3.0]
+
+
 def test_py_func_gradients_are_tf1s() -> None:
     x = tf.placeholder(tf.float32, [None])
     y = tf.py_func(lambda a: a * 2, [x], tf.float32)

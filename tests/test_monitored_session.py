@@ -328,6 +328,28 @@ def test_chief_session_creator_restores_a_given_checkpoint(tmp_path):
         np.testing.assert_array_equal(sess.run(w), [[4.0], [5.0]])
 
 
+def test_a_worker_creator_without_a_chief_initialises_and_restores_itself(tmp_path):
+    # One process: no chief shares its state, so a worker's creator does what the
+    # chief's does (a jgraph difference: TF1 would wait for a chief).
+    w, _, _, _ = build_model()
+    assert not isinstance(tf.train.WorkerSessionCreator(), tf.train.ChiefSessionCreator)
+    with tf.train.MonitoredTrainingSession(is_chief=False) as sess:
+        np.testing.assert_array_equal(sess.run(w), [[0.0], [0.0]])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(tf.assign(w, [[4.0], [5.0]]))
+        tf.train.Saver().save(sess, str(tmp_path / "model.ckpt"))
+    creator = tf.train.WorkerSessionCreator(checkpoint_dir=str(tmp_path))
+    with tf.train.MonitoredSession(session_creator=creator) as sess:
+        np.testing.assert_array_equal(sess.run(w), [[4.0], [5.0]])
+    with pytest.raises(RuntimeError, match=r"did not make model ready.*global_step"):
+        tf.train.MonitoredSession(
+            session_creator=tf.train.WorkerSessionCreator(
+                scaffold=tf.train.Scaffold(init_op=tf.variables_initializer([w]))
+            )
+        )
+
+
 # -- summaries -------------------------------------------------------------------------------------
 
 

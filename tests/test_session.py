@@ -309,6 +309,55 @@ def test_feed_with_wrong_dtype(sess):
         sess.run(x, {x: ["a", "b"]})
 
 
+def test_a_fetched_fed_string_is_the_fed_value_as_tf1_returns_it(sess):
+    # TF1 (2.21, graph mode) returns np.asarray(fed, object): str stays str, bytes
+    # stay bytes, a scalar is a 0-d array.
+    x = tf.placeholder(tf.string)
+    pair = tf.placeholder(tf.string, [2])
+    got = sess.run(x, {x: "abc"})
+    assert type(got) is np.ndarray and got.dtype == object and got.shape == ()
+    assert got.item() == "abc"
+    assert sess.run(x, {x: b"abc"}).item() == b"abc"
+    got = sess.run([x, pair], {x: ["a", "b"], pair: ["a", b"bc"]})
+    assert [v.tolist() for v in got] == [["a", "b"], ["a", b"bc"]]
+    assert sess.run(x, {x: np.array(["h\u00e9llo", "c"])}).tolist() == [
+        "h\u00e9llo",
+        "c",
+    ]
+    assert sess.run({"x": x}, {x: [["a"], ["b"]]})["x"].tolist() == [["a"], ["b"]]
+    empty = sess.run(x, {x: []})
+    assert empty.dtype == object and empty.shape == (0,)
+
+
+def test_a_fed_str_reaches_the_ops_utf8_encoded(sess):
+    x = tf.placeholder(tf.string, [None])
+    seen = []
+
+    def lengths(a):
+        seen.append(a.tolist())
+        return np.array([len(s) for s in a], np.int32)
+
+    n = tf.py_func(lengths, [x], tf.int32)
+    fed, got = sess.run([x, n], {x: ["h\u00e9llo", b"x"]})
+    assert fed.tolist() == ["h\u00e9llo", b"x"] and got.tolist() == [6, 1]
+    assert seen == [[b"h\xc3\xa9llo", b"x"]]  # what TF1's py_func got
+
+
+def test_only_strings_feed_a_string_tensor(sess):
+    x = tf.placeholder(tf.string, name="text")
+    with pytest.raises(TypeError, match="'text:0' of dtype string"):  # TF1's class
+        sess.run(x, {x: 3})
+    # TF1 hands these back unchecked when fetched (and fails when an op takes
+    # them); jgraph refuses them at once, naming the tensor and the value.
+    for value in ([1, 2], [b"a", None], bytearray(b"ab"), np.array([1], object)):
+        with pytest.raises(
+            errors.InvalidArgumentError, match=r"'text:0'.*not a string"
+        ):
+            sess.run(x, {x: value})
+    with pytest.raises(TypeError, match="Expected string, but got 3 of type 'int'"):
+        tf.constant(3, tf.string)  # TF1's message; it made three zero bytes
+
+
 def test_feed_key_not_in_graph(sess):
     tf.constant(1)
     with pytest.raises(errors.NotFoundError, match="nothere:0"):

@@ -36,7 +36,7 @@ import numpy as np
 
 from jgraph import errors
 from jgraph.graph import dtypes as _dtypes
-from jgraph.graph.graph import GraphKeys, get_default_graph
+from jgraph.graph.graph import Graph, GraphKeys, get_default_graph
 from jgraph.graph.shape import TensorShape, is_known
 from jgraph.graph.tensor import Tensor
 from jgraph.graph.traversal import ancestors
@@ -1075,35 +1075,8 @@ def _from_generator(
 ) -> HostDataset:
     """Elements from ``generator()`` (called anew for each pass), as TF1's
     ``Dataset.from_generator``; ``args`` (tensors) are evaluated and passed."""
-    types, structure = jax.tree_util.tree_flatten(
-        output_types, is_leaf=lambda t: isinstance(t, _dtypes.DType)
-    )
-    dtypes = [_dtypes.as_dtype(t) for t in types]
-    if output_shapes is None:
-        shapes = [TensorShape(None)] * len(dtypes)
-    else:
-        shapes = [
-            TensorShape(s)
-            for s in jax.tree_util.tree_flatten(
-                output_shapes,
-                is_leaf=lambda s: (
-                    isinstance(s, TensorShape | list | tuple)
-                    and all(d is None or isinstance(d, int) for d in s)
-                ),
-            )[0]
-        ]
-    graph = get_default_graph()
-    specs = tuple(
-        (
-            dtype,
-            None
-            if shape.ndims is None
-            else tuple(
-                d if d is not None else fresh_dim(graph) for d in shape.as_list()
-            ),
-        )
-        for dtype, shape in zip(dtypes, shapes, strict=True)
-    )
+    dtypes, shapes, structure = _flat_structure(output_types, output_shapes)
+    specs = _element_specs(dtypes, shapes, get_default_graph())
     arg_tensors = tuple(convert_to_tensor(a) for a in (args or ()))
 
     def source(ctx: HostContext, feeds: dict) -> ElementStream:
@@ -1141,6 +1114,57 @@ def _from_generator(
         return make
 
     return HostDataset(source, arg_tensors, structure, (), specs)
+
+
+def _flat_structure(
+    output_types: Any, output_shapes: Any
+) -> tuple[tuple[_dtypes.DType, ...], tuple[TensorShape, ...], Any]:
+    """An element structure given as TF1 gives it (nests of ``output_types`` and
+    ``output_shapes``; no shapes: unknown) as flat dtypes and shapes, and the
+    tree structure of the nest."""
+    types, structure = jax.tree_util.tree_flatten(
+        output_types, is_leaf=lambda t: isinstance(t, _dtypes.DType)
+    )
+    dtypes = tuple(_dtypes.as_dtype(t) for t in types)
+    if output_shapes is None:
+        return dtypes, (TensorShape(None),) * len(dtypes), structure
+    shapes = jax.tree_util.tree_flatten(
+        output_shapes,
+        # A shape is a TensorShape (perhaps of unknown rank) or a sequence of
+        # dims; a nest of shapes holds sequences.
+        is_leaf=lambda s: (
+            isinstance(s, TensorShape)
+            or (
+                isinstance(s, list | tuple)
+                and not any(isinstance(d, TensorShape | list | tuple) for d in s)
+            )
+        ),
+    )[0]
+    if len(shapes) != len(dtypes):
+        raise ValueError(
+            f"output_shapes has {len(shapes)} components, output_types {len(dtypes)}."
+        )
+    shapes = tuple(s if isinstance(s, TensorShape) else TensorShape(s) for s in shapes)
+    return dtypes, shapes, structure
+
+
+def _element_specs(
+    dtypes: Sequence[_dtypes.DType], shapes: Sequence[TensorShape], graph: Graph
+) -> tuple[tuple[_dtypes.DType, tuple | None], ...]:
+    """The ``element_specs`` of an op making elements of these dtypes and shapes:
+    a fresh symbolic dim for each unknown dim (an unknown rank: ``None``), so the
+    graph knows no two of them equal."""
+    return tuple(
+        (
+            dtype,
+            None
+            if shape.ndims is None
+            else tuple(
+                d if d is not None else fresh_dim(graph) for d in shape.as_list()
+            ),
+        )
+        for dtype, shape in zip(dtypes, shapes, strict=True)
+    )
 
 
 class TextLineDataset(HostDataset):
@@ -1367,28 +1391,9 @@ class SwitchingIterator:
         output_shapes: Any = None,
         handle: Tensor | None = None,
     ) -> None:
-        types, structure = jax.tree_util.tree_flatten(
-            output_types, is_leaf=lambda t: isinstance(t, _dtypes.DType)
+        self._types, self._shapes, self._structure = _flat_structure(
+            output_types, output_shapes
         )
-        self._types = tuple(_dtypes.as_dtype(t) for t in types)
-        self._structure = structure
-        if output_shapes is None:
-            shapes = [TensorShape(None)] * len(types)
-        else:
-            shapes = jax.tree_util.tree_flatten(
-                output_shapes,
-                is_leaf=lambda s: (
-                    isinstance(s, TensorShape | list | tuple)
-                    and not any(isinstance(d, TensorShape | list | tuple) for d in s)
-                ),
-            )[0]
-            shapes = [TensorShape(s) for s in shapes]
-            if len(shapes) != len(types):
-                raise ValueError(
-                    f"output_shapes has {len(shapes)} components, output_types"
-                    f" {len(types)}."
-                )
-        self._shapes = tuple(shapes)
         self._handle = handle
         self._graph = get_default_graph()
 
@@ -1471,17 +1476,7 @@ class SwitchingIterator:
     def get_next(self, name: str | None = None) -> Any:
         """The next element of the iterator this one stands for."""
         graph = self._graph
-        specs = tuple(
-            (
-                dtype,
-                None
-                if shape.ndims is None
-                else tuple(
-                    d if d is not None else fresh_dim(graph) for d in shape.as_list()
-                ),
-            )
-            for dtype, shape in zip(self._types, self._shapes, strict=True)
-        )
+        specs = _element_specs(self._types, self._shapes, graph)
         outputs = add_op(
             REGISTRY["IteratorGetNextSwitch"],
             [[] if self._handle is None else [self._handle]],

@@ -38,7 +38,6 @@ import dataclasses
 import hashlib
 import itertools
 import sys
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -65,9 +64,9 @@ from jgraph.runtime.tasks import (
     ClusterLayout,
     collective_error,
     describe_run,
-    finished_tasks,
     is_runtime_failure,
     started_cluster,
+    wait_for_task,
 )
 
 # The graph collection naming the jobs whose variables are replicated on the workers
@@ -566,43 +565,38 @@ def _wait_for(
 ) -> str:
     """What worker ``process`` posted under ``prefix`` (its role), waiting up to
     ``timeout_s`` with a progress line every few seconds."""
-    client = member.client
     name = placement.task_name(process)
     me = placement.task_name(placement.layout.process_index)
-    start = time.monotonic()
-    next_note = start + PROGRESS_S
-    while True:
-        try:
-            return client.blocking_key_value_get(prefix + str(process), 500)
-        except Exception as err:
-            if "DEADLINE_EXCEEDED" not in str(err) and "imed out" not in str(err):
-                raise collective_error(err) from err
-        if process in finished_tasks(client):
-            raise errors.UnavailableError(
-                None,
-                None,
-                f"Worker {name} finished its program before its session shared the"
-                f" chief's variables with this worker ({me}).",
-            )
-        waited = time.monotonic() - start
-        if waited > timeout_s:
-            raise errors.UnavailableError(
-                None,
-                None,
-                f"Worker {me} waited {timeout_s:g} s for {name} to create its session"
-                " (the chief initialises the variables, then every worker takes its"
-                " copy): it did not come. (The wait is ConfigProto."
-                "operation_timeout_in_ms, or max_wait_secs of WorkerSessionCreator /"
-                " MonitoredTrainingSession on a non-chief.)",
-            )
-        if time.monotonic() > next_note:
-            print(
-                f"jgraph: {me} waits for {name} to create its session"
-                f" ({waited:.0f} s of {timeout_s:g} s)",
-                file=sys.stderr,
-                flush=True,
-            )
-            next_note = time.monotonic() + PROGRESS_S
+
+    def note(waited: float) -> None:
+        print(
+            f"jgraph: {me} waits for {name} to create its session"
+            f" ({waited:.0f} s of {timeout_s:g} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    role = wait_for_task(
+        member.client,
+        prefix + str(process),
+        process,
+        timeout_s,
+        f"Worker {name} finished its program before its session shared the"
+        f" chief's variables with this worker ({me}).",
+        note,
+        PROGRESS_S,
+    )
+    if role is None:
+        raise errors.UnavailableError(
+            None,
+            None,
+            f"Worker {me} waited {timeout_s:g} s for {name} to create its session"
+            " (the chief initialises the variables, then every worker takes its"
+            " copy): it did not come. (The wait is ConfigProto."
+            "operation_timeout_in_ms, or max_wait_secs of WorkerSessionCreator /"
+            " MonitoredTrainingSession on a non-chief.)",
+        )
+    return role
 
 
 def _placement_rule(graph: Graph, config: Any, member: Member) -> Placement | None:

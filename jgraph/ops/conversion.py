@@ -322,7 +322,14 @@ def as_numpy(value: Any, dtype: Any = None) -> np.ndarray:
 
 
 def _as_bytes(value: Any) -> bytes:
-    return value.encode() if isinstance(value, str) else bytes(value)
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bytes):
+        return bytes(value)
+    # Not bytes(value): an int would make that many zero bytes.
+    raise TypeError(
+        f"Expected string, but got {value!r} of type '{type(value).__name__}'."
+    )
 
 
 def _is_text(value: Any) -> bool:

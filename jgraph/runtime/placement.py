@@ -60,8 +60,10 @@ from jgraph.compile.segments import (
 )
 from jgraph.config import DEFAULT_MAX_COMPILED_SHAPES, operation_timeout_ms
 from jgraph.graph.device_spec import DeviceSpec
+from jgraph.graph.dtypes import string
 from jgraph.graph.graph import Graph, Operation
 from jgraph.graph.tensor import Tensor
+from jgraph.ops.conversion import as_numpy
 from jgraph.ops.registry import HostContext, opdef_for
 from jgraph.runtime.devices import (
     DEVICE_HELP,
@@ -330,6 +332,7 @@ class SegmentedRun:
         self._devices = devices
         self._lifted = tuple(op.outputs[0] for op in lowered.lifted_constants)
         self._written = tuple(sorted(lowered.written_vars))
+        self._string_feeds = tuple(t for t in lowered.feeds if t.dtype is string)
         self._shapes: dict[Any, Any] = {}
         self.segments = cut(lowered, placed)
         # One device for every compiled segment and variable (a run cut only for
@@ -359,9 +362,7 @@ class SegmentedRun:
         def fixed() -> contextlib.AbstractContextManager[dict]:
             return contextlib.nullcontext(start_state)
 
-        if self._one_device:
-            run = self._run_here(fixed, feed_values, key, consts, None)
-        elif jax.process_count() == 1:
+        if jax.process_count() == 1:
             run = self._run(fixed, feed_values, key, consts, None)
         else:
             try:
@@ -398,39 +399,7 @@ class SegmentedRun:
         thread's run changed them meanwhile: TF1 races there too), and those it
         wrote as it left them; nothing is stored before the run ends.
         """
-        if self._one_device:
-            return self._run_here(held, feed_values, key, consts, host)
         return self._run(held, feed_values, key, consts, host)
-
-    def _run_here(
-        self,
-        held: Callable[[], contextlib.AbstractContextManager[dict]],
-        feed_values: tuple,
-        key: Any,
-        consts: tuple,
-        host: HostContext | None,
-    ) -> tuple[dict, tuple]:
-        """``_run`` when everything compiled sits on one device: no moves."""
-        lowered = self._lowered
-        written: dict[str, Any] = {}
-        env = dict(zip(lowered.feeds, feed_values, strict=True))
-        env.update(zip(self._lifted, consts, strict=True))
-        for segment, jitted in zip(self.segments, self._jitted, strict=True):
-            in_values = tuple(env[t] for t in segment.inputs)
-            if jitted is None:  # the host
-                _, outs = segment.pure({}, {}, _on_host(in_values), None, host)
-            else:
-                with held() as current:
-                    start_vals, cur_vals = _segment_state(segment, current, written)
-                    new, outs = jitted(start_vals, cur_vals, in_values, key)
-                written.update(new)
-            env.update(zip(segment.outputs, outs, strict=True))
-        new_rw = {n: written[n] for n in self._written if n in written}
-        outputs = tuple(
-            None if i in lowered.host_outputs else env[t]
-            for i, t in enumerate(lowered.fetches)
-        )
-        return new_rw, outputs
 
     def _run(
         self,
@@ -440,30 +409,42 @@ class SegmentedRun:
         consts: tuple,
         host: HostContext | None,
     ) -> tuple[dict, tuple]:
+        """The segments in order: ``(new_rw, outputs)`` (see ``run_with_host``)."""
         lowered = self._lowered
         written: dict[str, Any] = {}
-        # Feeds, constants and the key: every task holds its own copy.
+        # Feeds and constants: every task holds its own copy.
         shared = dict(zip(lowered.feeds, feed_values, strict=True))
+        # A fetched feed is the value as fed (TF1 keeps a fed str a str, see
+        # ``Plan.results``); the ops take fed strings as bytes, as TF1 encodes
+        # them entering the run.
+        fed = shared
+        if self._string_feeds:
+            fed = dict(shared)
+            shared.update((t, as_numpy(fed[t], string)) for t in self._string_feeds)
         shared.update(zip(self._lifted, consts, strict=True))
-        env: dict[Tensor, Any] = {}
+        env: dict[Tensor, Any] = {}  # what the segments made
         for segment, jitted in zip(self.segments, self._jitted, strict=True):
             if segment.device is HOST:
-                in_values = tuple(
-                    env[t] if t in env else shared[t] for t in segment.inputs
-                )
-                _, outs = segment.pure({}, {}, _on_host(in_values), None, host)
-                env.update(zip(segment.outputs, outs, strict=True))
-                continue
-            with held() as current:
-                start_vals, cur_vals = _segment_state(segment, current, written)
-                new, outs = self._run_compiled(
-                    segment, jitted, start_vals, cur_vals, env, shared, key
-                )
-            written.update(new)
+                in_values = _on_host(_inputs(segment, env, shared))
+                _, outs = segment.pure({}, {}, in_values, None, host)
+            else:
+                with held() as current:
+                    start_vals, cur_vals = _segment_state(segment, current, written)
+                    if self._one_device and jitted is not None:  # nothing to move
+                        in_values = _inputs(segment, env, shared)
+                        new, outs = jitted(start_vals, cur_vals, in_values, key)
+                    else:
+                        new, outs = self._run_compiled(
+                            segment, jitted, start_vals, cur_vals, env, shared, key
+                        )
+                written.update(new)
             env.update(zip(segment.outputs, outs, strict=True))
-        new_rw = self._send_home(written)
+        if self._one_device:  # nothing to move: arrays stay uncommitted
+            new_rw = {n: written[n] for n in self._written if n in written}
+        else:
+            new_rw = self._send_home(written)
         with held() as current:
-            outputs = self._fetched(env, shared, {**current, **written})
+            outputs = self._fetched(env, fed, {**current, **written})
         return new_rw, outputs
 
     def _run_compiled(
@@ -556,21 +537,20 @@ class SegmentedRun:
             (new_rw[name],) = self._move([state[name]], home)
         return new_rw
 
-    def _fetched(self, env: dict, shared: dict, state: dict) -> tuple:
+    def _fetched(self, env: dict, fed: dict, state: dict) -> tuple:
         lowered = self._lowered
         outputs: list[Any] = []
         across: dict[Device, list[int]] = {}
         for i, tensor in enumerate(lowered.fetches):
             if i in lowered.host_outputs:
                 outputs.append(None)
-            elif tensor in shared:
-                outputs.append(shared[tensor])
+            elif tensor in fed:
+                outputs.append(fed[tensor])
             else:
                 final = lowered.final_reads.get(i)  # a variable: its end-of-run value
                 value = env[tensor] if final is None else state[final]
                 outputs.append(value)
-                source = location(value)
-                if source is not None and jax.process_count() > 1:
+                if jax.process_count() > 1 and (source := location(value)) is not None:
                     across.setdefault(source, []).append(i)
         # Every task's run returns every fetch: the owner broadcasts it.
         for source, indices in across.items():
@@ -597,6 +577,12 @@ def _segment_state(segment: Segment, current: dict, written: dict) -> tuple:
         if n in written or n in current
     }
     return start_vals, cur_vals
+
+
+def _inputs(segment: Segment, env: dict, shared: dict) -> tuple:
+    """A segment's input values: made by earlier segments (``env``), else fed or
+    lifted (``shared``)."""
+    return tuple(env[t] if t in env else shared[t] for t in segment.inputs)
 
 
 def _on_host(values: tuple) -> tuple:

@@ -30,7 +30,6 @@ from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Graph, Operation
 from jgraph.graph.shape import format_shape, is_known
 from jgraph.graph.tensor import Tensor
-from jgraph.ops.conversion import as_numpy
 from jgraph.ops.registry import AutoFeed, opdef_for
 from jgraph.runtime.fetches import FetchStructure, is_hashable, to_numpy
 from jgraph.runtime.placement import Placement
@@ -61,6 +60,7 @@ class Plan:
     __slots__ = (
         "auto_feeds",
         "constants",
+        "fed_strings",
         "feed_checks",
         "host_run",
         "lowered",
@@ -86,6 +86,13 @@ class Plan:
         self.auto_feeds = auto_feeds  # in the order of their feeds, after the user's
         self.sources = frozenset(f.source for f in auto_feeds)
         self.constants = constants
+        # Fetched fed strings: the run hands back the value as fed (``_fed_strings``).
+        fed = frozenset(lowered.feeds)
+        self.fed_strings = tuple(
+            i
+            for i, t in enumerate(lowered.fetches)
+            if t in fed and t.dtype is _dtypes.string
+        )
         # A run cut around host steps, run segment by segment with the session's
         # host context (``SegmentedRun.run_with_host``); else ``None``: one call
         # under the state lock.
@@ -122,6 +129,8 @@ class Plan:
         from the session's ``variables``, host finalizers applied."""
         lowered = self.lowered
         results = [None if v is None else to_numpy(v) for v in outputs]
+        for index in self.fed_strings:  # as fed, a scalar too (TF1)
+            results[index] = outputs[index]
         for index, host_fn in lowered.host_outputs.items():
             results[index] = to_numpy(np.array(host_fn(variables)))
         for index, finalize in lowered.host_finalizers:
@@ -289,9 +298,9 @@ def checked_feed(check: FeedCheck, value: Any, steps: int = 0) -> Any:
     """
     tensor, np_dtype, dims = check
     # Fast path first: a numpy batch of the right dtype (type() is cheaper than the
-    # isinstance check against jax.Array's ABC).
+    # isinstance check against jax.Array's ABC); strings' objects are checked.
     if (type(value) is np.ndarray or isinstance(value, jax.Array)) and (
-        value.dtype == np_dtype
+        value.dtype == np_dtype and np_dtype.kind != "O"
     ):
         array = value
     else:
@@ -330,10 +339,7 @@ def _converted_feed(tensor: Tensor, value: Any) -> np.ndarray:
     """
     dtype = tensor.dtype
     if dtype is _dtypes.string:
-        try:
-            return as_numpy(value, dtype)
-        except (TypeError, ValueError) as err:
-            raise _feed_error(tensor, value, str(err)) from err
+        return _fed_strings(tensor, value)
     if _is_int(value):
         # TF1's own check, on Python ints only.
         if not (dtype.is_integer or dtype.is_floating or dtype.np.kind == "c") or (
@@ -387,6 +393,31 @@ def _converted_feed(tensor: Tensor, value: Any) -> np.ndarray:
     # Floats round as in TF1; beyond the dtype's range they become infinities,
     # with numpy's overflow warning, as in TF1.
     return array.astype(dtype.np, copy=False)
+
+
+def _fed_strings(tensor: Tensor, value: Any) -> np.ndarray:
+    """A value fed to a string tensor as TF1 keeps it, ``np.asarray(value,
+    object)`` with its str and bytes as given: a fetch of the tensor returns it
+    (TF1), the ops take it UTF-8 encoded (``SegmentedRun`` encodes it).
+
+    Raises:
+      TypeError: a Python int (TF1's own check).
+      InvalidArgumentError: anything else but str and bytes, or a ragged nest.
+    """
+    if _is_int(value):
+        raise TypeError(_feed_message(tensor, value, "an int is not a string"))
+    try:
+        array = np.asarray(value, dtype=object)
+    except ValueError as err:  # ragged nests
+        raise _feed_error(tensor, value, str(err)) from err
+    for item in array.flat:
+        if not isinstance(item, str | bytes):
+            raise _feed_error(
+                tensor,
+                value,
+                f"{_short(item)} of type {type(item).__name__} is not a string",
+            )
+    return array
 
 
 def _is_int(value: Any) -> bool:

@@ -15,7 +15,8 @@ import dataclasses
 import hashlib
 import itertools
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
@@ -239,26 +240,28 @@ def sync_tasks(description: str, details: str, timeout_ms: int) -> None:
     for process in range(jax.process_count()):
         if process == me:
             continue
-        try:
-            theirs = _wait_for_task(
-                client, f"jgraph/run/{number}/{process}", process, timeout_ms
+        task = layout.task_name(process)
+        theirs = wait_for_task(
+            client,
+            f"jgraph/run/{number}/{process}",
+            process,
+            timeout_ms / 1000,
+            f"Task {task} finished its program while this task"
+            f" ({layout.task_name(me)}) still runs Session.run calls that need it:"
+            " every task runs the same Session.run calls (SPMD, see"
+            " jgraph.distribute).",
+        )
+        if theirs is None:
+            raise errors.DeadlineExceededError(
+                None,
+                None,
+                f"Task {task} did not reach this Session.run (fetch set #{number}:"
+                f" {summary}) within {timeout_ms / 1000:g} s. In jgraph every task"
+                " runs the same program (SPMD): a task that runs other fetches, or"
+                " waits in server.join() as a TF1 parameter server, never gets"
+                " here. See jgraph.distribute. (ConfigProto.operation_timeout_in_ms"
+                " sets this wait.)",
             )
-        except errors.OpError:
-            raise
-        except Exception as err:
-            task = layout.task_name(process)
-            if "DEADLINE_EXCEEDED" in str(err) or "imed out" in str(err):
-                raise errors.DeadlineExceededError(
-                    None,
-                    None,
-                    f"Task {task} did not reach this Session.run (fetch set #{number}:"
-                    f" {summary}) within {timeout_ms / 1000:g} s. In jgraph every task"
-                    " runs the same program (SPMD): a task that runs other fetches, or"
-                    " waits in server.join() as a TF1 parameter server, never gets"
-                    " here. See jgraph.distribute. (ConfigProto.operation_timeout_in_ms"
-                    " sets this wait.)",
-                ) from err
-            raise collective_error(err) from err
         if theirs.split(" ", 1)[0] != digest:
             raise errors.FailedPreconditionError(
                 None,
@@ -283,34 +286,47 @@ def finished_tasks(client: Any) -> set[int]:
     }
 
 
-def _wait_for_task(client: Any, key: str, process: int, timeout_ms: int) -> str:
-    """``key``'s value, posted by task ``process``: waits up to ``timeout_ms`` in
-    short slices, and raises ``UnavailableError`` at once if that task finished
-    its program meanwhile (it said so as it left: ``cluster.Member.leave``)."""
-    layout = current_cluster()
-    assert layout is not None
-    slice_ms = 500
-    waited = 0
+_WAIT_SLICE_MS = 500  # how often a wait looks whether the task it waits for left
+
+
+def wait_for_task(
+    client: Any,
+    key: str,
+    process: int,
+    timeout_s: float,
+    left: str,
+    note: Callable[[float], None] | None = None,
+    note_every_s: float = 5.0,
+) -> str | None:
+    """``key``'s value in the coordination service, posted by task ``process``;
+    ``None`` after ``timeout_s`` (the caller names what did not come).
+
+    Waits in short slices, so that it sees at once when that task finished its
+    program meanwhile (it says so as it leaves: ``cluster.Member.leave``), and
+    calls ``note(seconds waited)`` every ``note_every_s`` (a progress line).
+
+    Raises:
+      UnavailableError: task ``process`` left (the message is ``left``), or the
+        coordination service failed.
+    """
+    start = time.monotonic()
+    deadline = start + timeout_s
+    next_note = start + note_every_s
     while True:
+        slice_ms = min(_WAIT_SLICE_MS, int((deadline - time.monotonic()) * 1000))
         try:
-            return client.blocking_key_value_get(
-                key, min(slice_ms, timeout_ms - waited)
-            )
+            return client.blocking_key_value_get(key, max(slice_ms, 0))
         except Exception as err:
             if "DEADLINE_EXCEEDED" not in str(err) and "imed out" not in str(err):
-                raise
-        waited += slice_ms
+                raise collective_error(err) from err
         if process in finished_tasks(client):
-            raise errors.UnavailableError(
-                None,
-                None,
-                f"Task {layout.task_name(process)} finished its program while this task"
-                f" ({layout.task_name(layout.process_index)}) still runs Session.run"
-                " calls that need it: every task runs the same Session.run calls"
-                " (SPMD, see jgraph.distribute).",
-            )
-        if waited >= timeout_ms:
-            raise TimeoutError("DEADLINE_EXCEEDED")  # named by the caller
+            raise errors.UnavailableError(None, None, left)
+        now = time.monotonic()
+        if now >= deadline:
+            return None
+        if note is not None and now >= next_note:
+            note(now - start)
+            next_note = now + note_every_s
 
 
 def describe_run(lowered: LoweredRun) -> str:

@@ -275,15 +275,10 @@ class SessionCreator:
         raise NotImplementedError(f"create_session is not implemented for {self}.")
 
 
-class ChiefSessionCreator(SessionCreator):
-    """Creates a ``Session``, restoring the latest checkpoint of
-    ``checkpoint_dir`` (or ``checkpoint_filename_with_path``) if there is one,
-    else running the scaffold's init op and ``init_fn``; then the local init op
-    and the ready checks.
-
-    Raises (from ``create_session``):
-      RuntimeError: variables are still uninitialised afterwards.
-    """
+class _ScaffoldSessionCreator(SessionCreator):
+    """What the chief's and the workers' creators share: a ``Session`` on
+    ``master``, initialised from the scaffold as the chief initialises it
+    (``_initialize``), and closed again if that fails."""
 
     def __init__(
         self,
@@ -303,35 +298,28 @@ class ChiefSessionCreator(SessionCreator):
         scaffold = self._scaffold.finalize()
         session = Session(self._master, config=self._config)
         try:
-            if not self._restore(session, scaffold.saver):
-                if scaffold.init_op is not None:
-                    session.run(scaffold.init_op, feed_dict=scaffold.init_feed_dict)
-                if scaffold.init_fn is not None:
-                    scaffold.init_fn(session)
-            if scaffold.local_init_op is not None:
-                missing = _not_ready(session, scaffold.ready_for_local_init_op)
-                if missing:
-                    raise RuntimeError(
-                        "Init operations did not make model ready for local_init."
-                        f" Init op: {_op_name(scaffold.init_op)}, init fn:"
-                        f" {scaffold.init_fn}, error: Variables not initialized:"
-                        f" {missing}"
-                    )
-                session.run(scaffold.local_init_op)
-            missing = _not_ready(session, scaffold.ready_op)
-            if missing:
-                raise RuntimeError(
-                    "Init operations did not make model ready. Init op:"
-                    f" {_op_name(scaffold.init_op)}, init fn: {scaffold.init_fn},"
-                    f" local_init_op: {_op_name(scaffold.local_init_op)}, error:"
-                    f" Variables not initialized: {missing}"
-                )
-            # Between-graph replication: the workers take the chief's state.
-            sync_session(session, is_chief=True)
+            self._initialize(session, scaffold)
         except BaseException:
             session.close()
             raise
         return session
+
+    def _initialize(self, session: Session, scaffold: Scaffold) -> None:
+        """Restores the checkpoint, or runs the init op and ``init_fn``; then the
+        local init op and the ready checks; then the workers take its state."""
+        if not self._restore(session, scaffold.saver):
+            if scaffold.init_op is not None:
+                session.run(scaffold.init_op, feed_dict=scaffold.init_feed_dict)
+            if scaffold.init_fn is not None:
+                scaffold.init_fn(session)
+        _finish_init(
+            session,
+            scaffold,
+            "Init operations",
+            f"Init op: {_op_name(scaffold.init_op)}, init fn: {scaffold.init_fn}",
+        )
+        # Between-graph replication: the workers take the chief's state.
+        sync_session(session, is_chief=True)
 
     def _restore(self, session: Session, saver: Saver) -> bool:
         if self._checkpoint_filename_with_path:
@@ -348,7 +336,18 @@ class ChiefSessionCreator(SessionCreator):
         return True
 
 
-class WorkerSessionCreator(SessionCreator):
+class ChiefSessionCreator(_ScaffoldSessionCreator):
+    """Creates a ``Session``, restoring the latest checkpoint of
+    ``checkpoint_dir`` (or ``checkpoint_filename_with_path``) if there is one,
+    else running the scaffold's init op and ``init_fn``; then the local init op
+    and the ready checks.
+
+    Raises (from ``create_session``):
+      RuntimeError: variables are still uninitialised afterwards.
+    """
+
+
+class WorkerSessionCreator(_ScaffoldSessionCreator):
     """Creates a ``Session`` for a non-chief worker: waits for the chief to
     initialise (or restore) the model, then runs the local init op.
 
@@ -374,42 +373,46 @@ class WorkerSessionCreator(SessionCreator):
         max_wait_secs: float = 30 * 60,
         checkpoint_dir: str | None = None,
     ) -> None:
-        self._scaffold = scaffold or Scaffold()
-        self._master = master
-        self._config = config
+        super().__init__(scaffold, master, config, checkpoint_dir)
         self._max_wait_secs = max_wait_secs
-        self._checkpoint_dir = checkpoint_dir
 
-    def create_session(self) -> Session:
-        scaffold = self._scaffold.finalize()
-        session = Session(self._master, config=self._config)
-        if replica_placement(session) is None:
-            session.close()
-            return ChiefSessionCreator(
-                self._scaffold, self._master, self._config, self._checkpoint_dir
-            ).create_session()
-        try:
-            sync_session(session, is_chief=False, wait_s=self._max_wait_secs)
-            missing = _not_ready(session, scaffold.ready_for_local_init_op)
-            if missing:
-                raise RuntimeError(
-                    "The chief's session did not initialise the model for this worker"
-                    f" (variables not initialized: {missing}). A non-chief worker"
-                    " initialises nothing itself: in one process use"
-                    " ChiefSessionCreator (or is_chief=True)."
-                )
-            if scaffold.local_init_op is not None:
-                session.run(scaffold.local_init_op)
-            missing = _not_ready(session, scaffold.ready_op)
-            if missing:
-                raise RuntimeError(
-                    f"Model not ready after the local init op: {missing}"
-                    " are not initialized."
-                )
-        except BaseException:
-            session.close()
-            raise
-        return session
+    def _initialize(self, session: Session, scaffold: Scaffold) -> None:
+        if replica_placement(session) is None:  # no chief to wait for
+            super()._initialize(session, scaffold)
+            return
+        sync_session(session, is_chief=False, wait_s=self._max_wait_secs)
+        _finish_init(
+            session,
+            scaffold,
+            "The chief's session",
+            "A non-chief worker initialises nothing itself (in one process use"
+            " ChiefSessionCreator, or is_chief=True)",
+        )
+
+
+def _finish_init(session: Session, scaffold: Scaffold, what: str, how: str) -> None:
+    """The end of a session's init, as TF1's ``SessionManager``: the local init
+    op, once the model is ready for it, then the ready check.
+
+    Raises:
+      RuntimeError: ``what`` (with ``how``) did not make the model ready; the
+        message names the uninitialised variables.
+    """
+    if scaffold.local_init_op is not None:
+        missing = _not_ready(session, scaffold.ready_for_local_init_op)
+        if missing:
+            raise RuntimeError(
+                f"{what} did not make model ready for local_init. {how}, error:"
+                f" Variables not initialized: {missing}"
+            )
+        session.run(scaffold.local_init_op)
+    missing = _not_ready(session, scaffold.ready_op)
+    if missing:
+        raise RuntimeError(
+            f"{what} did not make model ready. {how}, local_init_op:"
+            f" {_op_name(scaffold.local_init_op)}, error: Variables not initialized:"
+            f" {missing}"
+        )
 
 
 def _not_ready(session: Session, ready_op: Any) -> str:
