@@ -5,9 +5,7 @@ convolution near the speed of a plain matrix product, but several gradients far
 slower (measured on a 2-core AVX2 machine, batch 128): the max-pool gradient
 (``select_and_scatter``) 15x the reshape form below, the average-pool gradient 50x,
 the filter gradient of a convolution 2-3x a patches-times-GEMM form, and a depthwise
-convolution and its filter gradient 20x to 100x a sum of shifted slices. A
-convolution of one input channel with a small window also runs 2.5x faster forward
-as that sum of slices than as XLA's convolution.
+convolution and its filter gradient 20x to 100x a sum of shifted slices.
 ``conv_ops`` picks these formulations on the CPU only (:func:`on_cpu`); elsewhere
 the ops keep XLA's own lowering, which cuDNN/TPU kernels make fast.
 
@@ -382,13 +380,6 @@ def window_sum_grad(
 # ran 2x faster than building all patches at once).
 _PATCH_BYTES = 1 << 20
 
-# The most window positions for which a one-input-channel convolution runs as a sum
-# of shifted slices. Measured (128x28x28x1 -> 32, XLA:CPU, interleaved, CPU time):
-# 3x3, 2.1 ms against XLA's 5.4 ms; 5x5, 9.5 against 9.0 ms. With more input
-# channels each slice needs a matrix product and the sum ran 1.3x (3 channels) to
-# 10x slower than XLA's convolution.
-_SLICES_MAX_POSITIONS = 9
-
 
 def _dimension_numbers(rank: int) -> tuple[str, str, str]:
     spatial = "DHW"[3 - (rank - 2) :]
@@ -437,9 +428,8 @@ def conv_input_grad_xla(
 def conv(
     x: Any, w: Any, strides: Sequence[int], pads: Pairs, dilations: Sequence[int]
 ) -> Any:
-    """The convolution with a filter gradient that XLA:CPU runs fast
-    (:func:`conv_filter_grad`); XLA's forward, or a sum of slices for one input
-    channel (:func:`_conv_forward`)."""
+    """The convolution (XLA's forward) with a filter gradient that XLA:CPU runs
+    fast (:func:`conv_filter_grad`)."""
     if not _is_float(x):
         return conv_xla(x, w, strides, pads, dilations)
     return _conv(x, w, tuple(strides), tuple(pads), tuple(dilations))
@@ -447,27 +437,11 @@ def conv(
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
 def _conv(x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple) -> Any:
-    return _conv_forward(x, w, strides, pads, dilations)
+    return conv_xla(x, w, strides, pads, dilations)
 
 
 def _conv_fwd(x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple) -> tuple:
-    return _conv_forward(x, w, strides, pads, dilations), (x, w)
-
-
-def _conv_forward(x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple) -> Any:
-    """The forward convolution: with one input channel and a small window, the
-    depthwise sum of slices (the same convolution: channel multiplier = ``out``),
-    else XLA's."""
-    *window, c_in, _ = w.shape
-    # Half-precision sums of slices would round every term; XLA's convolution
-    # accumulates in float32.
-    if (
-        c_in == 1
-        and math.prod(window) <= _SLICES_MAX_POSITIONS
-        and jnp.finfo(x.dtype).bits >= 32
-    ):
-        return _depthwise_forward(x, w, strides, pads, dilations)
-    return conv_xla(x, w, strides, pads, dilations)
+    return conv_xla(x, w, strides, pads, dilations), (x, w)
 
 
 def _conv_bwd(
@@ -672,14 +646,6 @@ def _at(pos: tuple[int, ...]) -> tuple[int, ...]:
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
 def _depthwise(x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple) -> Any:
-    return _depthwise_forward(x, w, strides, pads, dilations)
-
-
-def _depthwise_forward(
-    x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple
-) -> Any:
-    """The depthwise convolution as one fused sum over window positions of a
-    strided slice times that position's filter."""
     *window, c_in, multiplier = w.shape
     _, at = _depthwise_windows(x, window, strides, pads, dilations)
     total = None
@@ -693,7 +659,7 @@ def _depthwise_forward(
 def _depthwise_fwd(
     x: Any, w: Any, strides: tuple, pads: Pairs, dilations: tuple
 ) -> tuple:
-    return _depthwise_forward(x, w, strides, pads, dilations), (x, w)
+    return _depthwise(x, w, strides, pads, dilations), (x, w)
 
 
 def _depthwise_bwd(

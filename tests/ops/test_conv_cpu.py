@@ -231,48 +231,6 @@ def test_conv_second_order_gradient_equals_xla():
     _close(jax.jit(jax.grad(grad_norm(cpu.conv)))(x), expected, 1e3)
 
 
-ONE_CHANNEL_CASES = [
-    # One input channel, window of at most 9 positions: the forward is the sum of
-    # slices. Odd sizes, batch 1, 1 to 130 output channels, strides, dilations,
-    # explicit pads, 1-D and 3-D.
-    ((1, 7, 5, 1), (3, 3, 1, 1), (1, 1), "SAME", (1, 1)),
-    ((3, 9, 8, 1), (3, 3, 1, 130), (1, 1), "VALID", (1, 1)),
-    ((2, 11, 9, 1), (3, 3, 1, 32), (2, 2), "SAME", (1, 1)),
-    ((2, 9, 9, 1), (3, 3, 1, 5), (1, 1), "SAME", (2, 2)),
-    ((2, 6, 7, 1), (3, 2, 1, 4), (1, 2), ((2, 0), (1, 1)), (1, 1)),
-    ((3, 13, 1), (9, 1, 6), (1,), "SAME", (1,)),
-    ((2, 4, 5, 6, 1), (2, 2, 2, 1, 3), (1, 1, 1), "VALID", (1, 1, 1)),
-]
-
-
-@pytest.mark.parametrize(
-    "x_shape, w_shape, strides, padding, dilations", ONE_CHANNEL_CASES
-)
-def test_one_input_channel_conv_is_slices_and_equals_xla(
-    x_shape, w_shape, strides, padding, dilations
-):
-    pads = _pads(x_shape[1:-1], w_shape[:-2], strides, padding, dilations)
-    x, w = _normal(x_shape), _normal(w_shape)
-
-    def fast(x, w):
-        return cpu.conv(x, w, strides, pads, dilations)
-
-    _check(fast, lambda x, w: cpu.conv_xla(x, w, strides, pads, dilations), x, w)
-    assert "stablehlo.convolution" not in _lowered(fast, x, w, platform="cpu")
-
-
-@pytest.mark.parametrize("w_shape", [(5, 5, 1, 4), (3, 3, 2, 4)])
-def test_larger_windows_and_more_channels_keep_xla_forward(w_shape):
-    # A 5x5 window of one channel, or 3x3 of two, measured no faster as slices.
-    x, w = _normal((2, 8, 8, w_shape[2])), _normal(w_shape)
-    pads = _pads((8, 8), w_shape[:2], (1, 1), "SAME")
-
-    def fast(x, w):
-        return cpu.conv(x, w, (1, 1), pads, (1, 1))
-
-    assert "stablehlo.convolution" in _lowered(fast, x, w, platform="cpu")
-
-
 DEPTHWISE_CASES = [
     ((2, 5, 5, 3), (3, 3, 3, 2), (1, 1), "SAME", (1, 1)),
     ((2, 7, 6, 4), (3, 3, 4, 1), (2, 2), "SAME", (1, 1)),
