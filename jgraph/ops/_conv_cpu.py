@@ -198,20 +198,33 @@ def max_pool_grad(
     x: Any, y: Any, dy: Any, ksize: Sequence[int], strides: Sequence[int], pads: Pairs
 ) -> Any:
     """TF1's ``MaxPoolGrad``: each window's ``dy`` goes to the first element (in
-    row-major window order) equal to the window's maximum ``y``.
+    row-major window order) equal to the window's maximum.
 
-    Padding is filled with NaN, which equals nothing, so it never takes the
-    gradient (TF1 never picks a padded position either).
+    The maximum is taken again here from ``x``, not read from ``y``: XLA may fuse
+    ``x``'s producer (a sum of products) into the forward pool and into this
+    gradient separately and round it differently in each, and a window none of
+    whose ``x`` then equals ``y`` would drop its gradient (seen: a one-channel
+    convolution as a sum of slices changed a slim convnet's training). ``y``
+    only marks the windows holding a NaN, which take no gradient, as before.
+    Padding is filled with NaN, which equals nothing and ``fmax`` skips, so it
+    never takes the gradient (TF1 never picks a padded position either).
     """
     nan = np.array(np.nan, x.dtype)
     positions = _window_positions(ksize)
+
+    def window_max(values: list[Any]) -> Any:
+        return jnp.where(jnp.isnan(y), y, functools.reduce(jnp.fmax, values))
+
     if _disjoint(ksize, strides):
         view = _window_view(x, ksize, strides, pads, nan)
+        ats = [
+            view[tuple(i for p in pos for i in (slice(None), p))] for pos in positions
+        ]
+        top = window_max(ats)
         found = None
         parts: dict[tuple[int, ...], Any] = {}
-        for pos in positions:
-            at = view[tuple(i for p in pos for i in (slice(None), p))]
-            hit = at == y if found is None else (at == y) & ~found
+        for pos, at in zip(positions, ats, strict=True):
+            hit = at == top if found is None else (at == top) & ~found
             found = hit if found is None else found | hit
             parts[pos] = jnp.where(hit, dy, jnp.zeros_like(dy))
         grad = _assemble(parts, ksize, dy.ndim)
@@ -219,9 +232,10 @@ def max_pool_grad(
     # Overlapping windows: the index of each window's first maximum, then every
     # window position scatters its share with an interior-padded ``pad``.
     padded, slices = _strided_windows(x, ksize, strides, pads, nan)
+    top = window_max([slices(pos) for pos in positions])
     first = jnp.full(y.shape, len(positions), jnp.int32)
     for index in reversed(range(len(positions))):
-        first = jnp.where(slices(positions[index]) == y, index, first)
+        first = jnp.where(slices(positions[index]) == top, index, first)
     zero = jnp.zeros_like(dy)
     terms = {
         pos: jnp.where(first == index, dy, zero) for index, pos in enumerate(positions)

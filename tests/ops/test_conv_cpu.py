@@ -84,6 +84,29 @@ POOL_CASES = [
 ]
 
 
+@pytest.mark.parametrize("window, stride", [(2, 2), (3, 1)])
+def test_max_pool_gradient_does_not_need_y_to_equal_x_bitwise(window, stride):
+    """XLA may round ``x``'s producer differently in the forward pool and in the
+    gradient (each fuses it): a ``y`` one ulp off every maximum must still send
+    each window's gradient to its first maximum; a NaN window takes none."""
+    x = _ties((1, 6, 6, 1))
+    full_window, full_stride = (1, window, window, 1), (1, stride, stride, 1)
+    pads = _pads(x.shape, full_window, full_stride, "VALID")
+    y = cpu.max_pool_xla(x, full_window, full_stride, pads)
+    dy = jnp.arange(1, y.size + 1, dtype=jnp.float32).reshape(y.shape)
+    exact = cpu.max_pool_grad(x, y, dy, full_window, full_stride, pads)
+    off = jnp.nextafter(y, jnp.full_like(y, jnp.inf))
+    np.testing.assert_array_equal(
+        cpu.max_pool_grad(x, off, dy, full_window, full_stride, pads), exact
+    )
+    assert float(exact.sum()) == float(dy.sum())  # every window's share landed
+    with_nan = x.at[0, 0, 0, 0].set(jnp.nan)
+    y_nan = cpu.max_pool_xla(with_nan, full_window, full_stride, pads)
+    grad = cpu.max_pool_grad(with_nan, y_nan, dy, full_window, full_stride, pads)
+    # Only the first window holds the NaN: every other window's share landed.
+    assert float(grad.sum()) == float(dy.sum() - dy[0, 0, 0, 0])
+
+
 @pytest.mark.parametrize("padding", ["SAME", "VALID"])
 @pytest.mark.parametrize("shape, window, strides", POOL_CASES)
 def test_max_pool_and_gradient_equal_xla(shape, window, strides, padding):
