@@ -6,19 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_data import _drain  # the one reader of a dataset until its end
 
 import jgraph as tf
 from jgraph import errors
 from jgraph.data import Dataset
-
-
-def _drain(sess, element):
-    values = []
-    while True:
-        try:
-            values.append(sess.run(element))
-        except errors.OutOfRangeError:
-            return values
 
 
 def test_from_generator_with_padded_batch():
