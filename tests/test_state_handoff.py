@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 import jgraph as tf
-from jgraph.runtime import executables, state
-from jgraph.runtime.plan import Plan
+from jgraph.runtime import executables, session as session_module, state
 
 # -- threads -------------------------------------------------------------------------
 
@@ -172,8 +171,8 @@ def test_an_exception_after_the_store_keeps_the_new_state(monkeypatch, where):
 
     if where == "restart":
         monkeypatch.setattr(sess._host_feeds, "restart", boom)
-    else:
-        monkeypatch.setattr(Plan, "results", boom)
+    else:  # the fetched values' conversion to numpy
+        monkeypatch.setattr(session_module, "to_numpy", boom)
     with pytest.raises(RuntimeError, match="injected"):
         sess.run(inc)
     monkeypatch.undo()

@@ -132,8 +132,7 @@ class Tensor(TensorOperators):
         shape = "" if self.dims is None else f", shape={self.shape}"
         return f'Tensor("{self.name}"{shape}, dtype={self._dtype.name})'
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # by identity, in C (fetch sets key the plan cache)
 
     def __bool__(self) -> bool:
         raise TypeError(

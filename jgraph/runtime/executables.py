@@ -38,7 +38,12 @@ from jgraph.compile.shape_feeds import StaticFeed
 
 class Executables:
     """``fn`` jitted with ``donate_argnums``, one jitted wrapper per shapes of the
-    arguments after the first two (the state), at most ``max_size`` of them.
+    fed values, at most ``max_size`` of them.
+
+    ``fn(ro, rw, *feeds, key, constants)`` takes tuples of fed values between the
+    state and the key; only their shapes change between calls (``State`` checks
+    every value it stores, the key's shape is fixed and a plan's constants are
+    its own).
 
     Attributes:
       evictions: executables dropped to stay within ``max_size``.
@@ -58,7 +63,7 @@ class Executables:
         self.evictions = 0
 
     def __call__(self, *args: Any) -> Any:
-        key = _shapes(args)
+        key = tuple([_shape(v) for feeds in args[2:-2] for v in feeds])
         jitted = self._cache.get(key)
         if jitted is None:
             jitted = self._compile(key, args)
@@ -102,14 +107,7 @@ def _drop_staging_caches() -> None:
     jax_util.clear_all_caches()
 
 
-def _shapes(args: tuple) -> tuple:
-    """The shapes of the arguments after the state (feeds, key, constants): the
-    state's own shapes never change (``State`` checks every value it stores). A
-    feed that sets shapes is static: its value is part of the key."""
-    shapes: list[Any] = []
-    for arg in args[2:]:
-        for value in arg if type(arg) is tuple else (arg,):
-            shapes.append(
-                value if type(value) is StaticFeed else getattr(value, "shape", None)
-            )
-    return tuple(shapes)
+def _shape(value: Any) -> Any:
+    """What keys a fed value's executable: its shape; a feed that sets shapes is
+    static, so its value is part of the key."""
+    return value if type(value) is StaticFeed else getattr(value, "shape", None)

@@ -64,6 +64,7 @@ class Plan:
         "feed_checks",
         "host_run",
         "lowered",
+        "plain",
         "rebuild",
         "sources",
         "state_call",
@@ -100,6 +101,10 @@ class Plan:
             getattr(lowered.fn, "run_with_host", None)
             if has_host_steps(lowered.run_ops)
             else None
+        )
+        # Outputs that are all device arrays: ``results`` is one numpy conversion each.
+        self.plain = not (
+            self.fed_strings or lowered.host_outputs or lowered.host_finalizers
         )
         written = lowered.written_vars
         self.state_call = StateCall(

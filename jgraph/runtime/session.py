@@ -24,6 +24,7 @@ from jgraph.graph.shape import format_shape
 from jgraph.graph.tensor import default_session
 from jgraph.runtime import compile_cache
 from jgraph.runtime.devices import list_local_devices
+from jgraph.runtime.fetches import to_numpy
 from jgraph.runtime.host_feeds import HostFeeds
 from jgraph.runtime.host_objects import HostObjects
 from jgraph.runtime.placement import Placement, advanced_key
@@ -185,7 +186,7 @@ class Session:
             return self._call_with_host(plan, feed_values)
         lowered = plan.lowered
         state = self._state
-        with state.lock:  # one run at a time takes and replaces the state
+        with state.exclusive:  # one run at a time takes and replaces the state
             if self._closed:
                 raise RuntimeError("Attempted to use a closed Session.")
             if plan.auto_feeds:
@@ -194,11 +195,14 @@ class Session:
             feed_values = self._placement.put_feeds(lowered.feeds, feed_values)
             traces = lowered.trace_count[0]
             outputs = state.call(plan.state_call, (feed_values,), (plan.constants,))
-            self._host_feeds.restart(lowered.written_vars, plan.sources)
+            if lowered.written_vars:
+                self._host_feeds.restart(lowered.written_vars, plan.sources)
             # Host values read the variables as this run left them.
             variables = dict(state.variables) if lowered.host_outputs else {}
         if lowered.trace_count[0] != traces:
             self._note_trace(plan, feed_values)
+        if plan.plain:
+            return list(map(to_numpy, outputs))
         return plan.results(outputs, variables)
 
     def _call_with_host(self, plan: Plan, feed_values: tuple) -> list[Any]:
@@ -355,7 +359,7 @@ class Session:
         )
         call = self._step_runs.state_call(plan, steps, unroll)
         state = self._state
-        with state.lock:
+        with state.exclusive:
             self._check_open()
             if plan.auto_feeds:
                 stacked_values += self._host_feeds.values(

@@ -9,15 +9,15 @@ updates are donated to it: they are replaced, never read again.
 
 The hand-off never loses the state:
 
-- ``State.lock`` is held from taking the state to storing the new one, so runs
-  from several threads are serialised there (XLA dispatch is asynchronous: the
-  lock covers the dispatch, not the computation), and :meth:`snapshot` copies a
-  consistent state while another thread trains.
+- ``State.exclusive`` (the state lock) is held from taking the state to storing
+  the new one, so runs from several threads are serialised there (XLA dispatch
+  is asynchronous: the lock covers the dispatch, not the computation), and
+  :meth:`snapshot` copies a consistent state while another thread trains.
 - Tracing and compiling (where warnings, shape errors and interrupts happen) come
   before the compiled call consumes the donated arrays, and that call is one C++
   call (``executables.py``); the new state is stored right after it returns.
-- ``SIGINT`` (Ctrl-C) arriving in the main thread meanwhile is held back and
-  delivered once the new state is stored.
+- ``SIGINT`` (Ctrl-C) arriving in the main thread meanwhile is held back by
+  ``State.exclusive`` and delivered once the new state is stored.
 - A run with host steps (``OpDef.host_step``) holds the lock (:meth:`held`) only
   while it takes the state, while each of its compiled segments runs, and while
   it stores what it wrote at the end: never while a host step waits (a dequeue
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import _signal  # pyright: ignore[reportMissingImports]  (no stub; CPython C module)
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -86,34 +87,44 @@ class State:
         self.variables: dict[str, jax.Array] = {}
         self.key: _rng.RngState = _rng.initial_state(graph.random_ops)
         self.lock = threading.RLock()
+        self.exclusive = Exclusive(self.lock)
 
     def call(self, call: StateCall, before_key: tuple, after_key: tuple) -> Any:
         """Runs ``call.fn`` on the state it needs and keeps the state it returns;
-        returns its outputs."""
-        with self.lock, interrupts_deferred():
-            variables = self.variables
-            try:
-                ro = {n: variables[n] for n in call.ro_names}
-                rw = {n: variables[n] for n in call.rw_names}
-            except KeyError as missing:
-                raise call.missing(missing.args[0]) from None
-            for name in call.optional_names:
-                if name in variables:
-                    rw[name] = variables[name]
-            for name in call.optional_ro_names:
-                if name in variables:
-                    ro[name] = variables[name]
-            for name in call.zero_names:
-                rw[name] = variables[name] if name in variables else self._zeros(name)
-            key = self.key if call.uses_rng else None
-            with jax.enable_x64(True) if call.needs_x64 else _NO_CONTEXT:
-                new_rw, outputs, next_key = call.fn(
-                    ro, rw, *before_key, key, *after_key
-                )
-                # Stored before anything else runs (still inside the context).
-                variables.update(new_rw)
-                if key is not None:
-                    self.key = next_key
+        returns its outputs. The caller is inside ``with self.exclusive``."""
+        variables = self.variables
+        try:
+            ro = {n: variables[n] for n in call.ro_names}
+            rw = {n: variables[n] for n in call.rw_names}
+        except KeyError as missing:
+            raise call.missing(missing.args[0]) from None
+        for name in call.optional_names:
+            if name in variables:
+                rw[name] = variables[name]
+        for name in call.optional_ro_names:
+            if name in variables:
+                ro[name] = variables[name]
+        for name in call.zero_names:
+            rw[name] = variables[name] if name in variables else self._zeros(name)
+        if call.needs_x64:
+            with jax.enable_x64(True):
+                return self._call_x64(call, ro, rw, before_key, after_key)
+        key = self.key if call.uses_rng else None
+        new_rw, outputs, next_key = call.fn(ro, rw, *before_key, key, *after_key)
+        variables.update(new_rw)  # stored before anything else runs
+        if key is not None:
+            self.key = next_key
+        return outputs
+
+    def _call_x64(
+        self, call: StateCall, ro: dict, rw: dict, before_key: tuple, after_key: tuple
+    ) -> Any:
+        """:meth:`call`'s call and store, inside its x64 context."""
+        key = self.key if call.uses_rng else None
+        new_rw, outputs, next_key = call.fn(ro, rw, *before_key, key, *after_key)
+        self.variables.update(new_rw)
+        if key is not None:
+            self.key = next_key
         return outputs
 
     @contextlib.contextmanager
@@ -121,7 +132,7 @@ class State:
         """The lock held and interrupts deferred for the block, which gets the
         variables (a run with host steps holds it per compiled segment, see
         ``SegmentedRun.run_with_host``)."""
-        with self.lock, interrupts_deferred():
+        with self.exclusive:
             yield self.variables
 
     def snapshot(
@@ -208,35 +219,60 @@ class State:
 
 
 _SIGINT = int(signal.SIGINT)
-_NO_CONTEXT = contextlib.nullcontext()  # re-entrant; one for every run
+_get_ident = threading.get_ident
+_main_thread = [threading.main_thread().ident]  # the thread that receives signals
+os.register_at_fork(
+    after_in_child=lambda: _main_thread.__setitem__(0, threading.main_thread().ident)
+)
 
 
-class interrupts_deferred:  # named as the function it replaced: `with interrupts_deferred():`
-    """Holds back ``SIGINT`` for the duration of the block and delivers it after.
+class Exclusive:
+    """``with state.exclusive:`` holds the state lock and holds back ``SIGINT``
+    for the block; a ``SIGINT`` that came meanwhile is delivered after, once the
+    lock is released.
 
     Only the main thread receives signals (and may set handlers); elsewhere, and
-    where the current handler was not set from Python, this does nothing. A class
-    rather than a generator context manager, and ``_signal`` (the C module behind
-    ``signal``, whose wrappers convert handlers and numbers to enums) rather than
-    ``signal``: this is entered on every run, and those cost ~10x the swap itself.
+    where the current handler was not set from Python, only the lock is taken.
+    Re-entrant, like the lock: an inner block defers nothing more (another
+    state's, inside this one, hands what it held back to this one's). One object per state: its fields belong to the
+    thread holding the lock. The handler is swapped before the lock is taken, so
+    a ``KeyboardInterrupt`` can never leave the lock held; ``_signal`` (the C
+    module behind ``signal``, whose wrappers convert handlers and numbers to
+    enums) because this is entered on every run.
     """
 
-    __slots__ = ("_pending", "_previous")
+    __slots__ = ("_depth", "_hold", "_lock", "_pending", "_previous")
+
+    def __init__(self, lock: threading.RLock) -> None:
+        self._lock = lock
+        self._depth = 0
+        self._previous: Any = None
+        self._pending: list[FrameType | None] = []
+        self._hold = self._held  # one bound method: recognised when re-entered
+
+    def _held(self, signum: int, frame: FrameType | None) -> None:
+        self._pending.append(frame)
 
     def __enter__(self) -> None:
-        self._previous = None
-        if threading.get_ident() != threading.main_thread().ident:
-            return
-        previous = _signal.getsignal(_SIGINT)
-        if previous is None:
-            return
-        pending: list[FrameType | None] = []
-        _signal.signal(_SIGINT, lambda signum, frame: pending.append(frame))
-        self._pending = pending
-        self._previous = previous
+        previous = None
+        if _get_ident() == _main_thread[0]:
+            previous = _signal.getsignal(_SIGINT)
+            if previous is None or previous is self._hold:
+                previous = None  # not a Python handler, or re-entered
+            else:
+                self._pending = []
+                _signal.signal(_SIGINT, self._hold)
+        self._lock.acquire()
+        self._depth += 1
+        if previous is not None:
+            self._previous = previous
 
     def __exit__(self, *exc_info: object) -> None:
-        previous = self._previous
+        self._depth -= 1
+        previous = None
+        if not self._depth:
+            previous, self._previous = self._previous, None
+        self._lock.release()
         if previous is None:
             return
         _signal.signal(_SIGINT, previous)
