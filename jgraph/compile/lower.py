@@ -16,7 +16,7 @@ from each op's ``OpDef`` (its effects, randomness, host behaviour).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,8 @@ class LoweredRun:
     rng_slots: tuple[int, ...] = ()
     # Positions in ``feeds`` of the feeds whose values set shapes (static in ``fn``).
     shape_feeds: tuple[int, ...] = ()
+    # XLA compiler options the run's ops declare (``OpDef.compiler_options``).
+    compiler_options: tuple[tuple[str, str], ...] = ()
 
     @property
     def first_reader(self) -> dict[str, Operation]:
@@ -90,7 +92,8 @@ def lower(
 ) -> LoweredRun:
     """Builds the pure function for running ``ops`` and returning ``fetches``.
 
-    ``jit`` compiles it: ``jit(pure_fn, donate_argnums=(1,))``; a placement (see
+    ``jit`` compiles it: ``jit(pure_fn, donate_argnums=(1,), compiler_options=...)``
+    (what the ops declare, ``OpDef.compiler_options``); a placement (see
     ``runtime/placement.py``) passes one that adds devices and shardings.
     """
     fetches = tuple(fetches)
@@ -182,7 +185,8 @@ def lower(
         next_key = None if key is None else _rng.advance(key, rng_slots)
         return new_rw, outputs, next_key
 
-    jitted = jit(pure_fn, donate_argnums=(1,))
+    options = compiler_options(device_ops)
+    jitted = jit(pure_fn, donate_argnums=(1,), compiler_options=dict(options))
     if shape_feeds:
         compiled = jitted
 
@@ -211,13 +215,47 @@ def lower(
         final_reads=final_reads,
         rng_slots=rng_slots,
         shape_feeds=shape_feeds,
+        compiler_options=options,
     )
 
 
 def random_slots(ops: Sequence[Operation]) -> tuple[int, ...]:
     """The slots (``OpDef.rng``) of the random ops among ``ops`` and in the graph
     functions they run, sorted."""
-    slots: set[int] = set()
+    return tuple(
+        sorted(
+            {
+                opdef_for(op).rng(op)[0]
+                for op in _with_functions(ops, lambda f: f.uses_rng)
+                if opdef_for(op).random
+            }
+        )
+    )
+
+
+def compiler_options(ops: Sequence[Operation]) -> tuple[tuple[str, str], ...]:
+    """The XLA compiler options the ops among ``ops`` and in the graph functions
+    they run declare (``OpDef.compiler_options``), sorted; two ops asking
+    different values of one option is an error naming both."""
+    chosen: dict[str, tuple[str, Operation]] = {}
+    for op in _with_functions(ops, lambda f: True):
+        declare = opdef_for(op).compiler_options
+        for key, value in (declare(op) if declare is not None else {}).items():
+            first = chosen.setdefault(key, (value, op))
+            if first[0] != value:
+                raise ValueError(
+                    f"Ops {first[1].name} and {op.name} ask different values of the"
+                    f" XLA option {key} ({first[0]!r}, {value!r}): one run cannot"
+                    " compile with both; run them in separate sess.run calls."
+                )
+    return tuple(sorted((key, value) for key, (value, _) in chosen.items()))
+
+
+def _with_functions(
+    ops: Sequence[Operation], descend: Callable[[Any], bool]
+) -> Iterator[Operation]:
+    """``ops`` and the ops of the graph functions they run (of those ``descend``
+    accepts), each once."""
     pending = list(ops)
     seen: set[Operation] = set()
     while pending:
@@ -225,14 +263,11 @@ def random_slots(ops: Sequence[Operation]) -> tuple[int, ...]:
         if op in seen:
             continue
         seen.add(op)
-        opdef = opdef_for(op)
-        if opdef.random:
-            slots.add(opdef.rng(op)[0])
-        for function in opdef.functions(op):
-            if function.uses_rng:
+        yield op
+        for function in opdef_for(op).functions(op):
+            if descend(function):
                 fed = (*function.args, *function.captured)
                 pending.extend(prune(function.outputs, [], fed))
-    return tuple(sorted(slots))
 
 
 def _runs_on_device(op: Operation, host_run: bool) -> bool:

@@ -63,7 +63,7 @@ TF1 difference -- what TF1 programs did, and what to write instead:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jax
@@ -175,17 +175,25 @@ class DataParallel(Placement):
         return lowered
 
     def jit(
-        self, fn: Callable[..., Any], donate_argnums: Sequence[int]
+        self,
+        fn: Callable[..., Any],
+        donate_argnums: Sequence[int],
+        compiler_options: Mapping[str, str] | None = None,
     ) -> Callable[..., Any]:
-        """``fn`` jitted over the mesh; every output replicated (fetches are global).
+        """``fn`` jitted over the mesh (with XLA ``compiler_options``); every output
+        replicated (fetches are global).
 
         Over several tasks the program first compares every task's run descriptor
         (see :func:`checked_step`) and runs the step only when they agree.
         """
         several_tasks = jax.process_count() > 1
+        options = dict(compiler_options) if compiler_options else None
         if not several_tasks:
             jitted = jax.jit(
-                fn, donate_argnums=tuple(donate_argnums), out_shardings=self.replicated
+                fn,
+                donate_argnums=tuple(donate_argnums),
+                out_shardings=self.replicated,
+                compiler_options=options,
             )
 
             def call(*args: Any) -> Any:
@@ -194,7 +202,9 @@ class DataParallel(Placement):
             return call
         # Not donated: a refused step must leave the state as it was.
         checked = jax.jit(
-            checked_step(fn, self.replicated), out_shardings=self.replicated
+            checked_step(fn, self.replicated),
+            out_shardings=self.replicated,
+            compiler_options=options,
         )
         naming = self._naming  # filled by lower() once the run is lowered
         runs = iter(range(1, 1 << 30))

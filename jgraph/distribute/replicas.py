@@ -284,7 +284,7 @@ def _writes(op: Operation) -> bool:
     return effects is not None and bool(effects.writes)
 
 
-def _unjitted(fn: Callable[..., Any], donate_argnums: Sequence[int]) -> Any:
+def _unjitted(fn: Callable[..., Any], donate_argnums: Sequence[int], **_: Any) -> Any:
     del donate_argnums
     return fn
 

@@ -10,15 +10,14 @@ convolution and its filter gradient 20x to 100x a sum of shifted slices.
 the ops keep XLA's own lowering, which cuDNN/TPU kernels make fast.
 
 XLA:CPU (jaxlib 0.10) runs a convolution and its input gradient as a YNNPACK fusion
-on one thread. Two alternatives measured no better on the tutorial CNN's 3x3 layers
-(CPU time, batch 128) and are not used: Winograd F(2x2,3x3) and F(4x4,3x3) written
-in ``jnp`` (input transform, batched ``dot_general`` over the tile positions,
-output transform) took 0.97-2.0x XLA's time on the 32- and 64-channel layers and
-3x on the one-channel layer, its transforms memory-bound; XLA's Eigen convolution
-(YNNPACK's convolution fusion left out by a compiler option, which acts on a
-whole executable) is multi-threaded and 20-30% cheaper on 7x7x64->128, but
-2.6x dearer on one input channel and 17% on a 5x5 input gradient, and the whole
-tutorial step cost the same CPU time.
+on one thread by default; a run holding a convolution op is compiled with
+:data:`COMPILER_OPTIONS`, which leave convolutions to Eigen, on every core (about
+half the wall-clock time on 2 cores, the same CPU time), and the filter gradient
+then takes XLA's form where that is faster (:func:`filter_grad`). Winograd
+F(2x2,3x3) and F(4x4,3x3) written in ``jnp`` measured no better on the tutorial
+CNN's 3x3 layers (0.97-2.0x XLA's CPU time, 3x on one input channel), and a
+one-channel convolution as a sum of slices is fused by XLA into each of its
+consumers and computed again in each (the tutorial step ran no faster).
 
 Every function here equals its XLA lowering to float rounding; the gradients are
 TF1's: a max-pool gradient goes to the *first* maximum of each window in row-major
@@ -53,6 +52,32 @@ def enabled() -> bool:
     """Whether the CPU formulations are in use (``JGRAPH_CPU_KERNELS`` is not
     ``xla``)."""
     return os.environ.get(_ENV, "fast").lower() != "xla"
+
+
+# XLA:CPU compiler options for an executable that runs convolutions: YNNPACK's
+# library fusions for dots only, so convolutions run as Eigen's, on every core
+# (YNNPACK's run on one thread). Measured on 2 cores (wall ms, same process,
+# interleaved): 128x14x14x32->64 3x3 forward 10.6 -> 5.4, input gradient 10.3 ->
+# 5.8, filter gradient 14.1 -> 8.3; 128x7x7x64->128 10.3 -> 4.5, 10.3 -> 5.3,
+# 10.0 -> 5.7; a one-channel 28x28 layer is slower (1.1 -> 2.8 forward). The
+# options act on a whole executable, so an op declares them
+# (``OpDef.compiler_options``) and every run holding one is compiled with them.
+COMPILER_OPTIONS: dict[str, str] = {
+    "xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT"
+}
+
+# The fewest input channels for which XLA's filter gradient (Eigen, every core)
+# beats patches times dy (one thread): 128x28x28x1->32 3x3, patches 1.6 ms
+# against 2.0; 32 channels and up, XLA's 0.6-0.75x the patches' time (2-D and
+# 1-D; 3-D keeps patches: 2.7x faster).
+_EIGEN_FILTER_GRAD_MIN_CHANNELS = 8
+
+
+def compiler_options(op: Any) -> dict[str, str]:
+    """The XLA compiler options a run holding a convolution op is compiled with
+    (none where ``JGRAPH_CPU_KERNELS=xla`` keeps XLA's own lowering)."""
+    del op
+    return dict(COMPILER_OPTIONS) if enabled() else {}
 
 
 def on_cpu(fast: Callable[..., Any], default: Callable[..., Any], *args: Any) -> Any:
@@ -463,7 +488,7 @@ def _conv_bwd(
 ) -> tuple:
     x, w = res
     dx = conv_input_grad(w, dy, x.shape, strides, pads, dilations)
-    dw = conv_filter_grad(x, dy, w.shape, strides, pads, dilations)
+    dw = filter_grad(x, dy, w.shape, strides, pads, dilations)
     return dx, dw
 
 
@@ -506,7 +531,7 @@ def _conv_input_grad_bwd(
 ) -> tuple:
     # <conv^T(dy), ct> = <dy, conv(ct)>: the cotangent ct plays the input.
     w, dy = res
-    dw = conv_filter_grad(ct, dy, w.shape, strides, pads, dilations)
+    dw = filter_grad(ct, dy, w.shape, strides, pads, dilations)
     ddy = conv(ct, w, strides, pads, dilations)
     return dw, ddy
 
@@ -530,6 +555,23 @@ def conv_filter_grad_xla(
         return conv_xla(x, w, strides, pads, dilations)
 
     return jax.linear_transpose(forward, spec)(dy)[0]
+
+
+def filter_grad(
+    x: Any,
+    dy: Any,
+    w_shape: Sequence[int],
+    strides: Sequence[int],
+    pads: Pairs,
+    dilations: Sequence[int],
+) -> Any:
+    """The filter gradient in the form that runs fastest on XLA:CPU with
+    :data:`COMPILER_OPTIONS`: XLA's own (Eigen's multi-threaded convolution) for
+    1-D and 2-D convolutions of :data:`_EIGEN_FILTER_GRAD_MIN_CHANNELS` input
+    channels or more, else patches times ``dy`` (:func:`conv_filter_grad`)."""
+    if x.ndim <= 4 and x.shape[-1] >= _EIGEN_FILTER_GRAD_MIN_CHANNELS:
+        return conv_filter_grad_xla(x, dy, w_shape, strides, pads, dilations)
+    return conv_filter_grad(x, dy, w_shape, strides, pads, dilations)
 
 
 def conv_filter_grad(
@@ -682,7 +724,7 @@ def _depthwise_bwd(
     x, w = res
     *window, c_in, multiplier = w.shape
     dy = dy.reshape(*dy.shape[:-1], c_in, multiplier)
-    padded, at = _depthwise_windows(x, window, strides, pads, dilations)
+    padded, _ = _depthwise_windows(x, window, strides, pads, dilations)
     positions = _window_positions(window)
     terms = {_at(pos): jnp.sum(dy * w[pos], axis=-1) for pos in positions}
     dx = _scatter_windows(
@@ -693,10 +735,16 @@ def _depthwise_bwd(
         ((0, 0), *pads, (0, 0)),
         (1, *dilations, 1),
     )
-    batch_axes = tuple(range(x.ndim - 1))
-    dw = jnp.stack(
-        [jnp.sum(at(_at(pos))[..., None] * dy, axis=batch_axes) for pos in positions]
-    ).reshape(w.shape)
+    # The filter gradient as XLA derives it for its grouped convolution: with
+    # Eigen's convolutions (COMPILER_OPTIONS) 2.2x faster than the sum over window
+    # positions of slices times dy (64x28x28x64, 3x3: 28 ms against 62).
+    spec = jax.ShapeDtypeStruct(w.shape, w.dtype)
+    flat_dy = dy.reshape(*dy.shape[:-2], c_in * multiplier)
+
+    def forward(w: Any) -> Any:
+        return depthwise_xla(x, w, strides, pads, dilations)
+
+    dw = jax.linear_transpose(forward, spec)(flat_dy)[0]
     return dx, dw
 
 

@@ -260,7 +260,7 @@ def _grouped_conv(
     )
 
 
-@op("Conv2D")
+@op("Conv2D", compiler_options=_conv_cpu.compiler_options)
 def _conv2d_impl(
     input: Any,
     filter: Any,
@@ -273,7 +273,7 @@ def _conv2d_impl(
     return _grouped_conv(input, filter, strides, padding, data_format, dilations)
 
 
-@op("Conv3D", dtypes=_CONV_DTYPES)
+@op("Conv3D", dtypes=_CONV_DTYPES, compiler_options=_conv_cpu.compiler_options)
 def _conv3d_impl(
     input: Any,
     filter: Any,
@@ -611,6 +611,7 @@ def _backprop_input_op(op_type: str) -> Any:
         static_inputs=("input_sizes",),
         dtypes=_CONV_DTYPES,
         shape_fn=_backprop_input_spec,
+        compiler_options=_conv_cpu.compiler_options,
     )
 
 
@@ -912,7 +913,11 @@ def _conv_transpose(
         )
 
 
-@op("DepthwiseConv2dNative", dtypes=_CONV_DTYPES)
+@op(
+    "DepthwiseConv2dNative",
+    dtypes=_CONV_DTYPES,
+    compiler_options=_conv_cpu.compiler_options,
+)
 def _depthwise_conv2d_native_impl(
     input: Any,
     filter: Any,

@@ -224,6 +224,7 @@ class OpDef:
     jvp: JvpRule | None = None
     fold: Fold = Fold.NEVER
     fold_value: Callable[..., Any] | None = None
+    compiler_options: Callable[[Operation], Mapping[str, str]] | None = None
 
     @property
     def stateful(self) -> bool:
@@ -392,6 +393,7 @@ def op(
     jvp: JvpRule | None = None,
     fold: Fold | None = None,
     fold_value: Callable[..., Any] | None = None,
+    compiler_options: Callable[[Operation], Mapping[str, str]] | None = None,
 ) -> Callable[[ImplT], ImplT]:
     """Registers ``impl`` under ``op_type``; returns ``impl`` unchanged.
 
@@ -463,6 +465,10 @@ def op(
         values when it is pure and has no ``shape_fn``.
       fold_value: the impl's numpy twin for constant folding (same arguments), for
         ops whose value can be given without materialising it (a broadcast view).
+      compiler_options: ``op -> {option: value}``: XLA compiler options a run
+        holding the op is compiled with (they act on the whole executable: the
+        convolutions' multi-threaded XLA:CPU kernels); two ops of one run must
+        not ask different values of one option.
     """
     if op_type in REGISTRY:
         raise ValueError(f"Op type '{op_type}' is already registered.")
@@ -515,6 +521,7 @@ def op(
             jvp=jvp,
             fold=fold if fold is not None else default_fold,
             fold_value=fold_value,
+            compiler_options=compiler_options,
         )
         REGISTRY[op_type] = opdef
         _BY_IMPL[impl] = opdef

@@ -27,7 +27,7 @@ records the C++ fast path, with ``SIGINT`` held back by ``State.call``.)
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -49,15 +49,20 @@ class Executables:
       evictions: executables dropped to stay within ``max_size``.
     """
 
-    __slots__ = ("_cache", "_donate", "_fn", "evictions", "max_size")
+    __slots__ = ("_cache", "_donate", "_fn", "_options", "evictions", "max_size")
 
     def __init__(
-        self, fn: Callable[..., Any], donate_argnums: Sequence[int], max_size: int
+        self,
+        fn: Callable[..., Any],
+        donate_argnums: Sequence[int],
+        max_size: int,
+        compiler_options: Mapping[str, str] | None = None,
     ) -> None:
         if max_size < 1:
             raise ValueError(f"max_compiled_shapes must be >= 1, got {max_size}")
         self._fn = fn
         self._donate = tuple(donate_argnums)
+        self._options = dict(compiler_options) if compiler_options else None
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self.max_size = max_size
         self.evictions = 0
@@ -80,7 +85,9 @@ class Executables:
         def run(*run_args: Any) -> Any:
             return fn(*run_args)
 
-        jitted = jax.jit(run, donate_argnums=self._donate)
+        jitted = jax.jit(
+            run, donate_argnums=self._donate, compiler_options=self._options
+        )
         jitted.lower(*args).compile()
         self._cache[key] = jitted
         self._cache.move_to_end(key)

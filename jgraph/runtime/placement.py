@@ -42,7 +42,7 @@ import dataclasses
 import functools
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jax
@@ -113,11 +113,17 @@ class Placement:
         )
 
     def jit(
-        self, fn: Callable[..., Any], donate_argnums: Sequence[int]
+        self,
+        fn: Callable[..., Any],
+        donate_argnums: Sequence[int],
+        compiler_options: Mapping[str, str] | None = None,
     ) -> Callable[..., Any]:
-        """Compiles a lowered ``(ro_vars, rw_vars, feeds, key, consts)`` function,
-        one executable per feed shapes (the least recently used are dropped)."""
-        return Executables(fn, donate_argnums, self.max_compiled_shapes)
+        """Compiles a lowered ``(ro_vars, rw_vars, feeds, key, consts)`` function
+        (with XLA ``compiler_options``), one executable per feed shapes (the least
+        recently used are dropped)."""
+        return Executables(
+            fn, donate_argnums, self.max_compiled_shapes, compiler_options
+        )
 
     def put_state(self, name: str, value: Any) -> Any:
         """The array that holds state entry ``name`` (a variable) in the session."""
@@ -277,6 +283,7 @@ class OneDeviceRun:
             lowered.pure_fn,
             donate_argnums=(1,),
             out_shardings=jax.sharding.SingleDeviceSharding(device),
+            compiler_options=dict(lowered.compiler_options) or None,
         )
         self._consts: tuple[tuple, tuple] = ((), ())  # (given, moved), by identity
 
@@ -342,13 +349,16 @@ class SegmentedRun:
         self._one_device = jax.process_count() == 1 and (
             used | set(homes.values()) <= {devices.default}
         )
+        options = dict(lowered.compiler_options) or None
         self._jitted = [
             None
             if s.device is HOST or not is_local(s.device)
-            else jax.jit(s.pure)
+            else jax.jit(s.pure, compiler_options=options)
             if self._one_device
             else jax.jit(
-                s.pure, out_shardings=jax.sharding.SingleDeviceSharding(s.device)
+                s.pure,
+                out_shardings=jax.sharding.SingleDeviceSharding(s.device),
+                compiler_options=options,
             )
             for s in self.segments
         ]

@@ -70,7 +70,9 @@ def scan_steps(
         )
         return state, outputs, key
 
-    return placement.jit(multi, donate_argnums=(1,))
+    return placement.jit(
+        multi, donate_argnums=(1,), compiler_options=dict(lowered.compiler_options)
+    )
 
 
 def step_results(

@@ -395,3 +395,93 @@ def test_ops_on_unknown_shapes_build_and_run_the_cpu_lowering():
         x3_value.shape,
         w3_value.shape,
     ]
+
+
+# -- the filter gradient's form and the compiler options of runs with convolutions ---
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, form",
+    [
+        ((2, 6, 6, 1), (3, 3, 1, 4), "patches"),  # few input channels
+        ((2, 6, 6, 7), (3, 3, 7, 4), "patches"),
+        ((2, 6, 6, 8), (3, 3, 8, 4), "xla"),  # Eigen's, on every core
+        ((2, 9, 8), (3, 8, 4), "xla"),  # 1-D
+        ((2, 4, 4, 4, 8), (2, 2, 2, 8, 3), "patches"),  # 3-D: patches measured faster
+    ],
+)
+def test_filter_gradient_form_follows_channels_and_rank(x_shape, w_shape, form):
+    spatial = len(x_shape) - 2
+    ones = (1,) * spatial
+    pads = ((1, 1),) * spatial
+    x, w = _normal(x_shape), _normal(w_shape)
+    dy = cpu.conv_xla(x, w, ones, pads, ones)
+
+    def grad(x, dy):
+        return cpu.filter_grad(x, dy, w.shape, ones, pads, ones)
+
+    text = _lowered(grad, x, dy, platform="cpu")
+    assert ("stablehlo.convolution" in text) == (form == "xla")
+    _close(grad(x, dy), cpu.conv_filter_grad_xla(x, dy, w.shape, ones, pads, ones))
+
+
+def _ops_of(fetch) -> tuple:
+    return tuple(fetch.graph.get_operations())
+
+
+def _conv_run(kernels: str, monkeypatch) -> tuple:
+    """A session's run of a 32-channel conv (YNNPACK fuses it by default) under
+    ``JGRAPH_CPU_KERNELS=kernels``: its lowered run and compiled HLO text."""
+    monkeypatch.setenv("JGRAPH_CPU_KERNELS", kernels)
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 4, 4, 32])
+        w = tf.Variable(tf.ones([3, 3, 32, 8]))
+        y = tf.nn.conv2d(x, w, [1, 1, 1, 1], "SAME")
+        sess = tf.Session()
+        sess.run(w.initializer)
+        batch = np.ones((2, 4, 4, 32), np.float32)
+        np.testing.assert_allclose(sess.run(y, {x: batch})[0, 1, 1], 288.0)
+    lowered = sess._plans.get(y, (x,)).lowered
+    (jitted,) = lowered.fn._cache.values()
+    variables = sess._state.variables
+    ro = {n: variables[n] for n in lowered.required_vars}
+    return lowered, jitted.lower(ro, {}, (batch,), None, ()).compile().as_text()
+
+
+def test_runs_with_convolutions_compile_with_the_cpu_options(monkeypatch):
+    from jgraph.compile.lower import compiler_options
+
+    with tf.Graph().as_default():
+        y = tf.nn.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 2]), [1] * 4, "SAME")
+        dense = tf.matmul(tf.ones([2, 3]), tf.ones([3, 4]))
+    expected = tuple(sorted(cpu.COMPILER_OPTIONS.items()))
+    assert compiler_options(_ops_of(y)) == expected
+    assert compiler_options((dense.op,)) == ()
+    # The session's executable: Eigen's convolution, not YNNPACK's one-thread fusion.
+    lowered, text = _conv_run("fast", monkeypatch)
+    assert lowered.compiler_options == expected
+    assert "ynn" not in text
+    # JGRAPH_CPU_KERNELS=xla: XLA's own lowering, and no options either.
+    lowered, text = _conv_run("xla", monkeypatch)
+    assert lowered.compiler_options == ()
+    assert "ynn" in text
+
+
+def test_ops_asking_different_values_of_one_option_raise(monkeypatch):
+    import dataclasses
+
+    from jgraph.compile.lower import compiler_options
+    from jgraph.ops import registry
+
+    key = next(iter(cpu.COMPILER_OPTIONS))
+    matmul = registry.REGISTRY["MatMul"]
+    monkeypatch.setitem(
+        registry.REGISTRY,
+        "MatMul",
+        dataclasses.replace(matmul, compiler_options=lambda op: {key: "OTHER"}),
+    )
+    with tf.Graph().as_default():
+        y = tf.nn.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 2]), [1] * 4, "SAME")
+        z = tf.matmul(tf.reshape(y, [16, 2]), tf.ones([2, 2]))
+    with pytest.raises(ValueError, match=f"different values of the XLA option {key}"):
+        compiler_options(_ops_of(z))
