@@ -21,7 +21,7 @@ called (``lower(...).compile()`` fills the caches the call then hits), so no
 Python code of ours runs between the moment the donated state buffers are
 consumed and the moment the new state is returned to ``State.call``. (The first
 call of each wrapper takes JAX's Python path once: after executing it only
-records the C++ fast path, with ``SIGINT`` held back by ``State.call``.)
+records the C++ fast path, with ``SIGINT`` held back by ``State.exclusive``.)
 """
 
 from __future__ import annotations

@@ -234,11 +234,11 @@ class Exclusive:
     Only the main thread receives signals (and may set handlers); elsewhere, and
     where the current handler was not set from Python, only the lock is taken.
     Re-entrant, like the lock: an inner block defers nothing more (another
-    state's, inside this one, hands what it held back to this one's). One object per state: its fields belong to the
-    thread holding the lock. The handler is swapped before the lock is taken, so
-    a ``KeyboardInterrupt`` can never leave the lock held; ``_signal`` (the C
-    module behind ``signal``, whose wrappers convert handlers and numbers to
-    enums) because this is entered on every run.
+    state's, inside this one, hands what it held back to this one's). One object
+    per state: its fields belong to the thread holding the lock. The handler is
+    swapped before the lock is taken, so a ``KeyboardInterrupt`` can never leave
+    the lock held; ``_signal`` (the C module behind ``signal``, whose wrappers
+    convert handlers and numbers to enums) because this is entered on every run.
     """
 
     __slots__ = ("_depth", "_hold", "_lock", "_pending", "_previous")
