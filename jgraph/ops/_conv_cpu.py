@@ -59,9 +59,11 @@ def enabled() -> bool:
 # (YNNPACK's run on one thread). Measured on 2 cores (wall ms, same process,
 # interleaved): 128x14x14x32->64 3x3 forward 10.6 -> 5.4, input gradient 10.3 ->
 # 5.8, filter gradient 14.1 -> 8.3; 128x7x7x64->128 10.3 -> 4.5, 10.3 -> 5.3,
-# 10.0 -> 5.7; a one-channel 28x28 layer is slower (1.1 -> 2.8 forward). The
-# options act on a whole executable, so an op declares them
-# (``OpDef.compiler_options``) and every run holding one is compiled with them.
+# 10.0 -> 5.7; 128x32x32x3->32 14.0 -> 10.7. A convolution of one input channel
+# is 2-3x slower as Eigen's (128x28x28x1->32 with its ReLU and pool: 2.6 -> 8.6),
+# so it does not ask for them. The options act on a whole executable, so an op
+# declares them (``OpDef.compiler_options``) and every run holding one is
+# compiled with them.
 COMPILER_OPTIONS: dict[str, str] = {
     "xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT"
 }
@@ -73,11 +75,13 @@ COMPILER_OPTIONS: dict[str, str] = {
 _EIGEN_FILTER_GRAD_MIN_CHANNELS = 8
 
 
-def compiler_options(op: Any) -> dict[str, str]:
-    """The XLA compiler options a run holding a convolution op is compiled with
-    (none where ``JGRAPH_CPU_KERNELS=xla`` keeps XLA's own lowering)."""
-    del op
-    return dict(COMPILER_OPTIONS) if enabled() else {}
+def compiler_options(filter_dims: Sequence[Any] | None) -> dict[str, str]:
+    """The XLA compiler options a run holding a convolution with a filter of
+    ``filter_dims`` (``[spatial..., in, out]``) is compiled with:
+    :data:`COMPILER_OPTIONS` unless the filter has one input channel, or
+    ``JGRAPH_CPU_KERNELS=xla`` keeps XLA's own lowering."""
+    one_channel = filter_dims is not None and filter_dims[-2] == 1
+    return {} if one_channel or not enabled() else dict(COMPILER_OPTIONS)
 
 
 def on_cpu(fast: Callable[..., Any], default: Callable[..., Any], *args: Any) -> Any:

@@ -35,6 +35,12 @@ from jgraph.ops.registry import op, opdef_of
 Padding = str | tuple[tuple[int, int], ...]
 
 
+def _filter_options(index: int) -> Callable[[Any], dict[str, str]]:
+    """``OpDef.compiler_options`` of a convolution op whose filter is input
+    ``index`` (``_conv_cpu.compiler_options``)."""
+    return lambda op: _conv_cpu.compiler_options(op.inputs[index].dims)
+
+
 # -- argument normalisation (build time) ---------------------------------------------
 
 
@@ -260,7 +266,7 @@ def _grouped_conv(
     )
 
 
-@op("Conv2D", compiler_options=_conv_cpu.compiler_options)
+@op("Conv2D", compiler_options=_filter_options(1))
 def _conv2d_impl(
     input: Any,
     filter: Any,
@@ -273,7 +279,7 @@ def _conv2d_impl(
     return _grouped_conv(input, filter, strides, padding, data_format, dilations)
 
 
-@op("Conv3D", dtypes=_CONV_DTYPES, compiler_options=_conv_cpu.compiler_options)
+@op("Conv3D", dtypes=_CONV_DTYPES, compiler_options=_filter_options(1))
 def _conv3d_impl(
     input: Any,
     filter: Any,
@@ -611,7 +617,7 @@ def _backprop_input_op(op_type: str) -> Any:
         static_inputs=("input_sizes",),
         dtypes=_CONV_DTYPES,
         shape_fn=_backprop_input_spec,
-        compiler_options=_conv_cpu.compiler_options,
+        compiler_options=_filter_options(0),
     )
 
 
@@ -916,7 +922,7 @@ def _conv_transpose(
 @op(
     "DepthwiseConv2dNative",
     dtypes=_CONV_DTYPES,
-    compiler_options=_conv_cpu.compiler_options,
+    compiler_options=_filter_options(1),
 )
 def _depthwise_conv2d_native_impl(
     input: Any,
