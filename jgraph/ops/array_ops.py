@@ -689,7 +689,7 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
 reverse_v2 = reverse
 
 
-@op("ReverseSequence", same_dtype=False)
+@op("ReverseSequence", same_dtype=False, strings=Strings.BY_POSITION)
 def _reverse_sequence_impl(
     input: Any, seq_lengths: Any, *, seq_dim: int, batch_dim: int
 ) -> Any:
@@ -792,7 +792,24 @@ def gather(
     return build(_gather_impl, params, indices, axis=axis, name=name)
 
 
-@op("GatherNd", same_dtype=False)
+def _gather_nd_strings(params: Any, indices: Any) -> Any:
+    """GatherNd of strings, on the host: with TF1's range check (the compiled
+    gather clips)."""
+    indices = np.asarray(indices)
+    depth = indices.shape[-1]
+    rows = indices.reshape(-1, depth)
+    limits = np.asarray(params.shape[:depth])
+    bad = np.flatnonzero(((rows < 0) | (rows >= limits)).any(axis=1))
+    if bad.size:
+        row = ", ".join(str(i) for i in rows[bad[0]])
+        raise ValueError(
+            f"indices[{bad[0]}] = [{row}] does not index into param shape"
+            f" [{','.join(str(d) for d in params.shape)}]"
+        )
+    return params[tuple(np.moveaxis(indices, -1, 0))]
+
+
+@op("GatherNd", same_dtype=False, strings=_gather_nd_strings)
 def _gather_nd_impl(params: Any, indices: Any) -> Any:
     index = tuple(jnp.moveaxis(indices, -1, 0))
     return params[index]
@@ -1552,7 +1569,12 @@ def eye(
     )
 
 
-@op("StopGradient", same_dtype=False, differentiable=False)
+@op(
+    "StopGradient",
+    same_dtype=False,
+    differentiable=False,
+    strings=Strings.BY_POSITION,
+)
 def _stop_gradient_impl(input: Any) -> Any:
     return jax.lax.stop_gradient(input)
 
@@ -1599,6 +1621,7 @@ def _broadcast_to_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     static_inputs=("shape",),
     shape_fn=_broadcast_to_spec,
     fold=Fold.VALUES,
+    strings=Strings.BY_POSITION,
 )
 def _broadcast_to_impl(input: Any, shape: Any = None) -> Any:
     return jnp.broadcast_to(input, tuple(int(d) for d in np.asarray(shape).reshape(-1)))
