@@ -100,8 +100,7 @@ def string_to_number(
             f"Value passed to parameter 'out_type' has DataType {dtype.name} not in"
             " list of allowed values: float32, float64, int32, int64"
         )
-    tensor = convert_to_tensor(string_tensor, dtype=_dtypes.string)
-    return build(_string_to_number_impl, tensor, out_type=dtype, name=name)
+    return build(_string_to_number_impl, string_tensor, out_type=dtype, name=name)
 
 
 def to_number(
@@ -166,7 +165,7 @@ def string_join(
 ) -> Tensor:
     """The strings of ``inputs`` joined elementwise with ``separator``, as TF1
     ``tf.string_join``: the inputs have one shape, or are scalars."""
-    tensors = [convert_to_tensor(v, dtype=_dtypes.string) for v in inputs]
+    tensors = [convert_to_tensor(v) for v in inputs]
     if not tensors:
         raise ValueError("string_join needs at least one input.")
     return build(_string_join_impl, tensors, separator=str(separator), name=name)
@@ -227,8 +226,14 @@ def _as_string_impl(
         texts = [b"true" if v else b"false" for v in flat]
     else:
         form = _format(dtype, precision, scientific, shortest, width, fill)
-        convert = int if dtype.is_integer else float
-        texts = [(form % convert(v)).encode() for v in flat]
+        if dtype.is_integer:
+            texts = [(form % int(v)).encode() for v in flat]
+        else:
+            # C pads nan and inf with blanks even under the 0 flag; Python with 0s.
+            blank = form.replace("%0", "%", 1)
+            texts = [
+                ((form if np.isfinite(v) else blank) % float(v)).encode() for v in flat
+            ]
     return np.array(texts, object).reshape(values.shape)
 
 
