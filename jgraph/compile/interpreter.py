@@ -406,7 +406,7 @@ class Interpreter:
             )
             if not touched or all(t in tensor_subs for t in op.outputs):
                 continue
-            if opdef.host_step:
+            if opdef.runs_on_host(op):
                 continue  # computed in numpy or Python: a constant to the gradient
             env = _Overlay(local, self.env)
             outputs = self._run_op(op, state, env, write=False)

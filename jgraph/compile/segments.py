@@ -101,9 +101,18 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
             if not (op.outputs and all(t in everywhere for t in op.outputs))
         ]
         made = {t for op in ops for t in op.outputs} - everywhere
-        # A gradient op recomputes earlier ops: it needs everything they read.
+        # A gradient op recomputes earlier ops: it needs everything they read,
+        # but not what host ops read (their outputs are constants to it).
         recomputes = any(opdef_for(op).recomputes for op in ops)
-        scope = run_ops[:stop] if recomputes else ops
+        scope = (
+            [
+                op
+                for op in run_ops[:stop]
+                if op in ops or not opdef_for(op).runs_on_host(op)
+            ]
+            if recomputes
+            else ops
+        )
         inputs = tuple(
             dict.fromkeys(t for op in scope for t in op.inputs if t not in made)
         )

@@ -444,3 +444,18 @@ def test_csv_lines_labels_and_a_vocabulary_as_tf1() -> None:
     assert got["dogs"] == np.float32(2.5)
     assert got["tagged"].tolist() == [b"rex#1", b"tom#0", b"tweety#2"]
     assert got["n"] == np.int32(3)
+
+
+def test_a_gradient_in_a_run_fed_with_strings() -> None:
+    # The gradient recomputes the compiled ops before it, never the host ones: it
+    # takes decode_csv's numbers, not the fed lines.
+    lines = tf.placeholder(tf.string, [None])
+    a, b = tf.decode_csv(lines, [[0.0], [0.0]])
+    w = tf.Variable(1.0)
+    loss = tf.reduce_sum((a * w - b) ** 2)
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        _, value = sess.run([train, loss], {lines: ["1,2", "3,4"]})
+        assert value == np.float32(2.0)
+        assert sess.run(w) == np.float32(1.8)  # w - 0.1 * sum(2 (a w - b) a)
