@@ -160,13 +160,15 @@ def _binary(
         check_broadcast(x, y)
         return fn(x, y)
 
-    strings = None
+    strings: Callable[[Any, Any], Any] | None = None
     if on_strings is not None:
         allowed = frozenset(allowed) | STRINGS
 
-        def strings(x: Any, y: Any) -> Any:
+        def on_host(x: Any, y: Any) -> Any:
             check_broadcast(x, y)
             return on_strings(x, y)
+
+        strings = on_host
 
     impl.__doc__ = doc
     impl.__name__ = impl.__qualname__ = op_type

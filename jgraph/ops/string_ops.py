@@ -115,26 +115,26 @@ def to_number(
 
 def _join_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
     """TF1's shape function: the inputs that are not scalars share one shape."""
-    shaped = [s for s in specs if s is None or s.shape != ()]
-    if not shaped:
-        return [(_dtypes.string, ())]
-    if any(s is None for s in shaped):
+    if any(s is None for s in specs):
         return [(_dtypes.string, None)]
-    dims = list(shaped[0].shape)
-    for spec in shaped[1:]:
-        if len(spec.shape) != len(dims):
+    shapes = [tuple(s.shape) for s in specs if s is not None and s.shape != ()]
+    if not shapes:
+        return [(_dtypes.string, ())]
+    dims = list(shapes[0])
+    for shape in shapes[1:]:
+        if len(shape) != len(dims):
             raise ValueError(
-                f"Shapes must be equal rank, but are {len(dims)} and"
-                f" {len(spec.shape)} (StringJoin)."
+                f"Shapes must be equal rank, but are {len(dims)} and {len(shape)}"
+                " (StringJoin)."
             )
-        for axis, size in enumerate(spec.shape):
+        for axis, size in enumerate(shape):
             if not is_known(dims[axis]):
                 dims[axis] = size
             elif is_known(size) and size != dims[axis]:
                 raise ValueError(
                     f"Dimension {axis} in both shapes must be equal, but are"
                     f" {dims[axis]} and {size}. Shapes are {format_shape(dims)} and"
-                    f" {format_shape(spec.shape)} (StringJoin)."
+                    f" {format_shape(shape)} (StringJoin)."
                 )
     return [(_dtypes.string, tuple(dims))]
 
