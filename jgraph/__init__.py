@@ -309,7 +309,9 @@ from jgraph.ops.state_ops import (
 )
 from jgraph.ops.string_ops import (
     as_string as as_string,
+    reduce_join as reduce_join,
     string_join as string_join,
+    string_strip as string_strip,
     string_to_number as string_to_number,
 )
 from jgraph.ops.variable_scope import (

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from jgraph.graph import dtypes as _dtypes
+from jgraph.graph.graph import get_default_graph
 from jgraph.graph.shape import format_shape, is_known
 from jgraph.graph.tensor import Tensor
 from jgraph.ops.conversion import build, convert_to_tensor
@@ -176,6 +177,130 @@ def join(inputs: Sequence[Any], separator: str = "", name: str | None = None) ->
     return string_join(inputs, separator, name)
 
 
+# -- length, strip, reduce_join ----------------------------------------------------
+
+
+@op(
+    "StringLength",
+    dtypes=_STRINGS,
+    host_step=True,
+    shape_fn=_same_shape(_dtypes.int32),
+)
+def _string_length_impl(input: Any, *, unit: str = "BYTE") -> np.ndarray:
+    strings = np.asarray(input, object)
+    if unit == "BYTE":
+        lengths = [len(s) for s in strings.reshape(-1)]
+    else:  # TF1 counts UTF-8 characters by their lead bytes
+        lengths = [len(s) - sum(0x80 <= b < 0xC0 for b in s) for s in strings.flat]
+    return np.array(lengths, np.int32).reshape(strings.shape)
+
+
+def length(input: Any, name: str | None = None, unit: str = "BYTE") -> Tensor:
+    """The length of each string of ``input`` in bytes (``unit="BYTE"``) or
+    UTF-8 characters (``"UTF8_CHAR"``), as TF1 ``tf.strings.length``."""
+    if unit not in ("BYTE", "UTF8_CHAR"):
+        raise ValueError(
+            f"Attr 'unit' of 'StringLength' Op passed string '{unit}' not in:"
+            ' "BYTE", "UTF8_CHAR".'
+        )
+    return build(_string_length_impl, input, unit=unit, name=name)
+
+
+@op(
+    "StringStrip",
+    dtypes=_STRINGS,
+    host_step=True,
+    shape_fn=_same_shape(_dtypes.string),
+)
+def _string_strip_impl(input: Any) -> np.ndarray:
+    strings = np.asarray(input, object)
+    stripped = [s.strip(_SPACE) for s in strings.reshape(-1)]
+    return np.array(stripped, object).reshape(strings.shape)
+
+
+def strip(input: Any, name: str | None = None) -> Tensor:
+    """Each string of ``input`` without leading and trailing ASCII blanks, as TF1
+    ``tf.strings.strip`` (``tf.string_strip``)."""
+    return build(_string_strip_impl, input, name=name)
+
+
+string_strip = strip  # TF1's older name
+
+
+def _reduce_join_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any]]:
+    (spec,) = specs
+    if spec is None:
+        return [(_dtypes.string, None)]
+    axes = set(attrs["axes"])
+    dims = [
+        1 if axis in axes else size
+        for axis, size in enumerate(spec.shape)
+        if attrs["keep_dims"] or axis not in axes
+    ]
+    return [(_dtypes.string, tuple(dims))]
+
+
+@op("ReduceJoin", dtypes=_STRINGS, host_step=True, shape_fn=_reduce_join_spec)
+def _reduce_join_impl(
+    inputs: Any, *, axes: tuple[int, ...], keep_dims: bool, separator: str
+) -> np.ndarray:
+    strings = np.asarray(inputs, object)
+    kept = [a for a in range(strings.ndim) if a not in axes]
+    # TF1 joins with the first listed axis varying fastest.
+    moved = np.transpose(strings, (*kept, *reversed(axes)))
+    rows = moved.reshape(*(strings.shape[a] for a in kept), -1)
+    sep = separator.encode()
+    joined = np.empty(rows.shape[:-1], object)
+    for index in np.ndindex(joined.shape):
+        joined[index] = sep.join(rows[index])
+    if keep_dims:
+        joined = joined.reshape(
+            [1 if a in axes else n for a, n in enumerate(strings.shape)]
+        )
+    return joined
+
+
+def reduce_join(
+    inputs: Any,
+    axis: Any = None,
+    keep_dims: bool | None = None,
+    separator: str = "",
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """The strings of ``inputs`` joined with ``separator`` along ``axis`` (all
+    axes when ``None``), as TF1 ``tf.reduce_join``: several axes join with the
+    first listed varying fastest; ``keep_dims`` keeps them as size 1."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "ReduceJoin"):
+        tensor = convert_to_tensor(inputs)
+        rank = tensor.shape.ndims
+        given = axis if axis is not None else reduction_indices
+        if rank is None:
+            raise ValueError("tf.reduce_join needs an input of known rank.")
+        if given is None:
+            axes = tuple(reversed(range(rank)))
+        else:
+            axes = tuple(int(a) for a in np.asarray(given).reshape(-1))
+            for a in axes:
+                if not -rank <= a < rank:
+                    raise ValueError(
+                        f"Invalid reduction dimension {a} for input with {rank}"
+                        " dimensions."
+                    )
+            axes = tuple(a % rank for a in axes)
+        keep = bool(keepdims if keepdims is not None else keep_dims)
+        return build(
+            _reduce_join_impl,
+            tensor,
+            axes=axes,
+            keep_dims=keep,
+            separator=str(separator),
+            name="ReduceJoin",
+        )
+
+
 # -- as_string ----------------------------------------------------------------------
 
 _FILLS = ("", " ", "+", "-", "0", "#")  # printf flags TF1 takes as ``fill``
@@ -264,7 +389,11 @@ def as_string(
 __all__ = [
     "as_string",
     "join",
+    "length",
+    "reduce_join",
     "string_join",
+    "string_strip",
     "string_to_number",
+    "strip",
     "to_number",
 ]

@@ -1060,6 +1060,36 @@ STRING_ROWS = [
         grad=False,
     ),
     Row(
+        "StringLength",
+        lambda tf, x: (
+            tf.strings.length(x),
+            tf.strings.length(x, unit="UTF8_CHAR"),
+            tf.strings.strip(x),
+            tf.string_strip(x),
+        ),
+        [(np.array([b" a ", b"\t\xc3\xa9\n", b"", b"x y"], object),)],
+        grad=False,
+    ),
+    Row(
+        "StringStrip",
+        lambda tf, x: tf.strings.strip(x),
+        [(WORDS,)],
+        grad=False,
+    ),
+    Row(
+        "ReduceJoin",
+        lambda tf, x: (
+            tf.reduce_join(x),
+            tf.reduce_join(x, 0),
+            tf.reduce_join(x, 1, separator="|"),
+            tf.reduce_join(x, -1, keep_dims=True),
+            tf.reduce_join(x, [0, 1]),
+            tf.strings.reduce_join(x, axis=[1, 0], keepdims=True, separator=","),
+        ),
+        [(WORDS.reshape(2, 3),)],
+        grad=False,
+    ),
+    Row(
         "AsString",
         lambda tf, x: (
             tf.as_string(x),

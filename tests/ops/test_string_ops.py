@@ -73,6 +73,28 @@ STRING_CASES = [
         id="scalar",
     ),
     Case(
+        "StringLength",
+        tf.strings.length,
+        lambda s: np.vectorize(len, otypes=[np.int32])(s),
+        ((3, 4),),
+        STRING,
+        out_dtype=tf.int32,
+    ),
+    Case(
+        "StringStrip",
+        lambda s: tf.strings.strip(tf.string_join([" ", s, "\t"])),
+        lambda s: s,
+        ((3, 2),),
+        STRING,
+    ),
+    Case(
+        "ReduceJoin",
+        lambda s: tf.reduce_join(s, 1, separator=","),
+        lambda s: np.array([b",".join(row) for row in s], object),
+        ((3, 4),),
+        STRING,
+    ),
+    Case(
         "AsString",
         tf.as_string,
         _formatted("%f"),
