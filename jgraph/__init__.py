@@ -29,6 +29,7 @@ from jgraph import (
     ops as ops,
     queue as queue,
     random as random,
+    strings as strings,
     summary as summary,
     train as train,
 )
@@ -305,6 +306,13 @@ from jgraph.ops.state_ops import (
     scatter_add as scatter_add,
     scatter_sub as scatter_sub,
     scatter_update as scatter_update,
+)
+from jgraph.ops.string_ops import (
+    as_string as as_string,
+    reduce_join as reduce_join,
+    string_join as string_join,
+    string_strip as string_strip,
+    string_to_number as string_to_number,
 )
 from jgraph.ops.variable_scope import (
     AUTO_REUSE as AUTO_REUSE,

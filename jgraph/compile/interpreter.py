@@ -196,7 +196,7 @@ class Interpreter:
     def _call(
         self, opdef: OpDef, op: Operation, inputs: list[Any], state: dict, write: bool
     ) -> Sequence[Any]:
-        if opdef.host_step and not self.on_host:
+        if not self.on_host and opdef.host_value is None and opdef.runs_on_host(op):
             raise _traced_host_step(op)
         if opdef.host_context:
             if self.host is None:
@@ -209,6 +209,10 @@ class Interpreter:
         elif opdef.needs_context:
             context = self if write else self.read_only_view(state, op)
             result = opdef.call(context, inputs, op.attrs)
+        elif opdef.strings is not None and opdef.touches_strings(op):
+            result = opdef.call_on_strings(op, inputs)
+        elif self.on_host:  # numpy values in Python: nothing is traced here
+            result = opdef.call(None, inputs, op.attrs)
         elif (
             opdef.pure
             and all(not isinstance(v, jax_core.Tracer) for v in inputs)
@@ -402,7 +406,7 @@ class Interpreter:
             )
             if not touched or all(t in tensor_subs for t in op.outputs):
                 continue
-            if opdef.host_step:
+            if opdef.runs_on_host(op):
                 continue  # computed in numpy or Python: a constant to the gradient
             env = _Overlay(local, self.env)
             outputs = self._run_op(op, state, env, write=False)
@@ -497,8 +501,9 @@ def _traced_host_step(op: Operation) -> errors.OpError:
     return errors.UnimplementedError(
         None,
         op,
-        f"{op.type} '{op.name}' needs the values of its inputs on the host (a"
-        " data-dependent output shape or a Python function): a run computes it"
+        f"{op.type} '{op.name}' needs the values of its inputs on the host"
+        " (strings, a data-dependent output shape or a Python function): a run"
+        " computes it"
         " between compiled segments, but here it sits inside a compiled function"
         " (a tf.while_loop or tf.cond body, a Dataset.map function, run_steps,"
         f" as_function). Move it out of that function. ({op.describe()})",

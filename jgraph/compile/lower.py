@@ -16,7 +16,7 @@ from each op's ``OpDef`` (its effects, randomness, host behaviour).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,7 @@ from jgraph.compile.shape_feeds import shape_feed_positions, static_feeds, unwra
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Operation
 from jgraph.graph.tensor import Tensor
-from jgraph.ops.registry import Reads, opdef_for
+from jgraph.ops.registry import REGISTRY, Reads, opdef_for
 
 
 @dataclass(frozen=True)
@@ -122,8 +122,10 @@ def lower(
                 (required if reads is Reads.REQUIRED else optional).append(name)
         if opdef.effects.writes:
             written.update(var_names)
-    # A run with host steps computes strings on the host (``compile/segments.py``).
-    host_run = any(opdef_for(op).host_step for op in ops)
+    _check_strings(ops)
+    # A run cut around host work also computes its strings on the host
+    # (``compile/segments.py``).
+    host_run = has_host_steps(ops)
     host_outputs = {}
     host_finalizers = []
     final_reads = {}
@@ -137,13 +139,6 @@ def lower(
             host_outputs[i] = functools.partial(opdef.host_value, t.op)
         elif opdef.host_finalizer is not None:
             host_finalizers.append((i, functools.partial(opdef.host_finalizer, t.op)))
-        elif t.dtype is _dtypes.string and not host_run:
-            raise errors.UnimplementedError(
-                None,
-                t.op,
-                f"String tensor {t.name} can be fed, or fetched from a constant, but"
-                f" jgraph cannot compute strings inside a run ({t.op.describe()}).",
-            )
     trace_count = [0]
     device_ops = tuple(op for op in ops if _runs_on_device(op, host_run))
     rng_slots = random_slots(device_ops) if uses_rng else ()
@@ -216,6 +211,38 @@ def lower(
         rng_slots=rng_slots,
         shape_feeds=shape_feeds,
         compiler_options=options,
+    )
+
+
+def has_host_steps(ops: Iterable[Operation]) -> bool:
+    """Whether some op of ``ops`` runs on the host (the run must be cut): a host
+    step, or an op computing strings (``OpDef.runs_on_host``); a string constant
+    alone is fetched from the host and cuts nothing."""
+    for op in ops:
+        opdef = opdef_for(op)
+        if opdef.runs_on_host(op) and opdef.host_value is None:
+            return True
+    return False
+
+
+def _check_strings(ops: Iterable[Operation]) -> None:
+    """Raises ``UnimplementedError`` for an op of the run taking or making strings
+    that has no way to compute them (``OpDef.computes_strings``)."""
+    for op in ops:
+        opdef = opdef_for(op)
+        if opdef.touches_strings(op) and not opdef.computes_strings:
+            raise errors.UnimplementedError(None, op, strings_unsupported(op))
+
+
+def strings_unsupported(op: Operation) -> str:
+    """Why ``op`` cannot run on strings, and what can."""
+    able = sorted(t for t, d in REGISTRY.items() if d.strings is not None)
+    return (
+        f"{op.type} '{op.name}' takes or makes strings, which jgraph computes on the"
+        f" host (XLA has none), and {op.type} has no string implementation"
+        f" ({op.describe()}). Ops that compute on strings: {', '.join(able)}; the"
+        " string ops (StringJoin, StringToNumber, AsString, DecodeCSV, ...); and"
+        " tf.py_func for anything else."
     )
 
 

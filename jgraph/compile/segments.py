@@ -10,20 +10,20 @@ those of one function. Running the segments (moving values between devices and
 tasks) is the runtime's: ``runtime/placement.py``.
 
 Ops that need their inputs' values on the host (``OpDef.host_step``: a
-data-dependent output shape, the user's Python function) get the place
+data-dependent output shape, the user's Python function) and ops taking or
+making strings, which XLA has none of (``OpDef.runs_on_host``), get the place
 :data:`HOST` whatever the placement says: the run is cut around them, the
 segments before and after are compiled (per shape of their inputs), and the host
-segment is interpreted in Python on numpy values (so are the ops of such a run
-that make strings, which XLA has none of). Such a run is first regrouped
+segment is interpreted in Python on numpy values. Such a run is first regrouped
 (:func:`grouped`) so that its host steps gather into few segments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from typing import Any, Final, NamedTuple
 
-from jgraph.compile.lower import Interpreter, LoweredRun
+from jgraph.compile.lower import Interpreter, LoweredRun, has_host_steps
 from jgraph.compile.shape_feeds import unwrap
 from jgraph.graph import dtypes as _dtypes
 from jgraph.graph.graph import Operation
@@ -39,21 +39,6 @@ class _Host:
 
 
 HOST: Final = _Host()
-
-
-def has_host_steps(ops: Iterable[Operation]) -> bool:
-    """Whether some op of ``ops`` runs on the host (the run must be cut)."""
-    return any(opdef_for(op).host_step for op in ops)
-
-
-def _runs_on_host(op: Operation) -> bool:
-    """``op`` runs in a host segment: a host step, or an op making strings (XLA
-    has none) that no host finalizer turns into a payload."""
-    opdef = opdef_for(op)
-    return opdef.host_step or (
-        opdef.host_finalizer is None
-        and any(t.dtype is _dtypes.string for t in op.outputs)
-    )
 
 
 def stays_on_host(lowered: LoweredRun) -> bool:
@@ -89,7 +74,7 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
     def place(op: Operation) -> Hashable:
         if op.outputs and all(t in everywhere for t in op.outputs):
             return None  # a lifted constant: passed in, not computed
-        return HOST if _runs_on_host(op) else placed[op]
+        return HOST if opdef_for(op).runs_on_host(op) else placed[op]
 
     run_ops = lowered.run_ops
     if has_host_steps(run_ops):
@@ -116,9 +101,18 @@ def cut(lowered: LoweredRun, placed: dict[Operation, Hashable]) -> tuple[Segment
             if not (op.outputs and all(t in everywhere for t in op.outputs))
         ]
         made = {t for op in ops for t in op.outputs} - everywhere
-        # A gradient op recomputes earlier ops: it needs everything they read.
+        # A gradient op recomputes earlier ops: it needs everything they read,
+        # but not what host ops read (their outputs are constants to it).
         recomputes = any(opdef_for(op).recomputes for op in ops)
-        scope = run_ops[:stop] if recomputes else ops
+        scope = (
+            [
+                op
+                for op in run_ops[:stop]
+                if op in ops or not opdef_for(op).runs_on_host(op)
+            ]
+            if recomputes
+            else ops
+        )
         inputs = tuple(
             dict.fromkeys(t for op in scope for t in op.inputs if t not in made)
         )

@@ -12,6 +12,7 @@ from jgraph.ops import (  # noqa: F401 - imported to register the ops
     random_ops,
     script_ops,
     state_ops,
+    string_ops,
     variable_scope,
     variables,
 )

@@ -39,7 +39,7 @@ from jgraph.ops.folding import (
     partial_value,
 )
 from jgraph.ops.inference import fresh_dim
-from jgraph.ops.registry import Fold, op
+from jgraph.ops.registry import Fold, Strings, op
 from jgraph.ops.state_ops import identity as identity
 
 _INDEX_DTYPES = frozenset({_dtypes.uint8, _dtypes.int32, _dtypes.int64})
@@ -104,7 +104,13 @@ def _shape_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     return [(_dtypes.as_dtype(attrs["out_type"]), dims)]
 
 
-@op("Shape", same_dtype=False, shape_fn=_shape_spec, fold=Fold.SHAPES)
+@op(
+    "Shape",
+    same_dtype=False,
+    shape_fn=_shape_spec,
+    fold=Fold.SHAPES,
+    strings=Strings.BY_POSITION,
+)
 def _shape_impl(input: Any, *, out_type: Any = _dtypes.int32) -> Any:
     # A numpy value: shapes are known when XLA traces, so this stays static.
     return np.asarray(input.shape, _dtypes.as_dtype(out_type).np)
@@ -120,6 +126,7 @@ def shape(input: Any, name: str | None = None, out_type: Any = _dtypes.int32) ->
     same_dtype=False,
     shape_fn=lambda specs, attrs: [(_dtypes.as_dtype(attrs["out_type"]), ())],
     fold=Fold.SHAPES,
+    strings=Strings.BY_POSITION,
 )
 def _size_impl(input: Any, *, out_type: Any = _dtypes.int32) -> Any:
     return np.asarray(int(np.prod(input.shape)), _dtypes.as_dtype(out_type).np)
@@ -135,6 +142,7 @@ def size(input: Any, name: str | None = None, out_type: Any = _dtypes.int32) -> 
     same_dtype=False,
     shape_fn=lambda specs, attrs: [(_dtypes.int32, ())],
     fold=Fold.SHAPES,
+    strings=Strings.BY_POSITION,
 )
 def _rank_impl(input: Any) -> Any:
     return np.asarray(np.ndim(input), np.int32)
@@ -185,7 +193,13 @@ def _reshape_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
     return [(tensor.dtype, tuple(None if d == -1 else d for d in dims))]
 
 
-@op("Reshape", same_dtype=False, static_inputs=("shape",), shape_rule=_reshape_rule)
+@op(
+    "Reshape",
+    same_dtype=False,
+    static_inputs=("shape",),
+    shape_rule=_reshape_rule,
+    strings=Strings.BY_POSITION,
+)
 def _reshape_impl(tensor: Any, shape: Any = None) -> Any:
     dims = tuple(int(d) for d in np.asarray(shape).reshape(-1))
     known = [d for d in tensor.shape if is_known(d)]
@@ -213,7 +227,12 @@ def _transpose_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
     return [(x.dtype, (None,) * len(perm))]
 
 
-@op("Transpose", same_dtype=False, shape_rule=_transpose_rule)
+@op(
+    "Transpose",
+    same_dtype=False,
+    shape_rule=_transpose_rule,
+    strings=Strings.BY_POSITION,
+)
 def _transpose_impl(x: Any, *, perm: Any = None) -> Any:
     if perm is not None and sorted(perm) != list(builtins.range(x.ndim)):
         raise ValueError(f"perm {list(perm)} is not a permutation of 0..{x.ndim - 1}")
@@ -228,7 +247,7 @@ def transpose(
     return build(_transpose_impl, a, perm=perm, name=name)
 
 
-@op("ExpandDims", same_dtype=False)
+@op("ExpandDims", same_dtype=False, strings=Strings.BY_POSITION)
 def _expand_dims_impl(input: Any, *, axis: int) -> Any:
     return jnp.expand_dims(input, axis)
 
@@ -271,7 +290,13 @@ def _squeeze_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     return [(dtype, tuple(d for i, d in enumerate(dims) if i not in squeezed))]
 
 
-@op("Squeeze", same_dtype=False, shape_fn=_squeeze_spec, fold=Fold.VALUES)
+@op(
+    "Squeeze",
+    same_dtype=False,
+    shape_fn=_squeeze_spec,
+    fold=Fold.VALUES,
+    strings=Strings.BY_POSITION,
+)
 def _squeeze_impl(input: Any, *, axis: Any = None) -> Any:
     return jnp.squeeze(input, axis)
 
@@ -302,7 +327,7 @@ def stack(values: Sequence[Any], axis: Any = 0, name: str = "stack") -> Tensor:
 pack = stack
 
 
-@op("ConcatV2", list_input="values")
+@op("ConcatV2", list_input="values", strings=Strings.BY_POSITION)
 def _concat_impl(values: Sequence[Any], *, axis: int) -> Any:
     return jnp.concatenate(values, axis)
 
@@ -323,7 +348,7 @@ def _unstack_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     return [(_dtypes.as_dtype(specs[0].dtype), rest)] * attrs["num"]
 
 
-@op("Unpack", shape_fn=_unstack_spec, num_outputs=-1)
+@op("Unpack", shape_fn=_unstack_spec, num_outputs=-1, strings=Strings.BY_POSITION)
 def _unstack_impl(value: Any, *, num: int, axis: int = 0) -> Any:
     return tuple(jnp.moveaxis(value, axis, 0))
 
@@ -393,6 +418,7 @@ def _split_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
     shape_fn=_split_spec,
     shape_rule=_split_rule,
     num_outputs=-1,
+    strings=Strings.BY_POSITION,
 )
 def _split_impl(
     value: Any,
@@ -530,7 +556,13 @@ def _tile_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
     ]
 
 
-@op("Tile", same_dtype=False, static_inputs=("multiples",), shape_rule=_tile_rule)
+@op(
+    "Tile",
+    same_dtype=False,
+    static_inputs=("multiples",),
+    shape_rule=_tile_rule,
+    strings=Strings.BY_POSITION,
+)
 def _tile_impl(input: Any, multiples: Any = None) -> Any:
     reps = tuple(int(m) for m in np.asarray(multiples).reshape(-1))
     if len(reps) != input.ndim:
@@ -644,7 +676,7 @@ def pad(
     )
 
 
-@op("ReverseV2", same_dtype=False)
+@op("ReverseV2", same_dtype=False, strings=Strings.BY_POSITION)
 def _reverse_impl(tensor: Any, *, axis: tuple[int, ...]) -> Any:
     return jnp.flip(tensor, axis)
 
@@ -657,7 +689,7 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
 reverse_v2 = reverse
 
 
-@op("ReverseSequence", same_dtype=False)
+@op("ReverseSequence", same_dtype=False, strings=Strings.BY_POSITION)
 def _reverse_sequence_impl(
     input: Any, seq_lengths: Any, *, seq_dim: int, batch_dim: int
 ) -> Any:
@@ -721,7 +753,20 @@ def reverse_sequence(
 # -- indexing ------------------------------------------------------------------------------
 
 
-@op("GatherV2", same_dtype=False)
+def _gather_strings(params: Any, indices: Any, *, axis: int = 0) -> Any:
+    """GatherV2 of strings, on the host: with TF1's range check (the compiled
+    gather clips)."""
+    indices = np.asarray(indices)
+    size = params.shape[axis]
+    bad = np.argwhere((indices < 0) | (indices >= size))
+    if bad.size or (indices.ndim == 0 and not 0 <= indices < size):
+        at = tuple(bad[0]) if indices.ndim else ()
+        where = f"[{','.join(str(i) for i in at)}]" if at else ""
+        raise ValueError(f"indices{where} = {indices[at]} is not in [0, {size})")
+    return np.take(params, indices, axis=axis)
+
+
+@op("GatherV2", same_dtype=False, strings=_gather_strings)
 def _gather_impl(params: Any, indices: Any, *, axis: int = 0) -> Any:
     return jnp.take(params, indices, axis=axis, mode="clip")
 
@@ -747,7 +792,24 @@ def gather(
     return build(_gather_impl, params, indices, axis=axis, name=name)
 
 
-@op("GatherNd", same_dtype=False)
+def _gather_nd_strings(params: Any, indices: Any) -> Any:
+    """GatherNd of strings, on the host: with TF1's range check (the compiled
+    gather clips)."""
+    indices = np.asarray(indices)
+    depth = indices.shape[-1]
+    rows = indices.reshape(-1, depth)
+    limits = np.asarray(params.shape[:depth])
+    bad = np.flatnonzero(((rows < 0) | (rows >= limits)).any(axis=1))
+    if bad.size:
+        row = ", ".join(str(i) for i in rows[bad[0]])
+        raise ValueError(
+            f"indices[{bad[0]}] = [{row}] does not index into param shape"
+            f" [{','.join(str(d) for d in params.shape)}]"
+        )
+    return params[tuple(np.moveaxis(indices, -1, 0))]
+
+
+@op("GatherNd", same_dtype=False, strings=_gather_nd_strings)
 def _gather_nd_impl(params: Any, indices: Any) -> Any:
     index = tuple(jnp.moveaxis(indices, -1, 0))
     return params[index]
@@ -952,6 +1014,7 @@ def _slice_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     static_inputs=("begin",),
     shape_fn=_slice_spec,
     fold=Fold.VALUES,
+    strings=Strings.BY_POSITION,
 )
 def _slice_impl(input: Any, begin: Any, *, size: tuple[int, ...]) -> Any:
     if isinstance(begin, tuple):  # folded when the graph was built
@@ -1106,6 +1169,7 @@ def _strided_slice_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
     list_input="indices",
     same_dtype=False,
     shape_rule=_strided_slice_rule,
+    strings=Strings.BY_POSITION,
 )
 def _strided_slice_impl(
     input: Any, indices: Sequence[Any], *, spec: tuple[Any, ...]
@@ -1237,6 +1301,7 @@ def _fill_rule(args: list[Any], attrs: dict[str, Any]) -> Any:
     static_inputs=("dims",),
     fold_value=_fill_fold,
     shape_rule=_fill_rule,
+    strings=Strings.BY_POSITION,
 )
 def _fill_impl(dims: Any, value: Any) -> Any:
     if np.ndim(value) != 0:
@@ -1326,7 +1391,13 @@ def _zeros_like_fold(tensor: Any) -> np.ndarray:
     return np.broadcast_to(np.zeros((), np.asarray(tensor).dtype), np.shape(tensor))
 
 
-@op("ZerosLike", same_dtype=False, differentiable=False, fold_value=_zeros_like_fold)
+@op(
+    "ZerosLike",
+    same_dtype=False,
+    differentiable=False,
+    fold_value=_zeros_like_fold,
+    strings=lambda tensor: np.full(np.shape(tensor), b"", object),  # TF1's zero
+)
 def _zeros_like_impl(tensor: Any) -> Any:
     return jnp.zeros_like(tensor)
 
@@ -1498,7 +1569,12 @@ def eye(
     )
 
 
-@op("StopGradient", same_dtype=False, differentiable=False)
+@op(
+    "StopGradient",
+    same_dtype=False,
+    differentiable=False,
+    strings=Strings.BY_POSITION,
+)
 def _stop_gradient_impl(input: Any) -> Any:
     return jax.lax.stop_gradient(input)
 
@@ -1545,6 +1621,7 @@ def _broadcast_to_spec(specs: Any, attrs: dict[str, Any]) -> list[Any]:
     static_inputs=("shape",),
     shape_fn=_broadcast_to_spec,
     fold=Fold.VALUES,
+    strings=Strings.BY_POSITION,
 )
 def _broadcast_to_impl(input: Any, shape: Any = None) -> Any:
     return jnp.broadcast_to(input, tuple(int(d) for d in np.asarray(shape).reshape(-1)))

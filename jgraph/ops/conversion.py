@@ -22,7 +22,7 @@ from jgraph.graph.graph import Graph, Operation, get_default_graph
 from jgraph.graph.tensor import Tensor, as_tensor_or_none, contains_tensor
 from jgraph.ops.folding import fold_static
 from jgraph.ops.inference import display_name, infer_outputs
-from jgraph.ops.registry import REGISTRY, Fold, OpDef, op, opdef_of
+from jgraph.ops.registry import REGISTRY, Fold, OpDef, Strings, op, opdef_of
 
 
 def build(
@@ -342,7 +342,7 @@ def _is_text(value: Any) -> bool:
     return False
 
 
-@op("Pack", list_input="values")
+@op("Pack", list_input="values", strings=Strings.BY_POSITION)
 def _pack_impl(values: Sequence[Any], *, axis: int = 0) -> Any:
     return jnp.stack(values, axis)
 

@@ -127,11 +127,6 @@ def _unique_with_counts_impl(
 
 def _build_unique(impl: Any, x: Any, out_idx: Any, name: str | None) -> Any:
     tensor = convert_to_tensor(x)
-    if tensor.dtype is _dtypes.string:
-        raise TypeError(
-            f"tf.unique of the string tensor {tensor.name}: jgraph computes no"
-            " strings inside a run."
-        )
     index_type = _dtypes.as_dtype(out_idx)
     if index_type not in _INDEX_TYPES:
         raise TypeError(f"tf.unique: out_idx must be int32 or int64, got {index_type}.")

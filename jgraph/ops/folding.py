@@ -45,8 +45,11 @@ def constant_value(tensor: Any) -> np.ndarray | None:
         values = [constant_value(t) for t in op_.inputs]
         if any(v is None for v in values):
             return None
-    with jax.enable_x64(True), jax.ensure_compile_time_eval():
-        result = opdef.call(None, values, op_.attrs, opdef.fold_value)
+    if opdef.strings is not None and opdef.touches_strings(op_):
+        result = opdef.call_on_strings(op_, values)
+    else:
+        with jax.enable_x64(True), jax.ensure_compile_time_eval():
+            result = opdef.call(None, values, op_.attrs, opdef.fold_value)
     result = result[tensor.value_index] if isinstance(result, tuple | list) else result
     return np.asarray(result)
 

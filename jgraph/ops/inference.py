@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax
+import numpy as np
 from jax import export as jax_export
 
 from jgraph.graph import dtypes as _dtypes
@@ -381,6 +382,18 @@ def _eval_outputs(
         def fn(leading: Any, *xs: Any) -> Any:
             return opdef.call(leading, xs, attrs)
 
+    # JAX has no strings: an op computing on them (``OpDef.strings``) is inferred
+    # with a numeric dtype standing for them, which its string outputs keep.
+    strings = opdef.strings is not None and any(
+        isinstance(a, jax.ShapeDtypeStruct) and a.dtype == object for a in args
+    )
+    if strings:
+        args = [
+            jax.ShapeDtypeStruct(a.shape, _STRING_STAND_IN)
+            if isinstance(a, jax.ShapeDtypeStruct) and a.dtype == object
+            else a
+            for a in args
+        ]
     with jax.enable_x64(True):
         result = jax.eval_shape(fn, *args)
     flat = (
@@ -388,7 +401,20 @@ def _eval_outputs(
         if isinstance(result, tuple | list)
         else ([] if result is None else [result])
     )
-    return [(_dtypes.as_dtype(s.dtype), tuple(s.shape)) for s in flat]
+    return [
+        (
+            _dtypes.string
+            if strings and s.dtype == _STRING_STAND_IN
+            else _dtypes.as_dtype(s.dtype),
+            tuple(s.shape),
+        )
+        for s in flat
+    ]
+
+
+# What strings are while inferring an op's outputs (``_eval_outputs``): a dtype that
+# the ops computing on strings make only from their string inputs.
+_STRING_STAND_IN = np.dtype(np.uint32)
 
 
 def with_unknown_dims(graph: Graph, dims: Sequence[int | None]) -> tuple[Any, ...]:

@@ -7,8 +7,9 @@ values, formatted on the host as TF1 formats them. Their ``OpDef`` says so
 (``host_callback``): they are never folded to constants nor evaluated while the
 graph is built or traced, so a print of a constant prints on every run too.
 
-TF1 differences: string tensors cannot be printed (jgraph computes no strings
-inside a run): put text in ``message``, or pass Python strings to ``tf.print``.
+TF1 differences: string tensors cannot be printed (printing happens inside the
+compiled run; strings are computed on the host): put text in ``message``, or
+pass Python strings to ``tf.print``.
 ``tf.print`` formats inside ``PrintV2`` (TF1 adds a ``StringFormat`` op), and its
 ``log(...)`` streams write to the ``"jgraph"`` logger (see ``tf.logging``).
 """
@@ -205,8 +206,9 @@ def _printable(value: Any, what: str, op_type: str) -> Tensor:
     if tensor.dtype is _dtypes.string:
         raise TypeError(
             f"{op_type}: cannot print the string tensor {tensor.name} ({what}):"
-            " jgraph computes no strings inside a run. Put the text in the message"
-            " (tf.Print) or pass a Python string (tf.print)."
+            " jgraph prints from inside the compiled run, and computes strings on"
+            " the host. Put the text in the message (tf.Print) or pass a Python"
+            " string (tf.print)."
         )
     return tensor
 

@@ -45,7 +45,7 @@ from jgraph.ops.conversion import (
     convert_to_tensor,
 )
 from jgraph.ops.folding import constant_value
-from jgraph.ops.registry import op, opdef_of
+from jgraph.ops.registry import Strings, op, opdef_of
 
 # -- dtype constraints ---------------------------------------------------------------
 
@@ -67,6 +67,7 @@ INTEGERS = frozenset(
 NUMBERS = FLOATS | INTEGERS
 BOOLS = frozenset({_dtypes.bool_})
 NUMBERS_AND_BOOLS = NUMBERS | BOOLS
+STRINGS = frozenset({_dtypes.string})
 
 
 def check_broadcast(*arrays: Any) -> None:
@@ -150,14 +151,32 @@ def _binary(
     doc: str,
     allowed: Collection[_dtypes.DType] = NUMBERS,
     differentiable: bool = True,
+    on_strings: Callable[[Any, Any], Any] | None = None,
 ) -> Callable[..., Tensor]:
+    """A broadcasting binary op; ``on_strings``: its numpy function on strings
+    (object arrays of bytes), where TF1 allows them."""
+
     def impl(x: Any, y: Any) -> Any:
         check_broadcast(x, y)
         return fn(x, y)
 
+    strings: Callable[[Any, Any], Any] | None = None
+    if on_strings is not None:
+        allowed = frozenset(allowed) | STRINGS
+
+        def on_host(x: Any, y: Any) -> Any:
+            check_broadcast(x, y)
+            return on_strings(x, y)
+
+        strings = on_host
+
     impl.__doc__ = doc
     impl.__name__ = impl.__qualname__ = op_type
-    return builder_of(op(op_type, dtypes=allowed, differentiable=differentiable)(impl))
+    return builder_of(
+        op(op_type, dtypes=allowed, differentiable=differentiable, strings=strings)(
+            impl
+        )
+    )
 
 
 def _unary(
@@ -206,7 +225,12 @@ def _div_no_nan_fn(x: Any, y: Any) -> Any:
     return jnp.where(y == 0, jnp.zeros_like(x * y), x / safe)
 
 
-add = _binary("Add", jnp.add, "x + y, elementwise with broadcasting.")
+add = _binary(
+    "Add",
+    jnp.add,
+    "x + y, elementwise with broadcasting (strings: concatenated).",
+    on_strings=np.add,
+)
 subtract = _binary("Sub", jnp.subtract, "x - y, elementwise with broadcasting.")
 multiply = _binary("Mul", jnp.multiply, "x * y, elementwise with broadcasting.")
 maximum = _binary(
@@ -245,9 +269,19 @@ realdiv = _binary(
 )
 _div_no_nan = _binary("DivNoNan", _div_no_nan_fn, "x / y, and 0 where y == 0.", FLOATS)
 atan2 = _binary("Atan2", jnp.arctan2, "atan(y / x) with quadrant, elementwise.", FLOATS)
-equal = _binary("Equal", jnp.equal, "x == y, elementwise (bool).", NUMBERS_AND_BOOLS)
+equal = _binary(
+    "Equal",
+    jnp.equal,
+    "x == y, elementwise (bool).",
+    NUMBERS_AND_BOOLS,
+    on_strings=lambda x, y: np.equal(x, y).astype(bool),
+)
 not_equal = _binary(
-    "NotEqual", jnp.not_equal, "x != y, elementwise (bool).", NUMBERS_AND_BOOLS
+    "NotEqual",
+    jnp.not_equal,
+    "x != y, elementwise (bool).",
+    NUMBERS_AND_BOOLS,
+    on_strings=lambda x, y: np.not_equal(x, y).astype(bool),
 )
 less = _binary("Less", jnp.less, "x < y, elementwise (bool).")
 less_equal = _binary("LessEqual", jnp.less_equal, "x <= y, elementwise (bool).")
@@ -1184,7 +1218,7 @@ def _check_same_shape(a: Any, b: Any) -> None:
         )
 
 
-@op("Select", same_dtype=("x", "y"))
+@op("Select", same_dtype=("x", "y"), strings=Strings.BY_POSITION)
 def _select_impl(condition: Any, x: Any, y: Any) -> Any:
     _check_same_shape(x, y)
     if condition.ndim == 1 and x.ndim > 1:
@@ -1198,7 +1232,7 @@ def _select_impl(condition: Any, x: Any, y: Any) -> Any:
     return jnp.where(condition, x, y)
 
 
-@op("SelectV2", same_dtype=("x", "y"))
+@op("SelectV2", same_dtype=("x", "y"), strings=Strings.BY_POSITION)
 def _select_v2_impl(condition: Any, x: Any, y: Any) -> Any:
     check_broadcast(condition, x, y)
     return jnp.where(condition, x, y)
@@ -1215,7 +1249,7 @@ def _where(
     op_type = opdef_of(impl).type
     check_dtype(condition, BOOLS, op_type, "condition")
     x, y = convert_inputs([x, y])
-    check_dtype(x, NUMBERS_AND_BOOLS, op_type, "x")
+    check_dtype(x, NUMBERS_AND_BOOLS | STRINGS, op_type, "x")
     return build(impl, condition, x, y, name=name)
 
 

@@ -33,10 +33,14 @@ never the op's type string. How the lowering calls ``impl`` follows from it:
   segments of the run (``compile/segments.py``); with ``host_context=True``,
   ``impl(ctx, *inputs, **attrs)`` where ``ctx`` is the session's
   :class:`HostContext` (queues, readers, host iterators).
+- an op taking or making strings (XLA has none) runs on the host too, by its
+  ``strings`` declaration (:meth:`OpDef.call_on_strings`); strings are numpy
+  object arrays of ``bytes`` there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import inspect
@@ -100,6 +104,16 @@ class Fold(enum.Enum):
     NEVER = "never"
     VALUES = "values"  # from its inputs' folded values
     SHAPES = "shapes"  # from its inputs' static shapes alone (Shape, Size, Rank)
+
+
+class Strings(enum.Enum):
+    """How an op computes on strings (``OpDef.strings``), besides a numpy impl."""
+
+    # Its results depend on where its string inputs' elements sit, never on their
+    # values: it moves them (reshape, concat, gather) or counts them (shape,
+    # size). On the host its impl runs with element indices standing for the
+    # strings, and a string output takes the elements at the indices it returns.
+    BY_POSITION = "by position"
 
 
 @dataclass(frozen=True)
@@ -225,6 +239,7 @@ class OpDef:
     fold: Fold = Fold.NEVER
     fold_value: Callable[..., Any] | None = None
     compiler_options: Callable[[Operation], Mapping[str, str]] | None = None
+    strings: Strings | Callable[..., Any] | None = None
 
     @property
     def stateful(self) -> bool:
@@ -282,6 +297,82 @@ class OpDef:
     def feeds(self, op: Operation) -> AutoFeed | None:
         """The inputs of ``op`` the session feeds itself, or ``None``."""
         return None if self.auto_feed is None else self.auto_feed(op)
+
+    # -- strings (XLA has none: they stay on the host) -------------------------------
+    @staticmethod
+    def touches_strings(op: Operation) -> bool:
+        """``op`` takes or makes a string tensor."""
+        return any(t.dtype is _dtypes.string for t in (*op.inputs, *op.outputs))
+
+    def runs_on_host(self, op: Operation) -> bool:
+        """``op`` runs in Python between the compiled segments of its run: a host
+        step, or an op taking or making strings that no host finalizer turns
+        into a payload."""
+        return self.host_step or (
+            self.host_finalizer is None and self.touches_strings(op)
+        )
+
+    @property
+    def computes_strings(self) -> bool:
+        """Strings it takes or makes are computed on the host: a host step (its
+        impl runs on numpy values), a host-valued constant, a host finalizer's
+        payload, or a declared ``strings`` implementation."""
+        return (
+            self.host_step
+            or self.host_value is not None
+            or self.host_finalizer is not None
+            or self.strings is not None
+        )
+
+    def call_on_strings(self, op: Operation, inputs: Sequence[Any]) -> Any:
+        """``op``'s outputs on host values where strings are involved: its numpy
+        ``strings`` implementation, or its impl on element indices
+        (``Strings.BY_POSITION``)."""
+        if self.strings is Strings.BY_POSITION:
+            return self._by_position(op, inputs)
+        assert callable(self.strings), f"{self.type} declares no strings"
+        result = self.call(None, inputs, op.attrs, self.strings)
+        if isinstance(result, tuple | list):
+            return tuple(
+                _as_strings(v, t) for v, t in zip(result, op.outputs, strict=True)
+            )
+        return _as_strings(result, op.outputs[0])
+
+    def _by_position(self, op: Operation, inputs: Sequence[Any]) -> Any:
+        """``Strings.BY_POSITION``: the impl on element indices standing for the
+        strings; string outputs take the elements at the indices it returns."""
+        pool = [
+            np.asarray(value, object).reshape(-1)
+            for tensor, value in zip(op.inputs, inputs, strict=True)
+            if tensor.dtype is _dtypes.string
+        ]
+        elements = np.concatenate(pool) if pool else np.empty(0, object)
+        wide = elements.size > np.iinfo(np.int32).max
+        stand_ins: list[Any] = []
+        offset = 0
+        for tensor, value in zip(op.inputs, inputs, strict=True):
+            if tensor.dtype is not _dtypes.string:
+                stand_ins.append(value)
+                continue
+            shape = np.shape(value)
+            size = int(np.prod(shape))
+            index_type = np.int64 if wide else np.int32
+            stand_ins.append(
+                np.arange(offset, offset + size, dtype=index_type).reshape(shape)
+            )
+            offset += size
+        with jax.enable_x64(True) if wide else contextlib.nullcontext():
+            result = self.call(None, stand_ins, op.attrs)
+        several = isinstance(result, tuple | list)
+        outputs = tuple(
+            elements[np.asarray(value).reshape(-1)].reshape(np.shape(value))
+            if tensor.dtype is _dtypes.string
+            else value
+            for tensor, value in zip(
+                op.outputs, result if several else (result,), strict=True
+            )
+        )
+        return outputs if several else outputs[0]
 
     # -- calling the impl ----------------------------------------------------------
     def call(
@@ -351,6 +442,13 @@ REGISTRY: dict[str, OpDef] = {}
 _BY_IMPL: dict[Callable[..., Any], OpDef] = {}
 
 
+def _as_strings(value: Any, tensor: Tensor) -> Any:
+    """A string output as an array of ``bytes`` objects (numpy gives a 0-d result
+    as a scalar, and ``bytes_`` arrays fetch as ``bytes_``, where TF1 gives
+    ``bytes``)."""
+    return np.asarray(value, object) if tensor.dtype is _dtypes.string else value
+
+
 def opdef_for(op: Operation) -> OpDef:
     """The definition of ``op``'s type: what every later stage asks about ``op``."""
     return REGISTRY[op.type]
@@ -394,6 +492,7 @@ def op(
     fold: Fold | None = None,
     fold_value: Callable[..., Any] | None = None,
     compiler_options: Callable[[Operation], Mapping[str, str]] | None = None,
+    strings: Strings | Callable[..., Any] | None = None,
 ) -> Callable[[ImplT], ImplT]:
     """Registers ``impl`` under ``op_type``; returns ``impl`` unchanged.
 
@@ -469,6 +568,12 @@ def op(
         holding the op is compiled with (they act on the whole executable: the
         convolutions' multi-threaded XLA:CPU kernels); two ops of one run must
         not ask different values of one option.
+      strings: how the op computes when it takes or makes strings (then it runs
+        on the host, XLA has none): ``Strings.BY_POSITION`` (its impl on element
+        indices, see :class:`Strings`) or a numpy implementation called like the
+        impl (strings as object arrays of ``bytes``). A host step needs none:
+        its impl runs on numpy values. Without one, a run of the op on strings
+        raises ``UnimplementedError``.
     """
     if op_type in REGISTRY:
         raise ValueError(f"Op type '{op_type}' is already registered.")
@@ -522,6 +627,7 @@ def op(
             fold=fold if fold is not None else default_fold,
             fold_value=fold_value,
             compiler_options=compiler_options,
+            strings=strings,
         )
         REGISTRY[op_type] = opdef
         _BY_IMPL[impl] = opdef

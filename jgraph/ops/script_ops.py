@@ -10,8 +10,11 @@ does), in the run's op order. A ``jax.pure_callback`` inside one compiled call
 was measured as the alternative for outputs of static shape and was no faster
 on CPU (``experiments/host_steps.py``), so every Python function is a host step.
 
-TF1 behaviour kept: the returned values must have exactly the declared dtypes
-(``py_func``, ``numpy_function``; ``py_function`` converts them), a list or
+TF1 behaviour kept: a scalar argument is a numpy scalar (a string one
+``bytes``), other arguments numpy arrays (strings: object arrays of ``bytes``);
+the returned values must have exactly the declared dtypes (``py_func``,
+``numpy_function``; ``py_function`` converts them; a string output takes
+``bytes``, ``str`` or arrays of them, ``str`` UTF-8 encoded), a list or
 tuple is several outputs, and an exception becomes TF1's error class (ValueError
 and TypeError: ``InvalidArgumentError``; StopIteration: ``OutOfRangeError``;
 NotImplementedError: ``UnimplementedError``; MemoryError:
@@ -79,6 +82,8 @@ def _run_python(ctx: Interpreter, inp: Sequence[Any], *, eager: bool) -> tuple:
     args = [np.asarray(v) for v in inp]
     if eager:
         args = [a.view(EagerValue) for a in args]
+    else:  # a scalar as TF1 passes it: a numpy scalar, a string as bytes
+        args = [a[()] if a.ndim == 0 else a for a in args]
     try:
         result = func(*args)
     except Exception as err:
@@ -97,6 +102,9 @@ def _run_python(ctx: Interpreter, inp: Sequence[Any], *, eager: bool) -> tuple:
         )
     outputs = []
     for i, (value, dtype) in enumerate(zip(values, tout, strict=True)):
+        if dtype is _dtypes.string:
+            outputs.append(_returned_strings(op_, i, value))
+            continue
         array = np.asarray(value, dtype.np) if eager else np.asarray(value)
         if array.dtype != dtype.np:
             got = (
@@ -113,6 +121,35 @@ def _run_python(ctx: Interpreter, inp: Sequence[Any], *, eager: bool) -> tuple:
             )
         outputs.append(array)
     return tuple(outputs)
+
+
+def _returned_strings(op_: Operation, index: int, value: Any) -> np.ndarray:
+    """Value ``index`` the Python function returned for a string output, as TF1
+    takes it: ``bytes`` and ``str`` (UTF-8 encoded), or arrays of them, as an
+    object array of ``bytes``."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "SUO":
+        raise errors.InvalidArgumentError(
+            None,
+            op_,
+            f"Value {index} returned by the Python function of {op_.type}"
+            f" '{op_.name}' is {_dtypes.as_dtype(array.dtype).name}, but Tout"
+            " declares string (return bytes, str or arrays of them).",
+        )
+    strings = np.empty(array.shape, object)
+    for position, item in np.ndenumerate(array):
+        if isinstance(item, str):
+            item = item.encode("utf-8")
+        elif not isinstance(item, bytes):
+            raise errors.InternalError(  # TF1's class
+                None,
+                op_,
+                f"Unsupported object type {type(item).__name__} in value {index}"
+                f" returned by the Python function of {op_.type} '{op_.name}'"
+                " (a string output takes bytes or str).",
+            )
+        strings[position] = bytes(item)
+    return strings
 
 
 def _python_error(op_: Operation, err: Exception) -> errors.OpError:
@@ -178,12 +215,6 @@ def _build(
         raise TypeError(f"func must be callable, got {func!r}.")
     several = isinstance(Tout, list | tuple)
     tout = tuple(_dtypes.as_dtype(t) for t in (Tout if several else [Tout]))
-    for dtype in tout:
-        if dtype is _dtypes.string:
-            raise TypeError(
-                "py_func with a string output: jgraph computes no strings inside a"
-                " run. Return numbers (e.g. indices into a Python list)."
-            )
     items = inp if isinstance(inp, list | tuple) else [inp]
     graph = get_default_graph()
     tensors = [convert_to_tensor(item, graph=graph) for item in items]

@@ -31,7 +31,7 @@ from jgraph.ops.conversion import (
 )
 from jgraph.ops.folding import constant_value
 from jgraph.ops.inference import fresh_dim, with_unknown_dims
-from jgraph.ops.registry import REGISTRY, Effects, Reads, op
+from jgraph.ops.registry import REGISTRY, Effects, Reads, Strings, op
 
 if TYPE_CHECKING:
     from jgraph.compile.interpreter import Interpreter
@@ -75,7 +75,12 @@ def _with_default_spec(specs: Any, attrs: dict[str, Any]) -> list[tuple[Any, Any
     return [(_dtypes.as_dtype(specs[0].dtype), attrs["_dims"])]
 
 
-@op("PlaceholderWithDefault", same_dtype=False, shape_fn=_with_default_spec)
+@op(
+    "PlaceholderWithDefault",
+    same_dtype=False,
+    shape_fn=_with_default_spec,
+    strings=Strings.BY_POSITION,
+)
 def _placeholder_with_default_impl(input: Any, *, shape: Any = None) -> Any:
     return input
 
@@ -399,7 +404,7 @@ def scatter_sub(
     return _scatter("ScatterSub", ref, indices, updates, use_locking, name)
 
 
-@op("Identity", same_dtype=False)
+@op("Identity", same_dtype=False, strings=Strings.BY_POSITION)
 def _identity_impl(input: Any) -> Any:
     return input
 

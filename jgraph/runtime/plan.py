@@ -60,7 +60,7 @@ class Plan:
     __slots__ = (
         "auto_feeds",
         "constants",
-        "fed_strings",
+        "fed_fetches",
         "feed_checks",
         "host_run",
         "lowered",
@@ -87,13 +87,10 @@ class Plan:
         self.auto_feeds = auto_feeds  # in the order of their feeds, after the user's
         self.sources = frozenset(f.source for f in auto_feeds)
         self.constants = constants
-        # Fetched fed strings: the run hands back the value as fed (``_fed_strings``).
+        # Fetched feeds come back as fed, converted (``checked_feed``): a scalar a
+        # 0-d array, a str fed to a string tensor a str (TF1).
         fed = frozenset(lowered.feeds)
-        self.fed_strings = tuple(
-            i
-            for i, t in enumerate(lowered.fetches)
-            if t in fed and t.dtype is _dtypes.string
-        )
+        self.fed_fetches = tuple(i for i, t in enumerate(lowered.fetches) if t in fed)
         # A run cut around host steps, run segment by segment with the session's
         # host context (``SegmentedRun.run_with_host``); else ``None``: one call
         # under the state lock.
@@ -104,7 +101,7 @@ class Plan:
         )
         # Outputs that are all device arrays: ``results`` is one numpy conversion each.
         self.plain = not (
-            self.fed_strings or lowered.host_outputs or lowered.host_finalizers
+            self.fed_fetches or lowered.host_outputs or lowered.host_finalizers
         )
         written = lowered.written_vars
         self.state_call = StateCall(
@@ -134,8 +131,10 @@ class Plan:
         from the session's ``variables``, host finalizers applied."""
         lowered = self.lowered
         results = [None if v is None else to_numpy(v) for v in outputs]
-        for index in self.fed_strings:  # as fed, a scalar too (TF1)
-            results[index] = outputs[index]
+        # A segmented run hands back the fed value itself (strings never leave
+        # Python); a compiled one its device copy, equal to it.
+        for index in self.fed_fetches:
+            results[index] = np.asarray(outputs[index])
         for index, host_fn in lowered.host_outputs.items():
             results[index] = to_numpy(np.array(host_fn(variables)))
         for index, finalize in lowered.host_finalizers:

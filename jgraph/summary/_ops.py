@@ -601,8 +601,10 @@ def tensor_summary(
     Returns:
       A scalar string tensor; running it gives a serialized ``Summary`` (bytes).
 
-    TF1 difference: string tensors must be constants (jgraph computes no strings
-    inside a run); anything else raises ``ValueError`` when the graph is built.
+    TF1 difference: string tensors must be known when the graph is built
+    (constants: the summary's payload is computed inside the compiled run, and
+    strings on the host); anything else raises ``ValueError`` when the graph is
+    built.
     """
     metadata = SummaryMetadata()
     if summary_metadata is not None:
@@ -634,8 +636,8 @@ def _tensor_summary(
         if tensor.dtype is _dtypes.string and constant_value(tensor) is None:
             raise ValueError(
                 f"The string tensor '{tensor.name}' of summary '{tag}' must be known"
-                " when the graph is built (a constant): jgraph computes no strings"
-                " inside a run."
+                " when the graph is built (a constant): jgraph computes a summary"
+                " inside the compiled run, and strings on the host."
             )
         summary = build(
             _tensor_summary_impl,

@@ -946,6 +946,170 @@ LOGGING_ROWS = [
     ),
 ]
 
+# Strings: computed on the host (jgraph: ``OpDef.strings`` and the string host
+# steps); no gradients. The fed words include an empty string, UTF-8 and blanks.
+WORDS = np.array([b"", b"a", b"b", "h\u00e9".encode(), b"a b", b"a"], object)
+NUMBER_TEXTS = np.array(
+    [b"1.5", b" 2", b"-0", b"1e3", b"0x10", b"inf", b"-7", b"3.", b".25"], object
+)
+STRING_ROWS = [
+    Row("Identity", lambda tf, x: tf.identity(x), [(WORDS,)], grad=False, id="strings"),
+    Row(
+        "ConcatV2",
+        lambda tf, x, y: (tf.concat([x, y], 0), tf.concat([y, ["z"]], 0)),
+        [(WORDS, WORDS[:2])],
+        grad=False,
+        id="strings",
+    ),
+    Row(
+        "Reshape",
+        lambda tf, x: (tf.reshape(x, [2, 3]), tf.reshape(x, [-1, 2])),
+        [(WORDS,)],
+        grad=False,
+        id="strings",
+    ),
+    Row(
+        "Transpose",
+        lambda tf, x: tf.transpose(tf.reshape(x, [2, 3])),
+        [(WORDS,)],
+        grad=False,
+        id="strings",
+    ),
+    Row(
+        "ExpandDims",
+        lambda tf, x: (tf.expand_dims(x, 0), tf.squeeze(tf.expand_dims(x, -1))),
+        [(WORDS,)],
+        grad=False,
+        id="strings",
+    ),
+    Row(
+        "Pack",
+        lambda tf, x, y: (tf.stack([x, y]), *tf.unstack(tf.stack([x, y], axis=1))),
+        [(WORDS[:3], WORDS[3:])],
+        grad=False,
+        unknown_dims=False,  # unstack needs the count
+        id="strings",
+    ),
+    Row(
+        "GatherV2",
+        lambda tf, p, i: (tf.gather(p, i), tf.gather(tf.reshape(p, [3, 2]), i[:2])),
+        [(WORDS, np.array([2, 0, 1], I32))],
+        grad=False,
+        id="strings",
+    ),
+    Row(
+        "StridedSlice",
+        lambda tf, x: (x[1:4], x[-1], x[::-2]),
+        [(WORDS,)],
+        grad=False,
+        id="strings",
+    ),
+    Row(
+        "Tile",
+        lambda tf, x: (tf.tile(x, [2]), tf.reverse(x, [0])),
+        [(WORDS,)],
+        grad=False,
+        id="strings",
+    ),
+    Row(
+        "Size",
+        lambda tf, x: (tf.size(x), tf.shape(x), tf.rank(x)),
+        [(WORDS.reshape(2, 3),)],
+        grad=False,
+        id="strings",
+    ),
+    Row(
+        "Select",
+        lambda tf, c, x, y: tf.where(c, x, y),
+        [(np.array([True, False, True, False, False, True]), WORDS, WORDS[::-1])],
+        grad=False,
+        id="strings",
+    ),
+    Row(
+        "Equal",
+        lambda tf, x, y: (tf.equal(x, y), tf.not_equal(x, y)),
+        [pairs(WORDS), flat_pairs(WORDS), (WORDS[:0].reshape(0, 1), WORDS[:2])],
+        grad=False,
+        id="strings",
+    ),
+    Row(
+        "Add",
+        lambda tf, x, y: x + y,
+        [pairs(WORDS, WORDS[:3]), flat_pairs(WORDS[:3])],
+        grad=False,
+        id="strings",
+    ),
+    Row(
+        "StringToNumber",
+        lambda tf, s: (
+            tf.string_to_number(s),
+            tf.strings.to_number(s, tf.float64),
+            tf.string_to_number(s[1:3], tf.int32),
+            tf.string_to_number(s[6:7], tf.int64),
+        ),
+        [(NUMBER_TEXTS,)],
+        grad=False,
+    ),
+    Row(
+        "StringJoin",
+        lambda tf, x, y: (
+            tf.string_join([x, y]),
+            tf.strings.join([x, "-", y], separator="/"),
+        ),
+        [(WORDS, WORDS[::-1])],
+        grad=False,
+    ),
+    Row(
+        "StringLength",
+        lambda tf, x: (
+            tf.strings.length(x),
+            tf.strings.length(x, unit="UTF8_CHAR"),
+            tf.strings.strip(x),
+            tf.string_strip(x),
+        ),
+        [(np.array([b" a ", b"\t\xc3\xa9\n", b"", b"x y"], object),)],
+        grad=False,
+    ),
+    Row(
+        "StringStrip",
+        lambda tf, x: tf.strings.strip(x),
+        [(WORDS,)],
+        grad=False,
+    ),
+    Row(
+        "ReduceJoin",
+        lambda tf, x: (
+            tf.reduce_join(x),
+            tf.reduce_join(x, 0),
+            tf.reduce_join(x, 1, separator="|"),
+            tf.reduce_join(x, -1, keep_dims=True),
+            tf.reduce_join(x, [0, 1]),
+            tf.strings.reduce_join(x, axis=[1, 0], keepdims=True, separator=","),
+        ),
+        [(WORDS.reshape(2, 3),)],
+        grad=False,
+    ),
+    Row(
+        "AsString",
+        lambda tf, x: (
+            tf.as_string(x),
+            tf.as_string(x, precision=3),
+            tf.as_string(x, scientific=True),
+            tf.as_string(x, shortest=True),
+            tf.as_string(x, width=9, fill="0"),
+        ),
+        [(edges(F32),), (edges(F64),)],
+        grad=False,
+    ),
+    Row(
+        "AsString",
+        lambda tf, x: (tf.as_string(x), tf.as_string(x, width=4, fill="0")),
+        [(edges(I32),), (edges(I64),), (edges(np.bool_),)],
+        grad=False,
+        id="ints",
+    ),
+]
+
 
 def _after(tf, op, x):
     with tf.control_dependencies([op]):
@@ -966,6 +1130,7 @@ OP_TABLE = (
     + CONTROL_ROWS
     + SCHEDULE_ROWS
     + LOGGING_ROWS
+    + STRING_ROWS
 )
 
 # Registered op types without a row, each with its reason.

@@ -189,6 +189,102 @@ def test_feed_string_placeholder() -> None:
     check(program)
 
 
+def test_a_fetched_feed_is_the_converted_fed_value() -> None:
+    # TF1 hands back what was fed, converted to the tensor's dtype: a scalar is a
+    # 0-d array (a computed scalar is a numpy scalar), a fed non-placeholder too.
+    def program(tf):
+        n = tf.placeholder(tf.float32, [])
+        a = tf.placeholder(tf.float32, [None])
+        i = tf.placeholder(tf.int64, [])
+        y = a * 2.0
+        z = n + 1.0
+        sess = tf.Session()
+        return (
+            sess.run(n, {n: 3}),
+            sess.run([i, a], {i: 7, a: [1, 2]}),
+            sess.run(y, {a: [1.0], y: [5, 6]}),
+            sess.run(z, {z: 4}),
+            sess.run([z, n], {n: 1.0}),
+            sess.run({"n": n, "y": y}, {n: np.float64(0.5), a: [2.0]}),
+        )
+
+    check(program)
+
+
+def test_strings_computed_in_a_run() -> None:
+    # Fed strings and constants moved, counted, compared and parsed; the numbers
+    # they give go on into compiled ops.
+    def program(tf):
+        x = tf.placeholder(tf.string, [None])
+        s = tf.placeholder(tf.string, [])
+        c = tf.constant(["a", "b"])
+        both_ = tf.concat([c, x], 0)
+        numbers = tf.string_to_number(tf.gather(both_, [2, 3]))
+        sess = tf.Session()
+        feed = {x: [b"1.5", "2"], s: "h\u00e9"}
+        return static(tf.stack([x, c])), sess.run(
+            {
+                "both": both_,
+                "grid": tf.reshape(both_, [2, 2]),
+                "first": both_[0],
+                "scalar": tf.identity(s),
+                "size": tf.size(both_),
+                "shape": tf.shape(both_),
+                "equal": tf.equal(both_, "a"),
+                "sum": tf.reduce_sum(numbers) * 2.0,
+                "joined": tf.string_join([x, tf.as_string(numbers)], separator="="),
+                "upper": tf.py_func(lambda v: v.upper(), [s], tf.string),
+            },
+            feed,
+        )
+
+    check(program)
+
+
+def test_string_errors_in_a_run() -> None:
+    def program(tf):
+        x = tf.placeholder(tf.string, [None])
+        sess = tf.Session()
+        feed = {x: ["a", "1"]}
+        return (
+            raised(lambda: sess.run(tf.gather(x, [5]), feed)),
+            raised(lambda: sess.run(tf.string_to_number(x), feed)),
+            raised(lambda: sess.run(tf.py_func(lambda v: 3, [x], tf.string), feed)),
+            raised(lambda: tf.string_join([x, tf.constant([1])])),
+            raised(lambda: tf.equal(x, 1)),
+        )
+
+    check(program)
+
+
+def test_csv_lines_with_labels_and_a_vocabulary() -> None:
+    # A TF1 input step: CSV lines and string labels fed, a vocabulary lookup in
+    # Python, string keys built for logging, a loss over the parsed numbers.
+    def program(tf):
+        lines = tf.placeholder(tf.string, [None])
+        labels = tf.placeholder(tf.string, [None])
+        vocab = ["cat", "dog", "bird"]
+
+        def lookup(words):
+            return np.array([vocab.index(w.decode()) for w in words], np.int32)
+
+        name, weight = tf.decode_csv(lines, [["?"], [0.0]])
+        ids = tf.py_func(lookup, [labels], tf.int32)
+        ids.set_shape([None])
+        onehot = tf.one_hot(ids, len(vocab))
+        loss = tf.reduce_mean(tf.reduce_sum(onehot, 1) * weight)
+        keys = tf.string_join([name, labels], separator=":")
+        dogs = tf.boolean_mask(name, tf.equal(labels, "dog"))
+        sess = tf.Session()
+        feed = {
+            lines: ["rex,2.5", "tom,1", "tweety,0.5", "fido,4"],
+            labels: ["dog", "cat", "bird", "dog"],
+        }
+        return sess.run([ids, loss, keys, dogs, tf.size(dogs)], feed)
+
+    check(program)
+
+
 def test_feed_shape_is_checked() -> None:
     def program(tf):
         x = tf.placeholder(tf.float32, [None, 3])

@@ -26,6 +26,7 @@ ALL_FLOATS = (tf.float16, tf.float32, tf.float64)
 INTS = (tf.int32, tf.int64)
 NUMBERS = (tf.float32, tf.float64, tf.int32, tf.int64)
 BOOL = (tf.bool,)
+STRING = (tf.string,)
 
 # (rtol, atol) per float dtype; a case may scale them.
 TOLERANCES = {
@@ -40,8 +41,13 @@ TOLERANCES = {
 
 
 def normal(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    """Standard normal floats; ints in [-9, 9] (unsigned: [0, 9]); random bools."""
+    """Standard normal floats; ints in [-9, 9] (unsigned: [0, 9]); random bools;
+    strings: distinct bytes (``b"s0"``, ``b"s1"``, ... shuffled)."""
     dtype = tf.as_dtype(dtype)
+    if dtype == tf.string:
+        size = int(np.prod(shape))
+        names = [f"s{i}".encode() for i in rng.permutation(size)]
+        return np.array(names, object).reshape(shape)
     if dtype.is_bool:
         return rng.random(shape) < 0.5
     if dtype.is_integer:

@@ -22,7 +22,9 @@ from ._check import (
     small,
 )
 
-ANY = (tf.float32, tf.int64, tf.bool)
+# Strings: the ops run on the host (OpDef.strings); values as TF1's (2.21).
+ANY = (tf.float32, tf.int64, tf.bool, tf.string)
+NOT_STRINGS = (tf.float32, tf.int64, tf.bool)  # TF1 refuses strings too
 INDEX_INPUTS = (None, tf.int32)
 
 
@@ -32,6 +34,11 @@ def _one_hot_ref(depth, on=1.0, off=0.0, axis=-1, dtype=np.float32):
         return np.moveaxis(np.where(hot, on, off).astype(dtype), -1, axis)
 
     return ref
+
+
+def _zeros_like_ref(x):
+    """numpy's zeros, and TF1's zero string b""."""
+    return np.full(x.shape, b"", object) if x.dtype == object else np.zeros_like(x)
 
 
 def _shape_ref(x, dtype=np.int32):
@@ -608,7 +615,7 @@ ARRAY_CASES = [
         id="ones",
     ),
     # Known shapes: a Fill (or Const); the unknown-dims build makes the ZerosLike op.
-    Case("ZerosLike", tf.zeros_like, np.zeros_like, ((2, 3),), ANY),
+    Case("ZerosLike", tf.zeros_like, _zeros_like_ref, ((2, 3),), ANY),
     Case(
         "Fill",
         partial(tf.zeros_like, dtype=tf.int64),
@@ -618,7 +625,7 @@ ARRAY_CASES = [
         out_dtype=tf.int64,
         id="zeros-like-dtype",
     ),
-    Case("Fill", tf.ones_like, np.ones_like, ((2, 3),), ANY, id="ones-like"),
+    Case("Fill", tf.ones_like, np.ones_like, ((2, 3),), NOT_STRINGS, id="ones-like"),
     Case(
         "Fill",
         partial(tf.ones_like, dtype=tf.bool),
@@ -767,6 +774,19 @@ ARRAY_CASES = [
         small,
         out_dtype=(None, tf.int32),
         data_dependent=True,
+    ),
+    Case(
+        "Unique",
+        tf.unique,
+        lambda x: _unique_ref(x)[:2],
+        ((12,),),
+        (tf.string,),
+        lambda rng, shape, dtype: np.array([b"x", b"y", b"z"], object)[
+            rng.integers(0, 3, shape)
+        ],
+        out_dtype=(None, tf.int32),
+        data_dependent=True,
+        id="strings",
     ),
     Case(
         "UniqueWithCounts",

@@ -24,6 +24,7 @@ from ._check import (
     FLOATS,
     INTS,
     NUMBERS,
+    STRING,
     Case,
     check_op,
     distinct,
@@ -44,10 +45,13 @@ OUTER = ((4, 1), (3,))  # -> (4, 3)
 
 
 def few(rng, shape, dtype):
-    """Values in {0, 1, 2}: comparisons see equal elements too."""
+    """Values in {0, 1, 2} (strings: {a, b, c}): comparisons see equal elements
+    too."""
     dtype = tf.as_dtype(dtype)
     if dtype.is_bool:
         return rng.random(shape) < 0.5
+    if dtype == tf.string:
+        return np.array([b"a", b"b", b"c"], object)[rng.integers(0, 3, shape)]
     return rng.integers(0, 3, shape).astype(dtype.np)
 
 
@@ -163,6 +167,9 @@ MATH_CASES = [
     Case("Add", tf.add, np.add, BCAST, NUMBERS),
     Case("Add", lambda x, y: x + y, np.add, OUTER, (tf.float16, tf.int64), id="op"),
     Case("Add", lambda x: 2 + x, lambda x: 2 + x, ((3,),), NUMBERS, id="radd"),
+    # Strings concatenate (TF1), on the host.
+    Case("Add", tf.add, np.add, BCAST, STRING, id="strings"),
+    Case("Add", lambda x: "<" + x, lambda x: b"<" + x, ((3,),), STRING, id="str-radd"),
     Case("Sub", tf.subtract, np.subtract, ((3, 4), (4,)), NUMBERS),
     Case("Sub", lambda x, y: x - y, np.subtract, OUTER, INTS, id="op"),
     Case("Sub", lambda x: 1 - x, lambda x: 1 - x, ((3,),), FLOATS, id="rsub"),
@@ -262,14 +269,20 @@ MATH_CASES = [
     Case("Atan2", tf.atan2, np.arctan2, BCAST, FLOATS),
     # -- comparisons and logic -------------------------------------------------------------
     Case(
-        "Equal", tf.equal, np.equal, OUTER, (*NUMBERS, tf.bool), few, out_dtype=tf.bool
+        "Equal",
+        tf.equal,
+        np.equal,
+        OUTER,
+        (*NUMBERS, tf.bool, tf.string),
+        few,
+        out_dtype=tf.bool,
     ),
     Case(
         "NotEqual",
         tf.not_equal,
         np.not_equal,
         OUTER,
-        (*NUMBERS, tf.bool),
+        (*NUMBERS, tf.bool, tf.string),
         few,
         out_dtype=tf.bool,
     ),
@@ -852,8 +865,17 @@ MATH_CASES = [
         tf.where_v2,
         np.where,
         ((4,), (3, 1), ()),
-        NUMBERS,
+        (*NUMBERS, tf.string),
         input_dtypes=(tf.bool, None, None),
+    ),
+    Case(
+        "Select",
+        tf.where,
+        np.where,
+        ((3, 4),) * 3,
+        STRING,
+        input_dtypes=(tf.bool, None, None),
+        id="strings",
     ),
 ]
 

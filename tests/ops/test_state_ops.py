@@ -9,18 +9,20 @@ import pytest
 
 import jgraph as tf
 
-from ._check import ALL_FLOATS, INTS, Case, check_op, params
+from ._check import ALL_FLOATS, INTS, STRING, Case, check_op, params
 
 # The feed points: every row of every table feeds placeholders, so these check
 # that a fed value comes back unchanged, with its static shape and dtype.
 STATE_CASES = [
-    Case("Placeholder", lambda x: x, lambda x: x, ((3, 4),), ALL_FLOATS + INTS),
+    Case(
+        "Placeholder", lambda x: x, lambda x: x, ((3, 4),), ALL_FLOATS + INTS + STRING
+    ),
     Case(
         "PlaceholderWithDefault",
         lambda x: tf.placeholder_with_default(x, x.shape),
         lambda x: x,
         ((2, 5),),
-        ALL_FLOATS + INTS,
+        ALL_FLOATS + INTS + STRING,
     ),
 ]
 
