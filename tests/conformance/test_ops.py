@@ -669,10 +669,15 @@ CONV_ROWS = [
         lambda tf, x: tf.nn.max_pool3d(x, [1, 2, 2, 2, 1], [1, 1, 2, 2, 1], "SAME"),
         [(grid(F32, (1, 3, 4, 4, 2), seed=12),)],
         marks=[
+            # Not strict: this row failed where it was recorded and passes on an
+            # AMD EPYC with tensorflow-cpu 2.21, whose TF1 gives every tied
+            # maximum of a window the gradient (a 2x2x2 window of equal values:
+            # all eight), where its MaxPool gives the first only, as jgraph does
+            # for both.
             pytest.mark.xfail(
-                strict=True,
-                reason="conv_ops (being rewritten by another helper): max_pool3d's"
-                " gradient at ties is not TF1's (TF1: the first maximum gets it all)",
+                strict=False,
+                reason="max_pool3d's gradient at ties: jgraph's goes to the first"
+                " maximum (as MaxPool's); TF1's differs by machine",
             )
         ],
     ),
