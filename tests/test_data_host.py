@@ -156,3 +156,49 @@ def test_element_shapes_of_unknown_rank_and_a_mismatched_nest_as_tf1():
     # TF1: ValueError (the two structures do not have the same length).
     with pytest.raises(ValueError, match="output_shapes has 1 components"):
         Dataset.from_generator(gen, (tf.int32, tf.float32), ([2],))
+
+
+# -- lists and strings in from_tensor_slices (values checked against TF1 2.21) -------
+
+
+def test_a_python_list_is_one_tensor_tuples_and_dicts_are_structure():
+    # TF1's tf.data converts a list to one tensor; tuples and dicts nest.
+    assert Dataset.from_tensor_slices([1, 2, 3]).output_shapes == tf.TensorShape([])
+    assert Dataset.from_tensor_slices([[1, 2], [3, 4]]).output_shapes == [2]
+    pair = Dataset.from_tensor_slices(([1, 2], [3, 4]))
+    assert pair.output_types == (tf.int32, tf.int32)
+    assert Dataset.from_tensor_slices({"a": [1, 2]}).output_shapes == {
+        "a": tf.TensorShape([])
+    }
+    assert Dataset.from_tensors([1, 2, 3]).output_shapes == [3]
+    rows = tf.constant([1, 2])
+    stacked = Dataset.from_tensor_slices([rows, rows * 10])  # packed, as TF1
+    with tf.Session() as sess:
+        got = _drain(sess, stacked.make_one_shot_iterator().get_next())
+        assert [e.tolist() for e in got] == [[1, 2], [10, 20]]
+        got = _drain(sess, pair.make_one_shot_iterator().get_next())
+    assert [tuple(int(v) for v in e) for e in got] == [(1, 3), (2, 4)]
+
+
+def test_string_slices_are_made_on_the_host_as_object_arrays_of_bytes():
+    names = np.array([b"a", b"bb", b"c"], object)
+    batches = Dataset.from_tensor_slices((names, np.array([1, 2, 3]))).batch(2)
+    x, y = batches.make_one_shot_iterator().get_next()
+    files = Dataset.from_tensor_slices(["a.csv", "b.csv"]).repeat(2)
+    name = files.make_one_shot_iterator().get_next()
+    lines = Dataset.from_tensor_slices(["1.5,2", "3,4"])
+    a, b = (
+        lines.map(lambda l: tf.decode_csv(l, [[0.0], [0]]))
+        .make_one_shot_iterator()
+        .get_next()
+    )
+    with tf.Session() as sess:
+        first, labels = sess.run([x, y])
+        assert first.dtype == object and first.tolist() == [b"a", b"bb"]
+        np.testing.assert_array_equal(labels, [1, 2])
+        assert sess.run(x).tolist() == [b"c"]
+        with pytest.raises(errors.OutOfRangeError):
+            sess.run(x)
+        assert [sess.run(name) for _ in range(4)] == [b"a.csv", b"b.csv"] * 2
+        assert sess.run([a, b]) == [1.5, 2]
+        assert sess.run([a, b]) == [3.0, 4]

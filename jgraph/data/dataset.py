@@ -195,7 +195,11 @@ class Dataset:
                 f" dimension, got shapes {shapes}."
             )
         specs = tuple((c.dtype, tuple((c.dims or ())[1:])) for c in components)
-        return Dataset(components, structure, (), specs)
+        dataset = Dataset(components, structure, (), specs)
+        if any(c.dtype is _dtypes.string for c in components):
+            # XLA has no strings: the elements are made on the host.
+            return HostDataset.of(dataset)
+        return dataset
 
     @staticmethod
     def from_tensors(tensors: Any) -> Dataset:
@@ -489,8 +493,16 @@ class Dataset:
         return factory
 
 
+def _is_text(value: Any) -> bool:
+    """A string element (kept as an object array of bytes, as TF1 gives it)."""
+    return isinstance(value, bytes | str) or getattr(value, "dtype", None) == object
+
+
 def _is_leaf(value: Any) -> bool:
-    return isinstance(value, Tensor | Variable | np.ndarray) or hasattr(
+    """One component of a dataset's element: a tensor-like, or a Python list (as
+    TF1's ``tf.data``, which converts a list to one tensor: ``from_tensor_slices(
+    ["a.csv", "b.csv"])`` has scalar elements; tuples and dicts are structure)."""
+    return isinstance(value, Tensor | Variable | np.ndarray | list) or hasattr(
         value, "_as_tensor"
     )
 
@@ -845,7 +857,9 @@ def _batched(
     def stack(group: list[Element]) -> Element:
         out = []
         for i in range(len(group[0])):
-            parts = [np.asarray(e[i]) for e in group]
+            parts = [
+                np.asarray(e[i], object if _is_text(e[i]) else None) for e in group
+            ]
             if padding is None:
                 if len({p.shape for p in parts}) > 1:
                     raise errors.InvalidArgumentError(
@@ -1013,9 +1027,18 @@ class HostDataset(Dataset):
 
         def source(ctx: HostContext, feeds: dict) -> ElementStream:
             def make() -> PyIterator[Element]:
-                values = [np.asarray(v) for v in ctx.run(tuple(components), feeds)]
+                # Strings as TF1 gives them: object arrays of bytes.
+                values = [
+                    np.asarray(v, object if dtype is _dtypes.string else None)
+                    for v, (dtype, _) in zip(
+                        ctx.run(tuple(components), feeds), dataset._specs, strict=True
+                    )
+                ]
                 for index in range(len(values[0])):
-                    yield tuple(v[index] for v in values)
+                    # A string stays a (0-d) object array, not a numpy bytes scalar.
+                    yield tuple(
+                        v[index, ...] if v.dtype == object else v[index] for v in values
+                    )
 
             return make
 
