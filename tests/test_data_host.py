@@ -188,7 +188,7 @@ def test_string_slices_are_made_on_the_host_as_object_arrays_of_bytes():
     name = files.make_one_shot_iterator().get_next()
     lines = Dataset.from_tensor_slices(["1.5,2", "3,4"])
     a, b = (
-        lines.map(lambda l: tf.decode_csv(l, [[0.0], [0]]))
+        lines.map(lambda line: tf.decode_csv(line, [[0.0], [0]]))
         .make_one_shot_iterator()
         .get_next()
     )

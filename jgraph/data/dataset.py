@@ -493,9 +493,12 @@ class Dataset:
         return factory
 
 
+_OBJECT = np.dtype(object)
+
+
 def _is_text(value: Any) -> bool:
     """A string element (kept as an object array of bytes, as TF1 gives it)."""
-    return isinstance(value, bytes | str) or getattr(value, "dtype", None) == object
+    return isinstance(value, bytes | str) or getattr(value, "dtype", None) == _OBJECT
 
 
 def _is_leaf(value: Any) -> bool:
