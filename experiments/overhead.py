@@ -4,7 +4,7 @@ Two graphs: ``a * b`` on two scalar variables, and ``x @ w + b`` on a fed
 ``(100, 784)`` placeholder. The reference is the same pure function written by
 hand, jitted with the state donated and threaded through, its output brought back
 to numpy: exactly what ``Session.run`` must do. Runs are interleaved in rounds and
-the medians compared, because this machine is noisy.
+the medians of process CPU time per call compared, because this machine is noisy.
 
     python experiments/overhead.py [--rounds 15] [--calls 2000] [--out results/]
 """
@@ -26,10 +26,12 @@ import jgraph as jg
 
 
 def _time_per_call(fn: Callable[[], object], calls: int) -> float:
-    start = time.perf_counter()
+    # Process CPU time: steadier than wall-clock time on a shared machine, and the
+    # per-call cost is all this process's work (XLA's threads included).
+    start = time.process_time()
     for _ in range(calls):
         fn()
-    return (time.perf_counter() - start) / calls * 1e6
+    return (time.process_time() - start) / calls * 1e6
 
 
 def scalar_case() -> tuple[Callable[[], object], Callable[[], object]]:
