@@ -108,18 +108,14 @@ class State:
             rw[name] = variables[name] if name in variables else self._zeros(name)
         if call.needs_x64:
             with jax.enable_x64(True):
-                return self._call_x64(call, ro, rw, before_key, after_key)
-        key = self.key if call.uses_rng else None
-        new_rw, outputs, next_key = call.fn(ro, rw, *before_key, key, *after_key)
-        variables.update(new_rw)  # stored before anything else runs
-        if key is not None:
-            self.key = next_key
-        return outputs
+                return self._call_and_store(call, ro, rw, before_key, after_key)
+        return self._call_and_store(call, ro, rw, before_key, after_key)
 
-    def _call_x64(
+    def _call_and_store(
         self, call: StateCall, ro: dict, rw: dict, before_key: tuple, after_key: tuple
     ) -> Any:
-        """:meth:`call`'s call and store, inside its x64 context."""
+        """:meth:`call`'s compiled call, and the store of what it returns, before
+        anything else runs (inside the x64 context, if any)."""
         key = self.key if call.uses_rng else None
         new_rw, outputs, next_key = call.fn(ro, rw, *before_key, key, *after_key)
         self.variables.update(new_rw)
